@@ -1,0 +1,76 @@
+// The one interface every provider adapter implements. Adding a provider = one folder under
+// shared/providers/ implementing ProviderAdapter + one line in registry.ts.
+import type { AspectRatio, JobType, ProviderName } from "../jobs/enums";
+
+/** The common, provider-neutral input of an image job (already validated). */
+export interface ImageJobInput {
+  prompt: string;
+  negative_prompt?: string;
+  aspect_ratio: AspectRatio;
+  seed?: number;
+  num_images: number;
+}
+
+export interface ProviderCapabilities {
+  jobTypes: readonly JobType[];
+  aspectRatios: readonly AspectRatio[];
+  maxImages: number;
+}
+
+/** Default pacing for an instance with no limits of its own in D1. */
+export interface ProviderDefaultLimits {
+  /** Sustained requests per second. */
+  ratePerSecond: number;
+  /** Bucket capacity: how many calls may go at once after a quiet spell. */
+  burst: number;
+  /** Calls in flight at once (Ideogram counts images in flight). */
+  maxInFlight: number;
+}
+
+/** What the consumer hands an adapter for one call. */
+export interface ProviderCallContext {
+  /** Resolved key (instance key from D1, else the Worker secret); undefined if none. */
+  apiKey?: string;
+  /** Base URL from configuration: the provider's own, a local fake, or an AI Gateway URL. */
+  baseUrl: string;
+  /** Model override from configuration (OpenAI, Replicate). */
+  model?: string;
+  /** Aborts the whole call (timeout / cancel). */
+  signal: AbortSignal;
+  /** Per-request timeout for each HTTP call the adapter makes. */
+  requestTimeoutMs: number;
+  /** Injected so tests and the fake clock can drive submit-then-poll adapters. */
+  fetch: typeof fetch;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+}
+
+export interface GeneratedImage {
+  bytes: Uint8Array;
+  contentType: string;
+  width: number;
+  height: number;
+  seed: number | null;
+}
+
+export interface ProviderResult {
+  images: GeneratedImage[];
+  model: string;
+  revisedPrompt?: string;
+  /** Images the provider generated but withheld (safety), reported with the result. */
+  withheld?: number;
+}
+
+export interface ProviderAdapter {
+  readonly name: ProviderName;
+  readonly capabilities: ProviderCapabilities;
+  readonly defaultLimits: ProviderDefaultLimits;
+  /** Whether a call needs an API key (the demo provider does not). */
+  readonly requiresKey: boolean;
+  /** Default base URL when none is configured. */
+  readonly defaultBaseUrl: string;
+  /** USD estimate for one job, from the price table in config. */
+  estimateCostUsd(input: ImageJobInput, model?: string): number;
+  /** Runs the job; throws ProviderError on failure. */
+  generate(input: ImageJobInput, ctx: ProviderCallContext): Promise<ProviderResult>;
+}

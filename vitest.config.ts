@@ -1,0 +1,41 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// One vitest project per runtime: pure modules and Node fakes run in Node; each Worker's tests
+// run inside workerd with that Worker's own wrangler config; e2e drives the real `wrangler dev`.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  const workerProject = (name: string, configPath: string) => ({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath },
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test" } },
+      }),
+    ],
+    test: {
+      name,
+      include: [`test/${name}/**/*.test.ts`],
+      setupFiles: ["./test/support/apply-migrations.ts"],
+    },
+  });
+  return {
+    test: {
+      projects: [
+        { test: { name: "unit", environment: "node", include: ["test/shared/**/*.test.ts", "test/fakes/**/*.test.ts", "test/scripts/**/*.test.ts"] } },
+        workerProject("producer", "./wrangler.producer.toml"),
+        workerProject("consumers", "./wrangler.consumer.toml"),
+        {
+          test: {
+            name: "e2e",
+            environment: "node",
+            include: ["test/e2e/**/*.test.ts"],
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  };
+});
