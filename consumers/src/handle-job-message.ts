@@ -1,0 +1,33 @@
+// One message of the jobs queue: validate, process, apply the decision. Messages are handled on
+// their own: one bad message never retries the batch.
+import { createDb } from "../../shared/db/client";
+import { consumerConfig } from "../../shared/config";
+import { JobMessageSchema } from "../../shared/jobs/message";
+import { applyDecision, type Decision } from "./decision";
+import { log } from "./log";
+import { processJob } from "./process-job";
+
+const INFRA_RETRY_SECONDS = 5;
+
+export async function handleJobMessage(message: Message<unknown>, env: ConsumerEnv): Promise<void> {
+  const parsed = JobMessageSchema.safeParse(message.body);
+  if (!parsed.success) {
+    // Not a job message at all: retrying cannot help, and there is no job to mark.
+    log("error", "invalid job message dropped", { message_id: message.id, issues: parsed.error.issues.slice(0, 3) });
+    message.ack();
+    return;
+  }
+  const deps = { env, db: createDb(env.DB), config: consumerConfig(env), now: () => Date.now() };
+  let decision: Decision;
+  try {
+    decision = await processJob(deps, parsed.data);
+  } catch (error) {
+    log("error", "job processing failed unexpectedly", {
+      job_id: parsed.data.job_id,
+      request_id: parsed.data.request_id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    decision = { kind: "retry", delaySeconds: INFRA_RETRY_SECONDS, reason: "unexpected error" };
+  }
+  await applyDecision(message, decision, env);
+}

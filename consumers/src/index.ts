@@ -1,0 +1,26 @@
+// Composes the consumer Worker: one queue handler dispatching on the batch's queue (names come
+// from configuration), plus the Durable Object classes it hosts.
+import { consumerConfig } from "../../shared/config";
+import { createDb } from "../../shared/db/client";
+import { handleDeadLetter } from "./dead-letters";
+import { handleJobMessage } from "./handle-job-message";
+import { log } from "./log";
+
+export { TokenBucket } from "./token-bucket";
+
+export default {
+  async queue(batch, env) {
+    const config = consumerConfig(env);
+    if (batch.queue === config.JOBS_DLQ_NAME) {
+      const db = createDb(env.DB);
+      await Promise.all(batch.messages.map((m) => handleDeadLetter(db, m, Date.now())));
+      return;
+    }
+    if (batch.queue !== config.JOBS_QUEUE_NAME) {
+      log("error", "batch from an unknown queue left for redelivery", { queue: batch.queue });
+      batch.retryAll();
+      return;
+    }
+    await Promise.all(batch.messages.map((m) => handleJobMessage(m, env)));
+  },
+} satisfies ExportedHandler<ConsumerEnv>;

@@ -1,0 +1,324 @@
+// One object per `instance:{id}:provider:{name}`: token bucket + in-flight leases + circuit
+// breaker. The logic lives in shared/pacing; this class only loads, decides, and persists.
+//
+// Limits: the consumer passes the instance's limits inline with every `acquire` (they come from
+// D1 and may change at any time); `configure` stores them ahead of time for admin use. The last
+// limits seen are stored, so `release`/`snapshot` and the idle alarm work without them.
+import { DurableObject } from "cloudflare:workers";
+import {
+  type BucketConfig,
+  type BucketState,
+  fullBucket,
+  isFull,
+  refill,
+  refund,
+  take,
+} from "../../shared/pacing/bucket";
+import {
+  type CircuitConfig,
+  type CircuitState,
+  type CircuitStatus,
+  canPass,
+  closedCircuit,
+  recordFailure,
+  recordSuccess,
+  releaseProbe,
+} from "../../shared/pacing/circuit";
+import {
+  acquire as acquireLease,
+  inFlightWeight,
+  type Lease,
+  release as releaseLease,
+} from "../../shared/pacing/in-flight";
+import type { ProviderDefaultLimits } from "../../shared/providers/types";
+
+export interface PacingLimits extends ProviderDefaultLimits {
+  /** How long a granted call may hold its slot if it never releases (crashed consumer). */
+  leaseTtlMs?: number;
+  failureThreshold?: number;
+  cooldownMs?: number;
+}
+export type ResolvedLimits = Required<PacingLimits>;
+
+export interface AcquireRequest {
+  /** Unique per call attempt; re-acquiring a held id renews that lease. */
+  leaseId: string;
+  /** In-flight units (images for Ideogram); defaults to 1. The bucket always takes 1 token. */
+  weight?: number;
+  /** Required on the first call and after idle cleanup; otherwise the stored limits apply. */
+  limits?: PacingLimits;
+}
+export type AcquireResponse =
+  | { granted: true; leaseId: string; leaseExpiresAt: number; probe: boolean }
+  | { granted: false; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };
+export type ReleaseOutcome = "success" | "retryable_failure" | "permanent_failure" | "not_called";
+export interface PacingSnapshot {
+  limits: ResolvedLimits | null;
+  tokens: number;
+  inFlight: number;
+  leases: number;
+  circuit: { status: CircuitStatus; failures: number; openedAt: number | null };
+}
+
+export const PACING_DEFAULTS = { leaseTtlMs: 5 * 60_000, failureThreshold: 5, cooldownMs: 30_000 };
+/** State untouched this long (no leases, bucket full, circuit closed) is deleted by the alarm. */
+export const IDLE_TTL_MS = 15 * 60_000;
+/** A slot is usually released long before its lease expires, so ask callers to look again soon. */
+const IN_FLIGHT_RETRY_CAP_MS = 2_000;
+
+interface Pacing {
+  limits: ResolvedLimits;
+  bucket: BucketState;
+  circuit: CircuitState;
+  /** The lease holding the half-open probe slot, so its outcome can free the slot. */
+  probeLeaseId: string | null;
+  lastActiveAt: number;
+}
+type PacingRow = {
+  rate_per_second: number;
+  burst: number;
+  max_in_flight: number;
+  lease_ttl_ms: number;
+  failure_threshold: number;
+  cooldown_ms: number;
+  tokens: number;
+  updated_at: number;
+  circuit_status: CircuitStatus;
+  failures: number;
+  opened_at: number | null;
+  probe_until: number | null;
+  probe_lease_id: string | null;
+  last_active_at: number;
+};
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS pacing (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  rate_per_second REAL NOT NULL, burst REAL NOT NULL, max_in_flight REAL NOT NULL,
+  lease_ttl_ms INTEGER NOT NULL, failure_threshold INTEGER NOT NULL, cooldown_ms INTEGER NOT NULL,
+  tokens REAL NOT NULL, updated_at INTEGER NOT NULL,
+  circuit_status TEXT NOT NULL, failures INTEGER NOT NULL, opened_at INTEGER, probe_until INTEGER,
+  probe_lease_id TEXT, last_active_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, weight REAL NOT NULL, expires_at INTEGER NOT NULL);`;
+
+const bucketConfig = (l: ResolvedLimits): BucketConfig => ({
+  capacity: l.burst,
+  ratePerSecond: l.ratePerSecond,
+});
+const circuitConfig = (l: ResolvedLimits): CircuitConfig => ({
+  failureThreshold: l.failureThreshold,
+  cooldownMs: l.cooldownMs,
+  // The probe holds its slot as long as its lease could live.
+  probeTimeoutMs: l.leaseTtlMs,
+});
+
+export class TokenBucket extends DurableObject<ConsumerEnv> {
+  /** null: never configured, or cleaned up by the idle alarm. */
+  private pacing: Pacing | null = null;
+  private leases: Lease[] = [];
+  private alarmAt: number | null = null;
+  private hasSchema = false;
+
+  constructor(ctx: DurableObjectState, env: ConsumerEnv) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.load();
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  async configure(limits: PacingLimits): Promise<ResolvedLimits> {
+    const pacing = this.withLimits(limits, Date.now());
+    await this.commit(pacing);
+    return pacing.limits;
+  }
+
+  /** Circuit, then in-flight, then bucket. A denial changes nothing. */
+  async acquire(req: AcquireRequest): Promise<AcquireResponse> {
+    const now = Date.now();
+    const pacing = this.withLimits(req.limits, now);
+    const pass = canPass(pacing.circuit, circuitConfig(pacing.limits), now);
+    if (!pass.allowed) return { granted: false, retryAfterMs: pass.retryAfterMs, reason: "circuit_open" };
+    const lease = acquireLease(this.leases, now, {
+      max: pacing.limits.maxInFlight,
+      ttlMs: pacing.limits.leaseTtlMs,
+      leaseId: req.leaseId,
+      weight: req.weight,
+    });
+    if (!lease.granted) {
+      const retryAfterMs = Math.min(lease.retryAfterMs, IN_FLIGHT_RETRY_CAP_MS);
+      return { granted: false, retryAfterMs, reason: "in_flight" };
+    }
+    const taken = take(pacing.bucket, bucketConfig(pacing.limits), now);
+    if (!taken.allowed) return { granted: false, retryAfterMs: taken.retryAfterMs, reason: "rate" };
+
+    const probeLeaseId = pass.probe ? req.leaseId : pacing.probeLeaseId;
+    this.leases = lease.leases;
+    const sql = this.ctx.storage.sql;
+    this.ensureSchema();
+    sql.exec("DELETE FROM leases WHERE expires_at < ?", now);
+    sql.exec(
+      "INSERT OR REPLACE INTO leases VALUES (?, ?, ?)",
+      req.leaseId,
+      lease.lease.weight,
+      lease.lease.expiresAt,
+    );
+    await this.commit({
+      ...pacing,
+      bucket: taken.state,
+      circuit: pass.state,
+      probeLeaseId,
+      lastActiveAt: now,
+    });
+    return { granted: true, leaseId: req.leaseId, leaseExpiresAt: lease.lease.expiresAt, probe: pass.probe };
+  }
+
+  /**
+   * Frees the slot and feeds the breaker. Idempotent: an unknown (already released or expired
+   * and dropped) lease changes nothing, so a retried RPC cannot refund or count twice.
+   */
+  async release(leaseId: string, outcome: ReleaseOutcome): Promise<{ released: boolean }> {
+    const now = Date.now();
+    const { leases, released } = releaseLease(this.leases, leaseId);
+    if (!released || !this.pacing) return { released: false };
+    const pacing = this.pacing;
+    const isProbe = pacing.probeLeaseId === leaseId;
+    const cfg = circuitConfig(pacing.limits);
+    let circuit = pacing.circuit;
+    if (outcome === "success") circuit = recordSuccess(circuit);
+    else if (outcome === "retryable_failure") circuit = recordFailure(circuit, cfg, now);
+    else if (isProbe) circuit = releaseProbe(circuit);
+    // A call that never reached the provider gives its token back.
+    const bucket =
+      outcome === "not_called" ? refund(pacing.bucket, bucketConfig(pacing.limits), now, 1) : pacing.bucket;
+    this.leases = leases;
+    this.ctx.storage.sql.exec("DELETE FROM leases WHERE id = ?", leaseId);
+    const probeLeaseId = isProbe ? null : pacing.probeLeaseId;
+    await this.commit({ ...pacing, bucket, circuit, probeLeaseId, lastActiveAt: now });
+    return { released: true };
+  }
+
+  snapshot(): PacingSnapshot {
+    const now = Date.now();
+    const p = this.pacing;
+    const { status, failures, openedAt } = p?.circuit ?? closedCircuit();
+    return {
+      limits: p?.limits ?? null,
+      tokens: p ? refill(p.bucket, bucketConfig(p.limits), now).tokens : 0,
+      inFlight: inFlightWeight(this.leases, now),
+      leases: this.leases.filter((l) => now <= l.expiresAt).length,
+      circuit: { status, failures, openedAt },
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.alarmAt = null;
+    const p = this.pacing;
+    const idle =
+      !p ||
+      (inFlightWeight(this.leases, now) === 0 &&
+        p.circuit.status === "closed" &&
+        isFull(p.bucket, bucketConfig(p.limits), now) &&
+        now - p.lastActiveAt >= IDLE_TTL_MS);
+    if (!idle) {
+      await this.schedule(Math.max(p.lastActiveAt + IDLE_TTL_MS, now + 60_000));
+      return;
+    }
+    // A fresh object behaves exactly like this one would: full bucket, closed circuit, no leases.
+    // deleteAll also clears the alarm (compatibility date >= 2026-02-24).
+    await this.ctx.storage.deleteAll();
+    this.pacing = null;
+    this.leases = [];
+    this.hasSchema = false;
+  }
+
+  /** Applies new limits after refilling under the old rate, so a change is not applied backwards. */
+  private withLimits(limits: PacingLimits | undefined, now: number): Pacing {
+    const current = this.pacing;
+    if (!limits) {
+      if (!current) throw new Error("TokenBucket has no limits yet: pass limits to acquire or configure");
+      return current;
+    }
+    const next: ResolvedLimits = {
+      ratePerSecond: limits.ratePerSecond,
+      burst: limits.burst,
+      maxInFlight: limits.maxInFlight,
+      leaseTtlMs: limits.leaseTtlMs ?? PACING_DEFAULTS.leaseTtlMs,
+      failureThreshold: limits.failureThreshold ?? PACING_DEFAULTS.failureThreshold,
+      cooldownMs: limits.cooldownMs ?? PACING_DEFAULTS.cooldownMs,
+    };
+    if (!current) {
+      const bucket = fullBucket(bucketConfig(next), now);
+      return { limits: next, bucket, circuit: closedCircuit(), probeLeaseId: null, lastActiveAt: now };
+    }
+    const bucket = refill(current.bucket, bucketConfig(current.limits), now);
+    return { ...current, limits: next, bucket };
+  }
+
+  private async commit(p: Pacing): Promise<void> {
+    this.ensureSchema();
+    const { limits: l, bucket: b, circuit: c } = p;
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO pacing VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ...[l.ratePerSecond, l.burst, l.maxInFlight, l.leaseTtlMs, l.failureThreshold, l.cooldownMs],
+      ...[
+        b.tokens,
+        b.updatedAt,
+        c.status,
+        c.failures,
+        c.openedAt,
+        c.probeUntil,
+        p.probeLeaseId,
+        p.lastActiveAt,
+      ],
+    );
+    this.pacing = p;
+    if (this.alarmAt === null) await this.schedule(p.lastActiveAt + IDLE_TTL_MS);
+  }
+
+  private async schedule(at: number): Promise<void> {
+    await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
+  }
+
+  private ensureSchema(): void {
+    if (this.hasSchema) return;
+    this.ctx.storage.sql.exec(SCHEMA);
+    this.hasSchema = true;
+  }
+
+  private load(): void {
+    const sql = this.ctx.storage.sql;
+    // Tables are created on first write, so an object that was only read stores nothing.
+    this.hasSchema =
+      sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pacing'").toArray().length > 0;
+    if (!this.hasSchema) return;
+    const r = sql.exec<PacingRow>("SELECT * FROM pacing WHERE id = 1").toArray()[0];
+    this.leases = sql
+      .exec<{ id: string; weight: number; expires_at: number }>("SELECT id, weight, expires_at FROM leases")
+      .toArray()
+      .map((x) => ({ id: x.id, weight: x.weight, expiresAt: x.expires_at }));
+    if (!r) return;
+    this.pacing = {
+      limits: {
+        ratePerSecond: r.rate_per_second,
+        burst: r.burst,
+        maxInFlight: r.max_in_flight,
+        leaseTtlMs: r.lease_ttl_ms,
+        failureThreshold: r.failure_threshold,
+        cooldownMs: r.cooldown_ms,
+      },
+      bucket: { tokens: r.tokens, updatedAt: r.updated_at },
+      circuit: {
+        status: r.circuit_status,
+        failures: r.failures,
+        openedAt: r.opened_at,
+        probeUntil: r.probe_until,
+      },
+      probeLeaseId: r.probe_lease_id,
+      lastActiveAt: r.last_active_at,
+    };
+  }
+}

@@ -1,0 +1,37 @@
+// The OpenAPIHono factory: error handling, validation hook, the OpenAPI document and docs page.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { problemResponse } from "../../shared/errors";
+import type { AppEnv } from "./env";
+import { onError, validationHook } from "./errors";
+
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}
+
+export type App = ReturnType<typeof createRouter>;
+
+export function createApp(): App {
+  const app = createRouter();
+  app.onError(onError);
+  app.notFound((c) => problemResponse("route_not_found", c.get("requestId") ?? "req_unknown", `No route for ${c.req.method} ${c.req.path}`));
+  return app;
+}
+
+export function registerDocs(app: App) {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key: `Authorization: Bearer gq_...`",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "genqueue API",
+      version: "0.1.0",
+      description: "Queue AI generation jobs, poll them, download their results.",
+    },
+    security: [{ bearer: [] }],
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "genqueue API" }));
+}

@@ -1,0 +1,54 @@
+// Maps everything a request can throw to a problem+json response with a stable code.
+import type { Context, ErrorHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+import { ApiError, type ErrorCode, type FieldError, problemResponse } from "../../shared/errors";
+import type { AppEnv } from "./env";
+
+function requestIdOf(c: Context<AppEnv>): string {
+  return c.get("requestId") ?? "req_unknown";
+}
+
+export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(body)",
+    message: issue.message,
+  }));
+}
+
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  const requestId = requestIdOf(c);
+  if (err instanceof ApiError) return problemResponse(err.code, requestId, err.detail, err.errors, err.headers);
+  if (err instanceof HTTPException) {
+    const code: ErrorCode =
+      err.status === 413
+        ? "payload_too_large"
+        : err.status === 400 && /json/i.test(err.message)
+          ? "malformed_json"
+          : err.status === 401
+            ? "unauthorized"
+            : err.status === 404
+              ? "route_not_found"
+              : "validation_failed";
+    return problemResponse(code, requestId, err.message || undefined);
+  }
+  console.error(JSON.stringify({ msg: "unhandled error", request_id: requestId, error: String(err), stack: (err as Error)?.stack }));
+  return problemResponse("internal_error", requestId, "Something went wrong on our side; the request id helps us find it");
+};
+
+/** The OpenAPI validation hook: zod failures become 400 validation_failed with per-field errors. */
+export function validationHook(
+  result: { success: true } | { success: false; error: ZodError; target: string },
+  c: Context<AppEnv>,
+) {
+  if (result.success) return;
+  const prefix = result.target === "json" ? undefined : result.target;
+  return problemResponse("validation_failed", requestIdOf(c), summarize(result.error), fieldErrors(result.error, prefix));
+}
+
+function summarize(error: ZodError): string {
+  const first = error.issues[0];
+  if (!first) return "The request is not valid";
+  const path = first.path.map(String).join(".");
+  return path ? `${path}: ${first.message}` : first.message;
+}

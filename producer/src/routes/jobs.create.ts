@@ -1,0 +1,78 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { problemResponses } from "../../../shared/errors";
+import { createJob } from "../../../shared/jobs/create";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  fingerprint,
+  parseIdempotencyKey,
+  releaseIdempotencyKey,
+} from "../../../shared/jobs/idempotency";
+import { CreateJobBodySchema, type Job, JobSchema } from "../../../shared/jobs/schemas";
+import { serializeJob } from "../../../shared/jobs/serialize";
+import type { App } from "../app";
+
+export const createJobRoute = createRoute({
+  method: "post",
+  path: "/v1/jobs",
+  tags: ["jobs"],
+  summary: "Enqueue a generation job",
+  description: "Answers at once with the job id; poll `GET /v1/jobs/{id}` or wait for the webhook.",
+  request: {
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .optional()
+        .openapi({ description: "Retry safely: the same key and body return the first answer", example: "order-1001" }),
+    }),
+    body: { required: true, content: { "application/json": { schema: CreateJobBodySchema } } },
+  },
+  responses: {
+    202: {
+      description: "Accepted; the job is queued",
+      headers: z.object({ location: z.string().openapi({ example: "/v1/jobs/job_0a1b2c3d4e5f6g7h8i9j" }) }),
+      content: { "application/json": { schema: JobSchema } },
+    },
+    ...problemResponses(
+      "validation_failed",
+      "malformed_json",
+      "unsupported_media_type",
+      "payload_too_large",
+      "unauthorized",
+      "idempotency_key_invalid",
+      "idempotency_key_reused",
+      "idempotency_key_in_progress",
+      "queue_unavailable",
+    ),
+  },
+});
+export type CreateJobRequest = z.infer<typeof CreateJobBodySchema>;
+
+export function registerCreateJob(app: App) {
+  app.openapi(createJobRoute, async (c) => {
+    const body = c.req.valid("json");
+    const principal = c.get("principal");
+    const db = c.get("db");
+    const idemKey = parseIdempotencyKey(c.req.header("idempotency-key"));
+    const now = Date.now();
+
+    if (idemKey) {
+      const claim = await claimIdempotencyKey(db, principal.keyId, idemKey, await fingerprint(body), now);
+      if (claim.kind === "replay") {
+        const headers = { "idempotent-replayed": "true", location: `/v1/jobs/${claim.jobId}` };
+        return c.json(JSON.parse(claim.body) as Job, 202, headers);
+      }
+    }
+    try {
+      const row = await createJob({ db, queue: c.env.JOBS, now, requestId: c.get("requestId") }, principal, body);
+      const job = serializeJob(row, []);
+      if (idemKey) {
+        await completeIdempotencyKey(db, principal.keyId, idemKey, { status: 202, body: JSON.stringify(job), jobId: job.id });
+      }
+      return c.json(job, 202, { location: `/v1/jobs/${job.id}` });
+    } catch (error) {
+      if (idemKey) await releaseIdempotencyKey(db, principal.keyId, idemKey);
+      throw error;
+    }
+  });
+}

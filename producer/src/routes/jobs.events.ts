@@ -1,0 +1,29 @@
+import { createRoute } from "@hono/zod-openapi";
+import { getJobEvents, getJobForInstance } from "../../../shared/db/queries/jobs";
+import { ApiError, problemResponses } from "../../../shared/errors";
+import { JobEventListSchema, JobIdParamSchema } from "../../../shared/jobs/schemas";
+import { serializeEvent } from "../../../shared/jobs/serialize";
+import type { App } from "../app";
+
+export const jobEventsRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}/events",
+  tags: ["jobs"],
+  summary: "The job's numbered history, oldest first",
+  request: { params: JobIdParamSchema },
+  responses: {
+    200: { description: "Every state change of the job", content: { "application/json": { schema: JobEventListSchema } } },
+    ...problemResponses("unauthorized", "job_not_found", "validation_failed"),
+  },
+});
+
+export function registerJobEvents(app: App) {
+  app.openapi(jobEventsRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const db = c.get("db");
+    const job = await getJobForInstance(db, c.get("principal").instanceId, id);
+    if (!job) throw new ApiError("job_not_found", `No job ${id}`);
+    const events = await getJobEvents(db, id);
+    return c.json({ object: "list" as const, job_id: id, data: events.map(serializeEvent) }, 200);
+  });
+}

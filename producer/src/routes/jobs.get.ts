@@ -1,0 +1,29 @@
+import { createRoute } from "@hono/zod-openapi";
+import { getJobForInstance, getJobImages } from "../../../shared/db/queries/jobs";
+import { ApiError, problemResponses } from "../../../shared/errors";
+import { JobIdParamSchema, JobSchema } from "../../../shared/jobs/schemas";
+import { serializeJob } from "../../../shared/jobs/serialize";
+import type { App } from "../app";
+
+export const getJobRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}",
+  tags: ["jobs"],
+  summary: "Get a job: status, result, error",
+  request: { params: JobIdParamSchema },
+  responses: {
+    200: { description: "The job", content: { "application/json": { schema: JobSchema } } },
+    ...problemResponses("unauthorized", "job_not_found", "validation_failed"),
+  },
+});
+
+export function registerGetJob(app: App) {
+  app.openapi(getJobRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const db = c.get("db");
+    const row = await getJobForInstance(db, c.get("principal").instanceId, id);
+    if (!row) throw new ApiError("job_not_found", `No job ${id}`);
+    const images = row.status === "succeeded" ? await getJobImages(db, row.id) : [];
+    return c.json(serializeJob(row, images), 200);
+  });
+}

@@ -1,0 +1,79 @@
+// Starts local fake provider APIs for development and e2e runs:
+//   npm run fake-provider -- ideogram --port 9101 [--key K] [--latency 50] [--rate 5]
+//   npm run fake-provider -- all [--port 9101]   (ideogram, openai, replicate on 9101..9103)
+// Other flags: --burst N, --inflight N (Ideogram images in flight), --ttl MS (image URLs),
+// --seed N, --host H. Knobs can be changed later with POST <url>/__fake/config.
+import { parseArgs } from "node:util";
+import { startIdeogramFake } from "../test/fakes/ideogram";
+import type { FakeKnobs } from "../test/fakes/knobs";
+import { startOpenAIFake } from "../test/fakes/openai";
+import { startReplicateFake } from "../test/fakes/replicate";
+import type { FakeOptions, RunningFake } from "../test/fakes/server";
+
+const STARTERS: Record<string, (o: FakeOptions) => Promise<RunningFake>> = {
+  ideogram: startIdeogramFake,
+  openai: startOpenAIFake,
+  replicate: startReplicateFake,
+};
+const DEFAULT_PORTS: Record<string, number> = { ideogram: 9101, openai: 9102, replicate: 9103 };
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    port: { type: "string" },
+    host: { type: "string" },
+    key: { type: "string" },
+    latency: { type: "string" },
+    rate: { type: "string" },
+    burst: { type: "string" },
+    inflight: { type: "string" },
+    ttl: { type: "string" },
+    seed: { type: "string" },
+  },
+});
+
+const which = positionals[0] ?? "";
+if (which !== "all" && !STARTERS[which]) {
+  console.error(`usage: fake-provider <ideogram|openai|replicate|all> [--port N] [--key K] [--latency MS] [--rate N]`);
+  process.exit(2);
+}
+
+const num = (v: string | undefined, flag: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`--${flag} must be a non-negative number, got "${v}"`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const knobs: Partial<FakeKnobs> = {};
+const latency = num(values.latency, "latency");
+const rate = num(values.rate, "rate");
+const inflight = num(values.inflight, "inflight");
+const ttl = num(values.ttl, "ttl");
+const seed = num(values.seed, "seed");
+if (latency !== undefined) knobs.latencyMs = latency;
+if (rate) knobs.rateLimit = { ratePerSecond: rate, burst: num(values.burst, "burst") };
+if (inflight !== undefined) knobs.inflightLimit = inflight;
+if (ttl !== undefined) knobs.imageTtlMs = ttl;
+if (seed !== undefined) knobs.seed = seed;
+
+const names = which === "all" ? Object.keys(STARTERS) : [which];
+const basePort = num(values.port, "port");
+const running: RunningFake[] = [];
+for (const [i, name] of names.entries()) {
+  const port = basePort !== undefined ? basePort + i : DEFAULT_PORTS[name];
+  const fake = await STARTERS[name]!({ port, host: values.host, apiKey: values.key, knobs });
+  running.push(fake);
+  console.log(`${name} fake listening on ${fake.url}  (${name.toUpperCase()}_BASE_URL=${fake.url})`);
+}
+console.log(`API key: ${values.key ?? "test-key"}; stats at <url>/__fake/stats, knobs at POST <url>/__fake/config`);
+
+const stop = async () => {
+  await Promise.all(running.map((f) => f.close()));
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

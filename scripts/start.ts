@@ -1,0 +1,65 @@
+// `npm start`: applies the D1 migrations locally, seeds the dev tenant, prints its keys and runs
+// both Workers in one `wrangler dev` session (state persisted under .wrangler/state).
+//   PORT                      port of the API (default 8787)
+//   PERSIST_DIR               where local D1/R2/DO state lives (default .wrangler/state)
+//   <PROVIDER>_API_KEY / _BASE_URL / _MODEL, DEFAULT_PROVIDER   passed through to the consumer
+import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync, mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { getPlatformProxy } from "wrangler";
+import { seedDevTenant } from "./lib/dev-tenant";
+
+const root = resolve(import.meta.dirname, "..");
+const port = Number(process.env.PORT ?? 8787);
+const persistDir = resolve(root, process.env.PERSIST_DIR ?? ".wrangler/state");
+const credentialsPath = resolve(root, process.env.CREDENTIALS_PATH ?? ".local/dev-credentials.json");
+const wrangler = resolve(root, "node_modules/.bin/wrangler");
+
+function passThroughEnvFile(): string {
+  const names = Object.keys(process.env).filter((k) =>
+    /^(IDEOGRAM|OPENAI|REPLICATE|DEMO)_(API_KEY|BASE_URL|MODEL)$|^DEFAULT_PROVIDER$|^PROVIDER_KEYS_MASTER_KEY$/.test(k),
+  );
+  mkdirSync(resolve(root, ".local"), { recursive: true });
+  const path = resolve(root, ".local/dev.env");
+  writeFileSync(path, names.map((k) => `${k}=${JSON.stringify(process.env[k])}`).join("\n"), { mode: 0o600 });
+  return path;
+}
+
+const migrate = spawnSync(
+  wrangler,
+  ["d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.producer.toml", "--persist-to", persistDir],
+  { cwd: root, stdio: "inherit", env: { ...process.env, CI: "true" } },
+);
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const proxy = await getPlatformProxy<{ DB: D1Database }>({
+  configPath: resolve(root, "wrangler.producer.toml"),
+  // wrangler keeps its state under <persist-to>/v3; the proxy takes that inner folder.
+  persist: { path: resolve(persistDir, "v3") },
+});
+const credentials = await seedDevTenant(proxy.env.DB, credentialsPath, `http://localhost:${port}`);
+await proxy.dispose();
+
+console.log(`
+genqueue dev tenant (also in ${credentialsPath}):
+  API       ${credentials.api_url}   (docs: ${credentials.api_url}/docs)
+  user key  ${credentials.api_key}
+  admin key ${credentials.admin_key}
+`);
+
+const dev = spawn(
+  wrangler,
+  [
+    "dev",
+    "-c", "wrangler.producer.toml",
+    "-c", "wrangler.consumer.toml",
+    "--port", String(port),
+    "--persist-to", persistDir,
+    "--env-file", passThroughEnvFile(),
+    "--show-interactive-dev-session=false",
+    ...(process.env.WRANGLER_LOG_LEVEL ? ["--log-level", process.env.WRANGLER_LOG_LEVEL] : []),
+  ],
+  { cwd: root, stdio: "inherit" },
+);
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code) => process.exit(code ?? 0));

@@ -1,0 +1,34 @@
+// Deployment configuration (wrangler vars and secrets), validated once at each Worker's entry.
+import { z } from "zod";
+
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const ConsumerConfigSchema = z.object({
+  ENVIRONMENT: z.string().default("production"),
+  /** Provider attempts (failures, not deferrals) before a job goes to the dead-letter queue. */
+  JOB_MAX_ATTEMPTS: int(4, 1, 50),
+  /** First queue-level retry delay; doubles each attempt (with jitter). */
+  JOB_RETRY_BASE_SECONDS: int(2, 0, 3600),
+  JOB_RETRY_MAX_SECONDS: int(900, 1, 43_200),
+  /** How long a consumer holds a running job before another delivery may take it over. */
+  JOB_LEASE_SECONDS: int(300, 5, 43_200),
+  /** Whole provider call budget, and each HTTP request within it. */
+  PROVIDER_CALL_TIMEOUT_MS: int(120_000, 1_000, 900_000),
+  PROVIDER_REQUEST_TIMEOUT_MS: int(60_000, 500, 300_000),
+  JOBS_QUEUE_NAME: z.string().default("genqueue-jobs"),
+  JOBS_DLQ_NAME: z.string().default("genqueue-jobs-dlq"),
+});
+export type ConsumerConfig = z.infer<typeof ConsumerConfigSchema>;
+
+const cache = new WeakMap<object, ConsumerConfig>();
+
+/** Parses once per env object (the runtime hands the same env to every invocation of an isolate). */
+export function consumerConfig(env: object): ConsumerConfig {
+  let config = cache.get(env);
+  if (!config) {
+    config = ConsumerConfigSchema.parse(env);
+    cache.set(env, config);
+  }
+  return config;
+}

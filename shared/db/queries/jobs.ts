@@ -1,0 +1,85 @@
+import { and, asc, desc, eq, inArray, lt, or } from "drizzle-orm";
+import type { JobStatus } from "../../jobs/enums";
+import type { Db } from "../client";
+import { jobEvents, jobImages, jobs } from "../schema";
+
+export type JobRow = typeof jobs.$inferSelect;
+export type JobImageRow = typeof jobImages.$inferSelect;
+export type JobEventRow = typeof jobEvents.$inferSelect;
+
+export async function getJob(db: Db, jobId: string): Promise<JobRow | null> {
+  return (await db.select().from(jobs).where(eq(jobs.id, jobId)).get()) ?? null;
+}
+
+/** A job as its tenant sees it: another instance's job does not exist (404, never 403). */
+export async function getJobForInstance(db: Db, instanceId: string, jobId: string): Promise<JobRow | null> {
+  return (
+    (await db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.id, jobId), eq(jobs.instanceId, instanceId)))
+      .get()) ?? null
+  );
+}
+
+export async function getJobImages(db: Db, jobId: string): Promise<JobImageRow[]> {
+  return db.select().from(jobImages).where(eq(jobImages.jobId, jobId)).orderBy(asc(jobImages.index)).all();
+}
+
+/** Images of several jobs in one query, grouped by job id (for list pages). */
+export async function getImagesForJobs(db: Db, jobIds: string[]): Promise<Map<string, JobImageRow[]>> {
+  const byJob = new Map<string, JobImageRow[]>();
+  if (jobIds.length === 0) return byJob;
+  const rows = await db
+    .select()
+    .from(jobImages)
+    .where(inArray(jobImages.jobId, jobIds))
+    .orderBy(asc(jobImages.jobId), asc(jobImages.index))
+    .all();
+  for (const row of rows) byJob.set(row.jobId, [...(byJob.get(row.jobId) ?? []), row]);
+  return byJob;
+}
+
+export async function getJobEvents(db: Db, jobId: string): Promise<JobEventRow[]> {
+  return db.select().from(jobEvents).where(eq(jobEvents.jobId, jobId)).orderBy(asc(jobEvents.version)).all();
+}
+
+export interface JobListCursor {
+  createdAt: number;
+  id: string;
+}
+
+export async function listJobs(
+  db: Db,
+  opts: { instanceId: string; projectId?: string | null; status?: JobStatus; limit: number; cursor?: JobListCursor },
+): Promise<JobRow[]> {
+  const conditions = [eq(jobs.instanceId, opts.instanceId)];
+  if (opts.projectId) conditions.push(eq(jobs.projectId, opts.projectId));
+  if (opts.status) conditions.push(eq(jobs.status, opts.status));
+  if (opts.cursor) {
+    const { createdAt, id } = opts.cursor;
+    conditions.push(or(lt(jobs.createdAt, createdAt), and(eq(jobs.createdAt, createdAt), lt(jobs.id, id)))!);
+  }
+  return db
+    .select()
+    .from(jobs)
+    .where(and(...conditions))
+    .orderBy(desc(jobs.createdAt), desc(jobs.id))
+    .limit(opts.limit)
+    .all();
+}
+
+export function encodeCursor(row: Pick<JobRow, "createdAt" | "id">): string {
+  return btoa(`${row.createdAt}:${row.id}`).replaceAll("=", "");
+}
+
+export function decodeCursor(cursor: string): JobListCursor | null {
+  try {
+    const [ms, id] = atob(cursor).split(":");
+    const createdAt = Number(ms);
+    if (!id || !Number.isSafeInteger(createdAt)) return null;
+    return { createdAt, id };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,83 @@
+// Accepting a job: the row and its first event are written, then the message is sent. If the
+// send fails the rows are removed again, so a client never holds a job id that will not run.
+import type { Db } from "../db/client";
+import type { Principal } from "../db/queries/api-keys";
+import { projectBelongsToInstance } from "../db/queries/projects";
+import { jobs } from "../db/schema";
+import { eq } from "drizzle-orm";
+import { ApiError } from "../errors";
+import { newId } from "../ids";
+import { type JobMessage, jobMessage } from "./message";
+import type { CreateJobBody } from "./schemas";
+import { insertJobStatements } from "./transitions";
+import type { JobRow } from "../db/queries/jobs";
+
+export interface CreateJobDeps {
+  db: Db;
+  queue: Queue<JobMessage>;
+  now: number;
+  requestId: string;
+}
+
+export async function resolveProject(db: Db, principal: Principal, requested?: string): Promise<string> {
+  if (principal.projectId) {
+    if (requested && requested !== principal.projectId) {
+      throw new ApiError("validation_failed", "project_id does not match the API key's project", [
+        { path: "project_id", message: "must be the key's own project or omitted" },
+      ]);
+    }
+    return principal.projectId;
+  }
+  if (!requested || !(await projectBelongsToInstance(db, requested, principal.instanceId))) {
+    throw new ApiError("validation_failed", "An instance-wide key must name a project of its instance", [
+      { path: "project_id", message: requested ? "unknown project" : "required for this key" },
+    ]);
+  }
+  return requested;
+}
+
+export async function createJob(deps: CreateJobDeps, principal: Principal, body: CreateJobBody): Promise<JobRow> {
+  const { db, now, requestId } = deps;
+  const projectId = await resolveProject(db, principal, body.project_id);
+  const row: JobRow = {
+    id: newId("job"),
+    instanceId: principal.instanceId,
+    projectId,
+    apiKeyId: principal.keyId,
+    type: body.type,
+    status: "queued" as const,
+    requestedProvider: body.provider ?? null,
+    input: body.input,
+    metadata: body.metadata ?? null,
+    webhookUrl: body.webhook_url ?? null,
+    requestId,
+    provider: null,
+    attempts: 0,
+    version: 1,
+    transitionToken: null,
+    leaseToken: null,
+    leaseExpiresAt: null,
+    cancelRequestedAt: null,
+    errorCode: null,
+    errorMessage: null,
+    model: null,
+    revisedPrompt: null,
+    costUsd: null,
+    createdAt: now,
+    startedAt: null,
+    completedAt: null,
+    updatedAt: now,
+  };
+  await db.batch(insertJobStatements(db, row, { request_id: requestId }));
+  try {
+    await deps.queue.send(
+      jobMessage({ job_id: row.id, instance_id: row.instanceId, project_id: projectId, request_id: requestId }),
+      { contentType: "json" },
+    );
+  } catch (error) {
+    console.error(JSON.stringify({ msg: "enqueue failed", job_id: row.id, request_id: requestId, error: String(error) }));
+    await db.delete(jobs).where(eq(jobs.id, row.id));
+    throw new ApiError("queue_unavailable");
+  }
+  return row;
+}

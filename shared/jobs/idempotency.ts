@@ -1,0 +1,88 @@
+// Idempotency-Key (IETF httpapi draft): the same key with the same body returns the first answer
+// without enqueuing again; the same key with another body is a 422; a key still in flight is a 409.
+// Keys are scoped per API key and kept 24 hours.
+import { and, eq, lt } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { idempotencyKeys } from "../db/schema";
+import { sha256Hex } from "../auth/keys";
+import { ApiError } from "../errors";
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** Accepts the draft's sf-string form ("abc") and the bare form (abc). */
+export function parseIdempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const trimmed = header.trim();
+  const unquoted = /^".*"$/.test(trimmed) ? trimmed.slice(1, -1) : trimmed;
+  if (!KEY_PATTERN.test(unquoted) || unquoted.includes('"')) {
+    throw new ApiError("idempotency_key_invalid", "Idempotency-Key must be 1-255 visible ASCII characters");
+  }
+  return unquoted;
+}
+
+/** A stable fingerprint of a JSON document: object keys sorted, so key order does not matter. */
+export async function fingerprint(value: unknown): Promise<string> {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return sha256Hex(JSON.stringify(canonical(value)));
+}
+
+export type IdempotencyClaim =
+  | { kind: "claimed" }
+  | { kind: "replay"; status: number; body: string; jobId: string | null };
+
+export async function claimIdempotencyKey(
+  db: Db,
+  apiKeyId: string,
+  key: string,
+  print: string,
+  now: number,
+): Promise<IdempotencyClaim> {
+  const where = and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key));
+  // An expired record is forgotten before the claim, so an old key may be used again.
+  await db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.expiresAt, now)));
+  const inserted = await db
+    .insert(idempotencyKeys)
+    .values({ apiKeyId, key, fingerprint: print, createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS })
+    .onConflictDoNothing()
+    .run();
+  if (inserted.meta.changes === 1) return { kind: "claimed" };
+
+  const existing = await db.select().from(idempotencyKeys).where(where).get();
+  if (!existing) return claimIdempotencyKey(db, apiKeyId, key, print, now);
+  if (existing.fingerprint !== print) {
+    throw new ApiError("idempotency_key_reused", "This Idempotency-Key was already used with a different body");
+  }
+  if (existing.responseStatus === null || existing.responseBody === null) {
+    throw new ApiError("idempotency_key_in_progress", "The first request with this key has not finished; retry");
+  }
+  return { kind: "replay", status: existing.responseStatus, body: existing.responseBody, jobId: existing.jobId };
+}
+
+export async function completeIdempotencyKey(
+  db: Db,
+  apiKeyId: string,
+  key: string,
+  response: { status: number; body: string; jobId: string },
+): Promise<void> {
+  await db
+    .update(idempotencyKeys)
+    .set({ responseStatus: response.status, responseBody: response.body, jobId: response.jobId })
+    .where(and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key)));
+}
+
+/** Frees the key when the request failed, so the client can retry with the same key. */
+export async function releaseIdempotencyKey(db: Db, apiKeyId: string, key: string): Promise<void> {
+  await db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key)));
+}

@@ -1,0 +1,24 @@
+// The jobs queue's message body. The job row, not the message, is the truth: the message only
+// says which job to look at, for whom, and how many attempts it has used.
+import { z } from "zod";
+
+export const JobMessageSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal("job"),
+  job_id: z.string().min(1),
+  instance_id: z.string().min(1),
+  project_id: z.string().min(1),
+  request_id: z.string().min(1),
+  /** Provider attempts already used (failures, not deferrals). */
+  attempt: z.number().int().min(0),
+  /** Set when the consumer itself sends the message to the dead-letter queue. */
+  last_error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type JobMessage = z.infer<typeof JobMessageSchema>;
+
+export function jobMessage(
+  fields: Pick<JobMessage, "job_id" | "instance_id" | "project_id" | "request_id">,
+  attempt = 0,
+): JobMessage {
+  return { v: 1, kind: "job", ...fields, attempt };
+}

@@ -1,0 +1,56 @@
+// Renders job rows as the API (and, later, webhook payloads) shows them.
+import type { JobEventRow, JobImageRow, JobRow } from "../db/queries/jobs";
+import type { Job } from "./schemas";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function imagePath(jobId: string, index: number): string {
+  return `/v1/jobs/${jobId}/images/${index}`;
+}
+
+export function serializeJob(row: JobRow, images: JobImageRow[]): Job {
+  return {
+    id: row.id,
+    object: "job",
+    type: row.type,
+    status: row.status,
+    provider: row.provider ?? row.requestedProvider,
+    project_id: row.projectId,
+    attempts: row.attempts,
+    input: row.input,
+    metadata: row.metadata ?? null,
+    webhook_url: row.webhookUrl,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? row.errorCode } : null,
+    result:
+      row.status === "succeeded"
+        ? {
+            images: images.map((img) => ({
+              url: imagePath(row.id, img.index),
+              content_type: img.contentType,
+              width: img.width,
+              height: img.height,
+              bytes: img.bytes,
+              seed: img.seed,
+            })),
+            model: row.model,
+            revised_prompt: row.revisedPrompt,
+            cost_usd: row.costUsd,
+          }
+        : null,
+    cancel_requested: row.cancelRequestedAt !== null,
+    request_id: row.requestId,
+    created_at: iso(row.createdAt)!,
+    started_at: iso(row.startedAt),
+    completed_at: iso(row.completedAt),
+  };
+}
+
+export function serializeEvent(row: JobEventRow) {
+  return {
+    version: row.version,
+    type: row.type,
+    status: row.status,
+    data: row.data ?? null,
+    created_at: iso(row.createdAt)!,
+  };
+}

@@ -1,0 +1,99 @@
+// Every job state change goes through `transition`: it checks the allowed source states, bumps
+// the version and appends the numbered event in ONE D1 batch, so history and state never disagree.
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../db/client";
+import { jobEvents, jobs } from "../db/schema";
+import type { JobEventType, JobStatus } from "./enums";
+
+type JobPatch = Partial<
+  Pick<
+    typeof jobs.$inferInsert,
+    | "provider"
+    | "attempts"
+    | "leaseToken"
+    | "leaseExpiresAt"
+    | "cancelRequestedAt"
+    | "errorCode"
+    | "errorMessage"
+    | "model"
+    | "revisedPrompt"
+    | "costUsd"
+    | "startedAt"
+    | "completedAt"
+  >
+>;
+
+export interface TransitionRequest {
+  jobId: string;
+  from: readonly JobStatus[];
+  to: JobStatus;
+  event: JobEventType;
+  data?: Record<string, unknown>;
+  set?: JobPatch;
+  /** Extra column updates expressed in SQL (e.g. attempts + 1). */
+  setSql?: Partial<Record<"attempts" | "startedAt" | "leaseToken" | "leaseExpiresAt", SQL>>;
+  /** When given, the change applies only while this lease token holds the job. */
+  leaseToken?: string;
+  /** Any further condition on the job row (e.g. an expired lease). */
+  where?: SQL;
+  /** Statements that must commit together with the change, built with the transition token. */
+  extra?: (token: string) => BatchItem<"sqlite">[];
+  now: number;
+}
+
+export interface TransitionResult {
+  applied: boolean;
+}
+
+export async function transition(db: Db, req: TransitionRequest): Promise<TransitionResult> {
+  const token = crypto.randomUUID();
+  const conditions = [eq(jobs.id, req.jobId), inArray(jobs.status, [...req.from])];
+  if (req.leaseToken) conditions.push(eq(jobs.leaseToken, req.leaseToken));
+  if (req.where) conditions.push(req.where);
+
+  const update = db
+    .update(jobs)
+    .set({
+      ...req.set,
+      ...req.setSql,
+      status: req.to,
+      version: sql`${jobs.version} + 1`,
+      transitionToken: token,
+      updatedAt: req.now,
+    })
+    .where(and(...conditions));
+
+  // Only inserts when the update above matched: the token is unique to this call.
+  const event = db.insert(jobEvents).select(
+    db
+      .select({
+        jobId: jobs.id,
+        version: jobs.version,
+        type: sql`${req.event}`.as("type"),
+        status: sql`${req.to}`.as("status"),
+        data: sql`${req.data ? JSON.stringify(req.data) : null}`.as("data"),
+        createdAt: sql`${req.now}`.as("created_at"),
+      })
+      .from(jobs)
+      .where(and(eq(jobs.id, req.jobId), eq(jobs.transitionToken, token))),
+  );
+
+  const [, inserted] = await db.batch([update, event, ...(req.extra?.(token) ?? [])]);
+  return { applied: (inserted as D1Result).meta.changes === 1 };
+}
+
+/** Writes a new job row and its first event together. */
+export function insertJobStatements(db: Db, row: typeof jobs.$inferInsert, data?: Record<string, unknown>) {
+  return [
+    db.insert(jobs).values({ ...row, version: 1 }),
+    db.insert(jobEvents).values({
+      jobId: row.id,
+      version: 1,
+      type: "queued",
+      status: "queued",
+      data: data ?? null,
+      createdAt: row.updatedAt,
+    }),
+  ] as const;
+}

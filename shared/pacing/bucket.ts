@@ -1,0 +1,103 @@
+// Pure token bucket with the clock injected. Refill is computed from the stored timestamp on
+// every call (no timer, no drift). Arithmetic runs on integer micro-tokens over integer
+// milliseconds so that fractional tokens accumulate exactly and `retryAfterMs` is exact:
+// taking at `now + retryAfterMs` succeeds, one millisecond earlier fails. With a backlog whose
+// callers retry at `retryAfterMs`, calls therefore run at the rate and never above it.
+
+export interface BucketState {
+  /** Tokens available at `updatedAt` (may be fractional). */
+  tokens: number;
+  /** Epoch ms (an integer, as from Date.now) of the last refill. */
+  updatedAt: number;
+}
+
+export interface BucketConfig {
+  /** Burst: the most tokens the bucket holds. */
+  capacity: number;
+  /** Sustained refill rate, resolved to 0.001 tokens/s. */
+  ratePerSecond: number;
+}
+
+export interface TakeResult {
+  allowed: boolean;
+  state: BucketState;
+  /** Whole tokens left after this take. */
+  remaining: number;
+  /** Ms until `cost` tokens exist; 0 when allowed. */
+  retryAfterMs: number;
+  limit: number;
+  /** Ms until the bucket is full again. */
+  reset: number;
+}
+
+/** Micro-tokens per token. Rates are floored to whole micro-tokens per ms (0.001/s). */
+const SCALE = 1_000_000;
+
+const toUnits = (tokens: number) => Math.round(tokens * SCALE);
+
+/** Rate in micro-tokens per ms, floored so the bucket never runs above the configured rate. */
+function unitsPerMs(config: BucketConfig): number {
+  const units = Math.floor(config.ratePerSecond * 1000);
+  if (!(units >= 1) || !(config.capacity > 0)) {
+    throw new RangeError(`invalid bucket config ${JSON.stringify(config)}: rate >= 0.001/s, capacity > 0`);
+  }
+  return units;
+}
+
+/** A bucket seen for the first time starts full. */
+export function fullBucket(config: BucketConfig, now: number): BucketState {
+  return { tokens: config.capacity, updatedAt: now };
+}
+
+export function refill(state: BucketState, config: BucketConfig, now: number): BucketState {
+  const rate = unitsPerMs(config);
+  const cap = toUnits(config.capacity);
+  const have = Math.min(toUnits(state.tokens), cap);
+  // A clock that steps back adds nothing, and keeping the later stamp stops the same interval
+  // from being counted twice once the clock catches up.
+  const elapsed = now - state.updatedAt;
+  if (!(elapsed > 0)) return { tokens: have / SCALE, updatedAt: state.updatedAt };
+  const gained = Math.floor(elapsed * rate);
+  return { tokens: Math.min(cap, have + gained) / SCALE, updatedAt: now };
+}
+
+function msUntil(needUnits: number, rate: number): number {
+  return needUnits > 0 ? Math.ceil(needUnits / rate) : 0;
+}
+
+export function take(state: BucketState, config: BucketConfig, now: number, cost = 1): TakeResult {
+  const rate = unitsPerMs(config);
+  if (!(cost > 0) || cost > config.capacity) {
+    // Waiting never helps a cost above capacity, so it is a caller bug rather than a denial.
+    throw new RangeError(`take cost ${cost} must be > 0 and <= capacity ${config.capacity}`);
+  }
+  const cap = toUnits(config.capacity);
+  const current = refill(state, config, now);
+  const have = toUnits(current.tokens);
+  const need = toUnits(cost);
+  const allowed = have >= need;
+  // After a clock step back, refill resumes only once `now` passes the stored stamp.
+  const lag = Math.max(0, current.updatedAt - now);
+  // A denied take debits nothing: the caller's state is only refilled.
+  const left = allowed ? have - need : have;
+  const next = { tokens: left / SCALE, updatedAt: current.updatedAt };
+  return {
+    allowed,
+    state: next,
+    remaining: Math.floor(left / SCALE),
+    retryAfterMs: allowed ? 0 : lag + msUntil(need - have, rate),
+    limit: config.capacity,
+    reset: left >= cap ? 0 : lag + msUntil(cap - left, rate),
+  };
+}
+
+/** Gives tokens back (a call that was never made); never above capacity. */
+export function refund(state: BucketState, config: BucketConfig, now: number, amount = 1): BucketState {
+  const current = refill(state, config, now);
+  const units = Math.min(toUnits(config.capacity), toUnits(current.tokens) + Math.max(0, toUnits(amount)));
+  return { tokens: units / SCALE, updatedAt: current.updatedAt };
+}
+
+export function isFull(state: BucketState, config: BucketConfig, now: number): boolean {
+  return toUnits(refill(state, config, now).tokens) >= toUnits(config.capacity);
+}

@@ -1,0 +1,180 @@
+import {
+  evictDurableObject,
+  listDurableObjectIds,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { IDLE_TTL_MS, type PacingLimits } from "../../consumers/src/token-bucket";
+
+// The object runs in the test isolate, so a faked Date drives its clock too. Fake time starts a
+// day ahead of the real clock: workerd fires alarms on real time, and one set in the real past
+// would run on its own in the middle of a test.
+const T0 = Math.ceil(Date.now() / 1000) * 1000 + 86_400_000;
+const limits: PacingLimits = {
+  ratePerSecond: 1,
+  burst: 2,
+  maxInFlight: 10,
+  leaseTtlMs: 60_000,
+  failureThreshold: 2,
+  cooldownMs: 10_000,
+};
+const bucket = (instance: string) => env.TOKEN_BUCKET.getByName(`instance:${instance}:provider:demo`);
+const advance = (ms: number) => vi.setSystemTime(Date.now() + ms);
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(T0);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("TokenBucket", () => {
+  it("grants the burst, then denies for rate with an exact wait and no debit", async () => {
+    const stub = bucket("rate");
+    expect(await stub.acquire({ leaseId: "a", limits })).toMatchObject({ granted: true, leaseId: "a" });
+    expect(await stub.acquire({ leaseId: "b", limits })).toMatchObject({ granted: true });
+    expect(await stub.acquire({ leaseId: "c", limits })).toEqual({
+      granted: false,
+      retryAfterMs: 1000,
+      reason: "rate",
+    });
+    advance(400);
+    expect(await stub.acquire({ leaseId: "c", limits })).toMatchObject({ retryAfterMs: 600 });
+    advance(600);
+    expect(await stub.acquire({ leaseId: "c", limits })).toMatchObject({ granted: true });
+  });
+
+  it("denies in_flight while the slots are held and frees a slot on release", async () => {
+    const stub = bucket("inflight");
+    const one = { ...limits, maxInFlight: 1 };
+    expect(await stub.acquire({ leaseId: "a", limits: one })).toMatchObject({ granted: true });
+    expect(await stub.acquire({ leaseId: "b", limits: one })).toMatchObject({
+      granted: false,
+      reason: "in_flight",
+    });
+    expect(await stub.release("a", "success")).toEqual({ released: true });
+    expect(await stub.release("a", "success")).toEqual({ released: false });
+    expect(await stub.acquire({ leaseId: "b", limits: one })).toMatchObject({ granted: true });
+    expect((await stub.snapshot()).inFlight).toBe(1);
+  });
+
+  it("counts weight against maxInFlight", async () => {
+    const stub = bucket("weight");
+    const four = { ...limits, maxInFlight: 4 };
+    expect(await stub.acquire({ leaseId: "a", weight: 3, limits: four })).toMatchObject({ granted: true });
+    expect(await stub.acquire({ leaseId: "b", weight: 2, limits: four })).toMatchObject({
+      reason: "in_flight",
+    });
+  });
+
+  it("refunds the token of a call that was never made, capped at burst", async () => {
+    const stub = bucket("refund");
+    await stub.acquire({ leaseId: "a", limits });
+    expect((await stub.snapshot()).tokens).toBe(1);
+    await stub.release("a", "not_called");
+    expect((await stub.snapshot()).tokens).toBe(2);
+    advance(5_000);
+    await stub.acquire({ leaseId: "b", limits });
+    advance(5_000);
+    await stub.release("b", "not_called");
+    expect((await stub.snapshot()).tokens).toBe(2);
+  });
+
+  it("opens the circuit on retryable failures only and lets one probe through after the cooldown", async () => {
+    const stub = bucket("circuit");
+    const call = async (id: string, outcome: "success" | "retryable_failure" | "permanent_failure") => {
+      expect(await stub.acquire({ leaseId: id, limits })).toMatchObject({ granted: true });
+      await stub.release(id, outcome);
+      advance(1_000);
+    };
+    await call("p1", "permanent_failure");
+    await call("r1", "retryable_failure");
+    await call("p2", "permanent_failure");
+    expect((await stub.snapshot()).circuit).toMatchObject({ status: "closed", failures: 1 });
+    await call("r2", "retryable_failure");
+    expect((await stub.snapshot()).circuit.status).toBe("open");
+    expect(await stub.acquire({ leaseId: "x", limits })).toEqual({
+      granted: false,
+      retryAfterMs: 9_000,
+      reason: "circuit_open",
+    });
+
+    advance(9_000);
+    expect(await stub.acquire({ leaseId: "probe", limits })).toMatchObject({ granted: true, probe: true });
+    expect(await stub.acquire({ leaseId: "y", limits })).toMatchObject({
+      granted: false,
+      reason: "circuit_open",
+    });
+    await stub.release("probe", "success");
+    expect((await stub.snapshot()).circuit).toEqual({ status: "closed", failures: 0, openedAt: null });
+    expect(await stub.acquire({ leaseId: "y", limits })).toMatchObject({ granted: true, probe: false });
+  });
+
+  it("keeps instances independent", async () => {
+    const i1 = bucket("i1");
+    const i2 = bucket("i2");
+    await i1.acquire({ leaseId: "a", limits });
+    await i1.acquire({ leaseId: "b", limits });
+    expect(await i1.acquire({ leaseId: "c", limits })).toMatchObject({ granted: false, reason: "rate" });
+    expect(await i2.acquire({ leaseId: "c", limits })).toMatchObject({ granted: true });
+    const ids = (await listDurableObjectIds(env.TOKEN_BUCKET)).map((id) => id.toString());
+    expect(ids).toEqual(expect.arrayContaining([i1.id.toString(), i2.id.toString()]));
+  });
+
+  it("keeps tokens, leases and circuit across an eviction", async () => {
+    const stub = bucket("evict");
+    await stub.acquire({ leaseId: "held", limits: { ...limits, failureThreshold: 1 } });
+    await stub.acquire({ leaseId: "failed", limits: { ...limits, failureThreshold: 1 } });
+    await stub.release("failed", "retryable_failure");
+    const before = await stub.snapshot();
+    await evictDurableObject(stub);
+
+    const after = await bucket("evict").snapshot();
+    expect(after).toEqual(before);
+    expect(after).toMatchObject({ tokens: 0, inFlight: 1, circuit: { status: "open" } });
+    const rows = await runInDurableObject(stub, (_, state) =>
+      state.storage.sql.exec<{ id: string }>("SELECT id FROM leases").toArray(),
+    );
+    expect(rows).toEqual([{ id: "held" }]);
+  });
+
+  it("acquires with the stored limits when none are passed", async () => {
+    const stub = bucket("configured");
+    await stub.configure({ ...limits, burst: 1 });
+    expect(await stub.acquire({ leaseId: "a" })).toMatchObject({ granted: true });
+    expect(await stub.acquire({ leaseId: "b" })).toMatchObject({ granted: false, reason: "rate" });
+  });
+
+  it("deletes idle state in the alarm", async () => {
+    const stub = bucket("idle");
+    await stub.acquire({ leaseId: "a", limits });
+    await stub.release("a", "not_called");
+    const scheduled = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
+    expect(scheduled).toBe(T0 + IDLE_TTL_MS);
+
+    advance(IDLE_TTL_MS);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const tables = await runInDurableObject(stub, (_, state) =>
+      state.storage.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('pacing', 'leases')")
+        .toArray(),
+    );
+    expect(tables).toEqual([]);
+    expect((await stub.snapshot()).limits).toBeNull();
+    // Usable again at once: the next acquire brings its limits.
+    expect(await stub.acquire({ leaseId: "b", limits })).toMatchObject({ granted: true });
+  });
+
+  it("keeps state and reschedules the alarm while a lease is live", async () => {
+    const stub = bucket("busy");
+    await stub.acquire({ leaseId: "a", limits: { ...limits, leaseTtlMs: 2 * IDLE_TTL_MS } });
+    advance(IDLE_TTL_MS);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stub.snapshot()).toMatchObject({ inFlight: 1 });
+    const next = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
+    expect(next).toBeGreaterThan(Date.now());
+  });
+});
