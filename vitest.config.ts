@@ -22,7 +22,13 @@ export default defineConfig(async () => {
   return {
     test: {
       projects: [
-        { test: { name: "unit", environment: "node", include: ["test/shared/**/*.test.ts", "test/fakes/**/*.test.ts", "test/scripts/**/*.test.ts"] } },
+        {
+          test: {
+            name: "unit",
+            environment: "node",
+            include: ["test/shared/**/*.test.ts", "test/fakes/**/*.test.ts", "test/scripts/**/*.test.ts"],
+          },
+        },
         workerProject("producer", "./wrangler.producer.toml"),
         workerProject("consumers", "./wrangler.consumer.toml"),
         {

@@ -34,7 +34,9 @@ const { positionals, values } = parseArgs({
 
 const which = positionals[0] ?? "";
 if (which !== "all" && !STARTERS[which]) {
-  console.error(`usage: fake-provider <ideogram|openai|replicate|all> [--port N] [--key K] [--latency MS] [--rate N]`);
+  console.error(
+    `usage: fake-provider <ideogram|openai|replicate|all> [--port N] [--key K] [--latency MS] [--rate N]`,
+  );
   process.exit(2);
 }
 
@@ -69,7 +71,9 @@ for (const [i, name] of names.entries()) {
   running.push(fake);
   console.log(`${name} fake listening on ${fake.url}  (${name.toUpperCase()}_BASE_URL=${fake.url})`);
 }
-console.log(`API key: ${values.key ?? "test-key"}; stats at <url>/__fake/stats, knobs at POST <url>/__fake/config`);
+console.log(
+  `API key: ${values.key ?? "test-key"}; stats at <url>/__fake/stats, knobs at POST <url>/__fake/config`,
+);
 
 const stop = async () => {
   await Promise.all(running.map((f) => f.close()));

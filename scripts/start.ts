@@ -17,11 +17,14 @@ const wrangler = resolve(root, "node_modules/.bin/wrangler");
 
 function passThroughEnvFile(): string {
   const names = Object.keys(process.env).filter((k) =>
-    /^(IDEOGRAM|OPENAI|REPLICATE|DEMO)_(API_KEY|BASE_URL|MODEL)$|^DEFAULT_PROVIDER$|^PROVIDER_KEYS_MASTER_KEY$/.test(k),
+    /^(IDEOGRAM|OPENAI|REPLICATE|DEMO)_(API_KEY|BASE_URL|MODEL)$|^DEFAULT_PROVIDER$|^PROVIDER_KEYS_MASTER_KEY$/.test(
+      k,
+    ),
   );
   mkdirSync(resolve(root, ".local"), { recursive: true });
   const path = resolve(root, ".local/dev.env");
-  writeFileSync(path, names.map((k) => `${k}=${JSON.stringify(process.env[k])}`).join("\n"), { mode: 0o600 });
+  const lines = ["ENVIRONMENT=development", ...names.map((k) => `${k}=${JSON.stringify(process.env[k])}`)];
+  writeFileSync(path, lines.join("\n"), { mode: 0o600 });
   return path;
 }
 
@@ -51,11 +54,16 @@ const dev = spawn(
   wrangler,
   [
     "dev",
-    "-c", "wrangler.producer.toml",
-    "-c", "wrangler.consumer.toml",
-    "--port", String(port),
-    "--persist-to", persistDir,
-    "--env-file", passThroughEnvFile(),
+    "-c",
+    "wrangler.producer.toml",
+    "-c",
+    "wrangler.consumer.toml",
+    "--port",
+    String(port),
+    "--persist-to",
+    persistDir,
+    "--env-file",
+    passThroughEnvFile(),
     "--show-interactive-dev-session=false",
     ...(process.env.WRANGLER_LOG_LEVEL ? ["--log-level", process.env.WRANGLER_LOG_LEVEL] : []),
   ],

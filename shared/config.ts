@@ -32,3 +32,8 @@ export function consumerConfig(env: object): ConsumerConfig {
   }
   return config;
 }
+
+/** Local development and tests (not a deployment): relaxes only what must work on localhost. */
+export function isLocal(env: { ENVIRONMENT?: string }): boolean {
+  return env.ENVIRONMENT === "development" || env.ENVIRONMENT === "test";
+}

@@ -109,7 +109,12 @@ export const ProblemSchema = z
   .openapi("Problem");
 export type Problem = z.infer<typeof ProblemSchema>;
 
-export function problemBody(code: ErrorCode, requestId: string, detail?: string, errors?: FieldError[]): Problem {
+export function problemBody(
+  code: ErrorCode,
+  requestId: string,
+  detail?: string,
+  errors?: FieldError[],
+): Problem {
   return {
     type: `urn:genqueue:error:${code}`,
     title: titles[code],
@@ -137,7 +142,8 @@ export function problemResponse(
 /** The OpenAPI response entry for a set of error codes (used by every route definition). */
 export function problemResponses(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) byStatus.set(statusForCode[code], [...(byStatus.get(statusForCode[code]) ?? []), code]);
+  for (const code of codes)
+    byStatus.set(statusForCode[code], [...(byStatus.get(statusForCode[code]) ?? []), code]);
   return Object.fromEntries(
     [...byStatus].map(([status, list]) => [
       status,

@@ -24,5 +24,8 @@ export async function checkHealth(env: { DB: D1Database; IMAGES: R2Bucket; JOBS:
       if (typeof env.JOBS?.send !== "function") throw new Error("JOBS queue binding missing");
     }),
   ]);
-  return { status: d1.ok && r2.ok && queue.ok ? ("ok" as const) : ("degraded" as const), checks: { d1, r2, queue } };
+  return {
+    status: d1.ok && r2.ok && queue.ok ? ("ok" as const) : ("degraded" as const),
+    checks: { d1, r2, queue },
+  };
 }

@@ -9,7 +9,10 @@ import { log } from "./log";
 export async function handleDeadLetter(db: Db, message: Message<unknown>, now: number): Promise<void> {
   const parsed = JobMessageSchema.safeParse(message.body);
   if (!parsed.success) {
-    log("error", "unreadable dead letter dropped", { message_id: message.id, issues: parsed.error.issues.length });
+    log("error", "unreadable dead letter dropped", {
+      message_id: message.id,
+      issues: parsed.error.issues.length,
+    });
     message.ack();
     return;
   }
@@ -24,6 +27,11 @@ export async function handleDeadLetter(db: Db, message: Message<unknown>, now: n
     message: job.errorMessage ?? "The job's message kept failing and was moved to the dead-letter queue",
   };
   const result = await deadLetterJob(db, job.id, error, now);
-  log("warn", "job dead-lettered", { job_id: job.id, request_id: body.request_id, code: error.code, applied: result.applied });
+  log("warn", "job dead-lettered", {
+    job_id: job.id,
+    request_id: body.request_id,
+    code: error.code,
+    applied: result.applied,
+  });
   message.ack();
 }

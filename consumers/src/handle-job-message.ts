@@ -13,7 +13,10 @@ export async function handleJobMessage(message: Message<unknown>, env: ConsumerE
   const parsed = JobMessageSchema.safeParse(message.body);
   if (!parsed.success) {
     // Not a job message at all: retrying cannot help, and there is no job to mark.
-    log("error", "invalid job message dropped", { message_id: message.id, issues: parsed.error.issues.slice(0, 3) });
+    log("error", "invalid job message dropped", {
+      message_id: message.id,
+      issues: parsed.error.issues.slice(0, 3),
+    });
     message.ack();
     return;
   }

@@ -35,7 +35,8 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
   if (!job) return { kind: "ack", reason: "job does not exist" };
   if (terminalStatuses.includes(job.status)) return { kind: "ack", reason: `job already ${job.status}` };
 
-  const provider = (job.requestedProvider ?? defaultProviderName(deps.env as unknown as Record<string, unknown>)) as ProviderName;
+  const provider = (job.requestedProvider ??
+    defaultProviderName(deps.env as unknown as Record<string, unknown>)) as ProviderName;
   const leaseToken = crypto.randomUUID();
   const claimed = await claimJob(db, job.id, {
     leaseToken,
@@ -46,7 +47,12 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
   if (!claimed.applied) return afterLostClaim(deps, message);
 
   try {
-    const run = await runProvider(deps.env as unknown as Record<string, unknown>, config, provider, job.input);
+    const run = await runProvider(
+      deps.env as unknown as Record<string, unknown>,
+      config,
+      provider,
+      job.input,
+    );
     const stored = await storeImages(deps.env.IMAGES, job, provider, run.result.images);
     const done = await succeedJob(
       db,
@@ -62,11 +68,19 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
     );
     if (!done.applied) {
       // Lease lost or cancel requested while the provider worked: the result must not be kept.
-      await deleteImages(deps.env.IMAGES, stored.map((img) => img.r2Key));
+      await deleteImages(
+        deps.env.IMAGES,
+        stored.map((img) => img.r2Key),
+      );
       await cancelRunningJob(db, job.id, leaseToken, deps.now());
       return { kind: "ack", reason: "result discarded (canceled or lease lost)" };
     }
-    log("info", "job succeeded", { job_id: job.id, request_id: message.request_id, provider, images: stored.length });
+    log("info", "job succeeded", {
+      job_id: job.id,
+      request_id: message.request_id,
+      provider,
+      images: stored.length,
+    });
     return { kind: "ack", reason: "succeeded" };
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
@@ -96,7 +110,11 @@ async function onProviderError(
     return { kind: "ack", reason: `failed: ${error.code}` };
   }
   if (attempt >= deps.config.JOB_MAX_ATTEMPTS) {
-    return { kind: "dead_letter", message: { ...message, attempt, last_error: jobError }, reason: "attempts spent" };
+    return {
+      kind: "dead_letter",
+      message: { ...message, attempt, last_error: jobError },
+      reason: "attempts spent",
+    };
   }
   const backoff = queueRetryDelaySeconds(attempt, {
     baseSeconds: deps.config.JOB_RETRY_BASE_SECONDS,
@@ -111,8 +129,14 @@ async function onProviderError(
 async function afterLostClaim(deps: JobDeps, message: JobMessage): Promise<Decision> {
   const job = await getJob(deps.db, message.job_id);
   if (!job || terminalStatuses.includes(job.status)) return { kind: "ack", reason: "job ended meanwhile" };
-  if (job.cancelRequestedAt !== null && job.status === "queued") return { kind: "ack", reason: "cancel requested" };
+  if (job.cancelRequestedAt !== null && job.status === "queued")
+    return { kind: "ack", reason: "cancel requested" };
   // A live lease: look again once it would have expired, in case its holder died.
   const waitMs = Math.max(1000, (job.leaseExpiresAt ?? deps.now()) - deps.now() + 1000);
-  return { kind: "requeue", delaySeconds: Math.ceil(waitMs / 1000), message, reason: "held by another delivery" };
+  return {
+    kind: "requeue",
+    delaySeconds: Math.ceil(waitMs / 1000),
+    message,
+    reason: "held by another delivery",
+  };
 }

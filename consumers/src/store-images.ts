@@ -6,7 +6,11 @@ import type { GeneratedImage } from "../../shared/providers/types";
 
 const EXTENSIONS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp" };
 
-export function imageKey(job: Pick<JobRow, "instanceId" | "projectId" | "id">, index: number, contentType: string) {
+export function imageKey(
+  job: Pick<JobRow, "instanceId" | "projectId" | "id">,
+  index: number,
+  contentType: string,
+) {
   return `${job.instanceId}/${job.projectId}/${job.id}/${index}.${EXTENSIONS[contentType] ?? "bin"}`;
 }
 

@@ -14,7 +14,13 @@ export type App = ReturnType<typeof createRouter>;
 export function createApp(): App {
   const app = createRouter();
   app.onError(onError);
-  app.notFound((c) => problemResponse("route_not_found", c.get("requestId") ?? "req_unknown", `No route for ${c.req.method} ${c.req.path}`));
+  app.notFound((c) =>
+    problemResponse(
+      "route_not_found",
+      c.get("requestId") ?? "req_unknown",
+      `No route for ${c.req.method} ${c.req.path}`,
+    ),
+  );
   return app;
 }
 

@@ -18,7 +18,8 @@ export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   const requestId = requestIdOf(c);
-  if (err instanceof ApiError) return problemResponse(err.code, requestId, err.detail, err.errors, err.headers);
+  if (err instanceof ApiError)
+    return problemResponse(err.code, requestId, err.detail, err.errors, err.headers);
   if (err instanceof HTTPException) {
     const code: ErrorCode =
       err.status === 413
@@ -32,8 +33,19 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
               : "validation_failed";
     return problemResponse(code, requestId, err.message || undefined);
   }
-  console.error(JSON.stringify({ msg: "unhandled error", request_id: requestId, error: String(err), stack: (err as Error)?.stack }));
-  return problemResponse("internal_error", requestId, "Something went wrong on our side; the request id helps us find it");
+  console.error(
+    JSON.stringify({
+      msg: "unhandled error",
+      request_id: requestId,
+      error: String(err),
+      stack: (err as Error)?.stack,
+    }),
+  );
+  return problemResponse(
+    "internal_error",
+    requestId,
+    "Something went wrong on our side; the request id helps us find it",
+  );
 };
 
 /** The OpenAPI validation hook: zod failures become 400 validation_failed with per-field errors. */
@@ -43,7 +55,12 @@ export function validationHook(
 ) {
   if (result.success) return;
   const prefix = result.target === "json" ? undefined : result.target;
-  return problemResponse("validation_failed", requestIdOf(c), summarize(result.error), fieldErrors(result.error, prefix));
+  return problemResponse(
+    "validation_failed",
+    requestIdOf(c),
+    summarize(result.error),
+    fieldErrors(result.error, prefix),
+  );
 }
 
 function summarize(error: ZodError): string {

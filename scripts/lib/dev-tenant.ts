@@ -18,7 +18,9 @@ export interface DevCredentials {
 }
 
 interface SqlRunner {
-  prepare(sql: string): { bind(...values: unknown[]): { run(): Promise<unknown>; first<T>(): Promise<T | null> } };
+  prepare(sql: string): {
+    bind(...values: unknown[]): { run(): Promise<unknown>; first<T>(): Promise<T | null> };
+  };
 }
 
 async function readCredentials(path: string): Promise<DevCredentials | null> {
@@ -45,15 +47,31 @@ async function insertKey(db: SqlRunner, id: string, role: "user" | "admin", proj
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash, prefix = excluded.prefix, revoked_at = NULL`,
     )
-    .bind(id, DEV_TENANT.instanceId, projectId, role, `dev ${role} key`, await sha256Hex(key), displayPrefix(key), Date.now())
+    .bind(
+      id,
+      DEV_TENANT.instanceId,
+      projectId,
+      role,
+      `dev ${role} key`,
+      await sha256Hex(key),
+      displayPrefix(key),
+      Date.now(),
+    )
     .run();
   return key;
 }
 
-export async function seedDevTenant(db: SqlRunner, credentialsPath: string, apiUrl: string): Promise<DevCredentials> {
+export async function seedDevTenant(
+  db: SqlRunner,
+  credentialsPath: string,
+  apiUrl: string,
+): Promise<DevCredentials> {
   const now = Date.now();
   const { organizationId, instanceId, projectId } = DEV_TENANT;
-  await db.prepare("INSERT OR IGNORE INTO organizations (id, name, created_at) VALUES (?, ?, ?)").bind(organizationId, "Development", now).run();
+  await db
+    .prepare("INSERT OR IGNORE INTO organizations (id, name, created_at) VALUES (?, ?, ?)")
+    .bind(organizationId, "Development", now)
+    .run();
   await db
     .prepare("INSERT OR IGNORE INTO instances (id, organization_id, name, created_at) VALUES (?, ?, ?, ?)")
     .bind(instanceId, organizationId, "dev", now)
@@ -65,11 +83,20 @@ export async function seedDevTenant(db: SqlRunner, credentialsPath: string, apiU
 
   const previous = await readCredentials(credentialsPath);
   const apiKey =
-    previous && (await keyExists(db, previous.api_key)) ? previous.api_key : await insertKey(db, "key_devuser000000000000", "user", projectId);
+    previous && (await keyExists(db, previous.api_key))
+      ? previous.api_key
+      : await insertKey(db, "key_devuser000000000000", "user", projectId);
   const adminKey =
-    previous && (await keyExists(db, previous.admin_key)) ? previous.admin_key : await insertKey(db, "key_devadmin00000000000", "admin", null);
+    previous && (await keyExists(db, previous.admin_key))
+      ? previous.admin_key
+      : await insertKey(db, "key_devadmin00000000000", "admin", null);
 
-  const credentials: DevCredentials = { ...(previous ?? {}), api_url: apiUrl, api_key: apiKey, admin_key: adminKey };
+  const credentials: DevCredentials = {
+    ...(previous ?? {}),
+    api_url: apiUrl,
+    api_key: apiKey,
+    admin_key: adminKey,
+  };
   await mkdir(dirname(credentialsPath), { recursive: true });
   await writeFile(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   return credentials;

@@ -6,9 +6,7 @@ import type { ImageInput } from "../jobs/schemas";
 import { apiKeyRoles, jobEventTypes, jobStatuses, jobTypes } from "../jobs/enums";
 
 const createdAt = () =>
-  integer("created_at", { mode: "number" })
-    .notNull()
-    .default(sql`(unixepoch('subsec') * 1000)`);
+  integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
 export const organizations = sqliteTable("organizations", {
   id: text("id").primaryKey(),
@@ -24,6 +22,8 @@ export const instances = sqliteTable(
       .notNull()
       .references(() => organizations.id),
     name: text("name").notNull(),
+    /** Providers to try, in order, when a job names no fallback chain of its own. */
+    fallbackProviders: text("fallback_providers", { mode: "json" }).$type<string[]>(),
     createdAt: createdAt(),
   },
   (t) => [index("instances_org_idx").on(t.organizationId)],
@@ -37,6 +37,12 @@ export const projects = sqliteTable(
       .notNull()
       .references(() => instances.id),
     name: text("name").notNull(),
+    /** Default webhook target for the project's jobs (a job may override it). */
+    webhookUrl: text("webhook_url"),
+    /** Standard Webhooks signing secret (whsec_...); during a rotation the previous one signs too. */
+    webhookSecret: text("webhook_secret"),
+    webhookSecretPrevious: text("webhook_secret_previous"),
+    webhookSecretRotatedAt: integer("webhook_secret_rotated_at", { mode: "number" }),
     createdAt: createdAt(),
   },
   (t) => [index("projects_instance_idx").on(t.instanceId)],
@@ -83,7 +89,11 @@ export const jobs = sqliteTable(
     /** The validated job input document, as JSON. */
     input: text("input", { mode: "json" }).$type<ImageInput>().notNull(),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>(),
+    /** Providers to move to, in order, when the current one is down or out of quota. */
+    fallbackProviders: text("fallback_providers", { mode: "json" }).$type<string[]>(),
     webhookUrl: text("webhook_url"),
+    /** Webhook event filter; null means the default set. */
+    webhookEvents: text("webhook_events", { mode: "json" }).$type<string[]>(),
     requestId: text("request_id").notNull(),
     attempts: integer("attempts").notNull().default(0),
     /** Bumped by every state change; job_events.version mirrors it. */
@@ -155,4 +165,114 @@ export const idempotencyKeys = sqliteTable(
     expiresAt: integer("expires_at", { mode: "number" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.apiKeyId, t.key] }), index("idempotency_expires_idx").on(t.expiresAt)],
+);
+
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    instanceId: text("instance_id").notNull(),
+    projectId: text("project_id").notNull(),
+    provider: text("provider"),
+    errorCode: text("error_code").notNull(),
+    errorMessage: text("error_message").notNull(),
+    attempts: integer("attempts").notNull(),
+    /** The queue message as it reached the dead-letter queue. */
+    message: text("message", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    replayedAt: integer("replayed_at", { mode: "number" }),
+    replayCount: integer("replay_count").notNull().default(0),
+  },
+  (t) => [
+    index("dead_letters_instance_created_idx").on(t.instanceId, t.createdAt),
+    index("dead_letters_job_idx").on(t.jobId),
+  ],
+);
+
+/** Pacing per instance and provider; absent rows fall back to the adapter's defaults. */
+export const providerLimits = sqliteTable(
+  "provider_limits",
+  {
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id),
+    provider: text("provider").notNull(),
+    ratePerSecond: real("rate_per_second").notNull(),
+    burst: integer("burst").notNull(),
+    maxInFlight: integer("max_in_flight").notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.provider] })],
+);
+
+/** An instance's own provider API keys, AES-GCM encrypted with the Worker's master key. */
+export const providerKeys = sqliteTable(
+  "provider_keys",
+  {
+    id: text("id").primaryKey(),
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id),
+    provider: text("provider").notNull(),
+    /** base64 of IV || ciphertext. */
+    ciphertext: text("ciphertext").notNull(),
+    last4: text("last4").notNull(),
+    /** The primary key is used; older keys stay usable until removed (rotation). */
+    isPrimary: integer("is_primary", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [index("provider_keys_instance_provider_idx").on(t.instanceId, t.provider)],
+);
+
+/** One webhook event of a job; every delivery attempt of it shares its id (webhook-id). */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    instanceId: text("instance_id").notNull(),
+    projectId: text("project_id").notNull(),
+    type: text("type").notNull(),
+    url: text("url").notNull(),
+    body: text("body").notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed", "gone"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    deliveredAt: integer("delivered_at", { mode: "number" }),
+  },
+  (t) => [index("webhook_events_job_idx").on(t.jobId, t.createdAt)],
+);
+
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    eventId: text("event_id")
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    jobId: text("job_id").notNull(),
+    url: text("url").notNull(),
+    statusCode: integer("status_code"),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+    nextAttemptAt: integer("next_attempt_at", { mode: "number" }),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.attempt] }), index("webhook_attempts_job_idx").on(t.jobId)],
+);
+
+/** URLs that answered 410 Gone: no further deliveries go to them. */
+export const goneWebhookUrls = sqliteTable(
+  "gone_webhook_urls",
+  {
+    instanceId: text("instance_id").notNull(),
+    url: text("url").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.url] })],
 );

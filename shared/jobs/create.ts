@@ -5,8 +5,10 @@ import type { Principal } from "../db/queries/api-keys";
 import { projectBelongsToInstance } from "../db/queries/projects";
 import { jobs } from "../db/schema";
 import { eq } from "drizzle-orm";
+
 import { ApiError } from "../errors";
 import { newId } from "../ids";
+import { checkWebhookUrl } from "../webhooks/url-safety";
 import { type JobMessage, jobMessage } from "./message";
 import type { CreateJobBody } from "./schemas";
 import { insertJobStatements } from "./transitions";
@@ -14,6 +16,8 @@ import type { JobRow } from "../db/queries/jobs";
 
 export interface CreateJobDeps {
   db: Db;
+  /** Local development may send webhooks to http://localhost; nothing else may (SSRF). */
+  allowLocalWebhooks: boolean;
   queue: Queue<JobMessage>;
   now: number;
   requestId: string;
@@ -36,9 +40,21 @@ export async function resolveProject(db: Db, principal: Principal, requested?: s
   return requested;
 }
 
-export async function createJob(deps: CreateJobDeps, principal: Principal, body: CreateJobBody): Promise<JobRow> {
+export async function createJob(
+  deps: CreateJobDeps,
+  principal: Principal,
+  body: CreateJobBody,
+): Promise<JobRow> {
   const { db, now, requestId } = deps;
   const projectId = await resolveProject(db, principal, body.project_id);
+  if (body.webhook_url) {
+    const check = checkWebhookUrl(body.webhook_url, { allowLocalhost: deps.allowLocalWebhooks });
+    if (!check.ok) {
+      throw new ApiError("webhook_url_invalid", check.message, [
+        { path: "webhook_url", message: check.code },
+      ]);
+    }
+  }
   const row: JobRow = {
     id: newId("job"),
     instanceId: principal.instanceId,
@@ -50,6 +66,8 @@ export async function createJob(deps: CreateJobDeps, principal: Principal, body:
     input: body.input,
     metadata: body.metadata ?? null,
     webhookUrl: body.webhook_url ?? null,
+    webhookEvents: body.webhook_events ?? null,
+    fallbackProviders: body.fallback_providers ?? null,
     requestId,
     provider: null,
     attempts: 0,
@@ -71,11 +89,18 @@ export async function createJob(deps: CreateJobDeps, principal: Principal, body:
   await db.batch(insertJobStatements(db, row, { request_id: requestId }));
   try {
     await deps.queue.send(
-      jobMessage({ job_id: row.id, instance_id: row.instanceId, project_id: projectId, request_id: requestId }),
+      jobMessage({
+        job_id: row.id,
+        instance_id: row.instanceId,
+        project_id: projectId,
+        request_id: requestId,
+      }),
       { contentType: "json" },
     );
   } catch (error) {
-    console.error(JSON.stringify({ msg: "enqueue failed", job_id: row.id, request_id: requestId, error: String(error) }));
+    console.error(
+      JSON.stringify({ msg: "enqueue failed", job_id: row.id, request_id: requestId, error: String(error) }),
+    );
     await db.delete(jobs).where(eq(jobs.id, row.id));
     throw new ApiError("queue_unavailable");
   }

@@ -7,7 +7,19 @@ export const jobTypes = ["image.generate"] as const;
 export type JobType = (typeof jobTypes)[number];
 
 export const aspectRatios = [
-  "1x1", "16x9", "9x16", "4x3", "3x4", "3x2", "2x3", "16x10", "10x16", "3x1", "1x3", "2x1", "1x2",
+  "1x1",
+  "16x9",
+  "9x16",
+  "4x3",
+  "3x4",
+  "3x2",
+  "2x3",
+  "16x10",
+  "10x16",
+  "3x1",
+  "1x3",
+  "2x1",
+  "1x2",
 ] as const;
 export type AspectRatio = (typeof aspectRatios)[number];
 
@@ -18,7 +30,16 @@ export const apiKeyRoles = ["admin", "user"] as const;
 export type ApiKeyRole = (typeof apiKeyRoles)[number];
 
 export const jobEventTypes = [
-  "queued", "running", "succeeded", "failed", "canceled", "dead_lettered",
-  "retry_scheduled", "deferred", "replayed", "cancel_requested", "provider_fallback",
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "canceled",
+  "dead_lettered",
+  "retry_scheduled",
+  "deferred",
+  "replayed",
+  "cancel_requested",
+  "provider_fallback",
 ] as const;
 export type JobEventType = (typeof jobEventTypes)[number];

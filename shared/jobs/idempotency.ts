@@ -60,12 +60,23 @@ export async function claimIdempotencyKey(
   const existing = await db.select().from(idempotencyKeys).where(where).get();
   if (!existing) return claimIdempotencyKey(db, apiKeyId, key, print, now);
   if (existing.fingerprint !== print) {
-    throw new ApiError("idempotency_key_reused", "This Idempotency-Key was already used with a different body");
+    throw new ApiError(
+      "idempotency_key_reused",
+      "This Idempotency-Key was already used with a different body",
+    );
   }
   if (existing.responseStatus === null || existing.responseBody === null) {
-    throw new ApiError("idempotency_key_in_progress", "The first request with this key has not finished; retry");
+    throw new ApiError(
+      "idempotency_key_in_progress",
+      "The first request with this key has not finished; retry",
+    );
   }
-  return { kind: "replay", status: existing.responseStatus, body: existing.responseBody, jobId: existing.jobId };
+  return {
+    kind: "replay",
+    status: existing.responseStatus,
+    body: existing.responseBody,
+    jobId: existing.jobId,
+  };
 }
 
 export async function completeIdempotencyKey(

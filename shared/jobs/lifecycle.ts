@@ -12,7 +12,11 @@ export interface JobError {
 }
 
 /** queued -> running, or takes over a running job whose lease expired (its consumer died). */
-export async function claimJob(db: Db, jobId: string, opts: { leaseToken: string; leaseMs: number; now: number; provider: string }) {
+export async function claimJob(
+  db: Db,
+  jobId: string,
+  opts: { leaseToken: string; leaseMs: number; now: number; provider: string },
+) {
   const { leaseToken, leaseMs, now, provider } = opts;
   const takeover = or(eq(jobs.status, "queued"), lt(jobs.leaseExpiresAt, now), isNull(jobs.leaseExpiresAt));
   return transition(db, {
@@ -36,7 +40,13 @@ export interface SuccessResult {
 }
 
 /** running -> succeeded with its image rows, only while our lease holds and no cancel was asked. */
-export async function succeedJob(db: Db, jobId: string, leaseToken: string, result: SuccessResult, now: number) {
+export async function succeedJob(
+  db: Db,
+  jobId: string,
+  leaseToken: string,
+  result: SuccessResult,
+  now: number,
+) {
   return transition(db, {
     jobId,
     from: ["running"],
@@ -85,7 +95,13 @@ export async function failJob(db: Db, jobId: string, leaseToken: string, error: 
     to: "failed",
     event: "failed",
     leaseToken,
-    set: { completedAt: now, errorCode: error.code, errorMessage: error.message, leaseToken: null, leaseExpiresAt: null },
+    set: {
+      completedAt: now,
+      errorCode: error.code,
+      errorMessage: error.message,
+      leaseToken: null,
+      leaseExpiresAt: null,
+    },
     data: { error },
     now,
   });
@@ -105,7 +121,12 @@ export async function scheduleRetry(
     to: "queued",
     event: "retry_scheduled",
     leaseToken,
-    set: { errorCode: info.error.code, errorMessage: info.error.message, leaseToken: null, leaseExpiresAt: null },
+    set: {
+      errorCode: info.error.code,
+      errorMessage: info.error.message,
+      leaseToken: null,
+      leaseExpiresAt: null,
+    },
     data: { error: info.error, delay_seconds: info.delaySeconds, attempt: info.attempt },
     now,
   });

@@ -1,5 +1,6 @@
 // Request and response schemas of the jobs API. They document themselves in /openapi.json.
 import { z } from "@hono/zod-openapi";
+import { webhookEventTypes } from "../webhooks/payload";
 import { aspectRatios, jobEventTypes, jobStatuses, jobTypes, providerNames } from "./enums";
 
 export const MAX_PROMPT_CHARS = 4000;
@@ -29,7 +30,13 @@ export const ImageInputSchema = z
       .max(2_147_483_647)
       .optional()
       .openapi({ description: "Seed for reproducible output where the provider supports it", example: 42 }),
-    num_images: z.number().int().min(1).max(4).default(1).openapi({ description: "Images to generate", example: 1 }),
+    num_images: z
+      .number()
+      .int()
+      .min(1)
+      .max(4)
+      .default(1)
+      .openapi({ description: "Images to generate", example: 1 }),
   })
   .strict()
   .openapi("ImageInput");
@@ -37,7 +44,10 @@ export type ImageInput = z.infer<typeof ImageInputSchema>;
 
 const MetadataSchema = z
   .record(z.string().min(1).max(64), z.string().max(512))
-  .refine((m) => Object.keys(m).length <= MAX_METADATA_ENTRIES, `at most ${MAX_METADATA_ENTRIES} metadata entries`)
+  .refine(
+    (m) => Object.keys(m).length <= MAX_METADATA_ENTRIES,
+    `at most ${MAX_METADATA_ENTRIES} metadata entries`,
+  )
   .openapi({ description: "Your own string key/values, returned as given", example: { order: "A-1001" } });
 
 export const CreateJobBodySchema = z
@@ -54,6 +64,25 @@ export const CreateJobBodySchema = z
       .max(2048)
       .optional()
       .openapi({ description: "Called when the job ends", example: "https://example.com/hooks/genqueue" }),
+    webhook_events: z
+      .array(z.enum(webhookEventTypes))
+      .min(1)
+      .max(webhookEventTypes.length)
+      .refine((list) => new Set(list).size === list.length, "webhook_events must not repeat an event")
+      .optional()
+      .openapi({
+        description: "Events to send; terminal events by default",
+        example: ["job.succeeded", "job.failed"],
+      }),
+    fallback_providers: z
+      .array(z.enum(providerNames))
+      .max(3)
+      .refine((list) => new Set(list).size === list.length, "fallback_providers must not repeat a provider")
+      .optional()
+      .openapi({
+        description: "Providers to move to, in order, if the first is down or out of quota",
+        example: ["demo"],
+      }),
     metadata: MetadataSchema.optional(),
     project_id: z
       .string()
@@ -95,7 +124,9 @@ export const JobSchema = z
     attempts: z.number().int().openapi({ description: "Provider attempts so far", example: 1 }),
     input: ImageInputSchema,
     metadata: z.record(z.string(), z.string()).nullable(),
+    fallback_providers: z.array(z.string()).nullable(),
     webhook_url: z.string().nullable(),
+    webhook_events: z.array(z.string()).nullable(),
     error: z
       .object({ code: z.string(), message: z.string() })
       .nullable()

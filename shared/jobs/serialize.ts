@@ -19,7 +19,9 @@ export function serializeJob(row: JobRow, images: JobImageRow[]): Job {
     attempts: row.attempts,
     input: row.input,
     metadata: row.metadata ?? null,
+    fallback_providers: row.fallbackProviders ?? null,
     webhook_url: row.webhookUrl,
+    webhook_events: row.webhookEvents ?? null,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? row.errorCode } : null,
     result:
       row.status === "succeeded"

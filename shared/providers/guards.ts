@@ -5,7 +5,11 @@ import type { ImageJobInput, ProviderCallContext, ProviderCapabilities } from ".
 
 export function requireKey(ctx: Pick<ProviderCallContext, "apiKey">, provider: string): string {
   if (!ctx.apiKey) {
-    throw new ProviderError({ code: "provider_not_configured", message: `${provider}: no API key configured`, provider });
+    throw new ProviderError({
+      code: "provider_not_configured",
+      message: `${provider}: no API key configured`,
+      provider,
+    });
   }
   return ctx.apiKey;
 }

@@ -27,11 +27,20 @@ function transportError(e: unknown, signal: AbortSignal, provider: string, what:
   if (e instanceof ProviderError) return e;
   const name = e instanceof Error ? e.name : "";
   if (signal.aborted || name === "TimeoutError" || name === "AbortError") {
-    return new ProviderError({ code: "provider_timeout", message: `${provider}: ${what} timed out or was aborted`, provider });
+    return new ProviderError({
+      code: "provider_timeout",
+      message: `${provider}: ${what} timed out or was aborted`,
+      provider,
+    });
   }
   // The cause's text is the runtime's ("fetch failed", ECONNREFUSED…): it never holds headers.
   const reason = e instanceof Error ? e.message : String(e);
-  return new ProviderError({ code: "provider_network_error", message: `${provider}: ${what} failed: ${reason}`, provider, cause: e });
+  return new ProviderError({
+    code: "provider_network_error",
+    message: `${provider}: ${what} failed: ${reason}`,
+    provider,
+    cause: e,
+  });
 }
 
 /** One HTTP call bounded by both the job's signal and the per-request timeout. */
@@ -87,13 +96,22 @@ export async function readJson(res: Response, provider: string): Promise<unknown
 }
 
 export function invalidResponse(provider: string, why: string): ProviderError {
-  return new ProviderError({ code: "provider_invalid_response", message: `${provider}: invalid response: ${why}`, provider });
+  return new ProviderError({
+    code: "provider_invalid_response",
+    message: `${provider}: invalid response: ${why}`,
+    provider,
+  });
 }
 
 function detailOf(body: unknown, text: string): string {
   if (body && typeof body === "object") {
     const b = body as Record<string, unknown>;
-    const nested = b.error && typeof b.error === "object" ? (b.error as Record<string, unknown>).message : undefined;
+    const nested =
+      b.error && typeof b.error === "object" ? (b.error as Record<string, unknown>).message : undefined;
+    // RFC 9457 bodies (Replicate) split the reason into a title and a detail: keep both.
+    if (typeof b.title === "string" && typeof b.detail === "string" && !b.detail.startsWith(b.title)) {
+      return `${b.title}: ${b.detail}`;
+    }
     for (const v of [nested, b.error, b.detail, b.message, b.title]) if (typeof v === "string" && v) return v;
   }
   return text.trim();
@@ -121,7 +139,13 @@ export function failureError(
 ): ProviderError {
   const code = classify?.(failure) ?? codeForStatus(failure.status);
   const message = `${provider}: HTTP ${failure.status}${failure.detail ? `: ${failure.detail}` : ""}`;
-  return new ProviderError({ code, message, provider, status: failure.status, retryAfterMs: failure.retryAfterMs });
+  return new ProviderError({
+    code,
+    message,
+    provider,
+    status: failure.status,
+    retryAfterMs: failure.retryAfterMs,
+  });
 }
 
 /** readFailure + failureError in one step. */
@@ -137,7 +161,8 @@ export async function errorFromResponse(
 /** Measures bytes a provider sent as an image; anything not PNG/JPEG/WebP is rejected. */
 export function imageFromBytes(bytes: Uint8Array, provider: string): Omit<GeneratedImage, "seed"> {
   const info = imageSize(bytes);
-  if (!info) throw invalidResponse(provider, `image of ${bytes.length} bytes is not a readable PNG, JPEG or WebP`);
+  if (!info)
+    throw invalidResponse(provider, `image of ${bytes.length} bytes is not a readable PNG, JPEG or WebP`);
   return { bytes, contentType: info.contentType, width: info.width, height: info.height };
 }
 
@@ -158,7 +183,11 @@ export function decodeBase64(b64: string, provider: string): Uint8Array {
  * A refused URL (403/404/410: expired or never valid) is provider_invalid_response: the image
  * is gone and a retry of the download cannot bring it back; a 5xx is provider_unavailable.
  */
-export async function downloadImage(ctx: Ctx, url: string, provider: string): Promise<Omit<GeneratedImage, "seed">> {
+export async function downloadImage(
+  ctx: Ctx,
+  url: string,
+  provider: string,
+): Promise<Omit<GeneratedImage, "seed">> {
   if (url.startsWith("data:")) {
     const comma = url.indexOf(",");
     return imageFromBytes(decodeBase64(url.slice(comma + 1), provider), provider);

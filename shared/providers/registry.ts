@@ -39,7 +39,10 @@ function text(env: Record<string, unknown>, key: string): string | undefined {
   return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
 }
 
-export function resolveProviderConfig(env: Record<string, unknown>, name: ProviderName): ResolvedProviderConfig {
+export function resolveProviderConfig(
+  env: Record<string, unknown>,
+  name: ProviderName,
+): ResolvedProviderConfig {
   const prefix = providerEnvPrefix(name);
   const apiKey = text(env, `${prefix}_API_KEY`);
   const model = text(env, `${prefix}_MODEL`);

@@ -6,12 +6,33 @@ import { sizeForRatio } from "./png";
 import { type FakeOptions, type FakeReply, type ProviderSpec, type RunningFake, startFake } from "./server";
 
 const PATH = "/v1/ideogram-v3/generate";
-export const IDEOGRAM_RATIOS = ["1x3", "3x1", "1x2", "2x1", "9x16", "16x9", "10x16", "16x10", "2x3", "3x2", "3x4", "4x3", "4x5", "5x4", "1x1"];
+export const IDEOGRAM_RATIOS = [
+  "1x3",
+  "3x1",
+  "1x2",
+  "2x1",
+  "9x16",
+  "16x9",
+  "10x16",
+  "16x10",
+  "2x3",
+  "3x2",
+  "3x4",
+  "4x3",
+  "4x5",
+  "5x4",
+  "1x1",
+];
 const SPEEDS = ["TURBO", "DEFAULT", "QUALITY", "FLASH"];
 const MAGIC = ["AUTO", "ON", "OFF"];
 const STYLES = ["AUTO", "GENERAL", "REALISTIC", "DESIGN", "FICTION"];
 
-const err = (status: number, error: string, extra: Record<string, unknown> = {}, headers?: Record<string, string>): FakeReply => ({
+const err = (
+  status: number,
+  error: string,
+  extra: Record<string, unknown> = {},
+  headers?: Record<string, string>,
+): FakeReply => ({
   status,
   json: { error, ...extra },
   headers,
@@ -19,14 +40,20 @@ const err = (status: number, error: string, extra: Record<string, unknown> = {},
 
 function validate(f: Record<string, string>): string | undefined {
   if (!f.prompt?.trim()) return "prompt is required";
-  if (f.aspect_ratio !== undefined && !IDEOGRAM_RATIOS.includes(f.aspect_ratio)) return `invalid aspect_ratio: ${f.aspect_ratio}`;
-  if (f.aspect_ratio !== undefined && f.resolution !== undefined) return "aspect_ratio and resolution are exclusive";
+  if (f.aspect_ratio !== undefined && !IDEOGRAM_RATIOS.includes(f.aspect_ratio))
+    return `invalid aspect_ratio: ${f.aspect_ratio}`;
+  if (f.aspect_ratio !== undefined && f.resolution !== undefined)
+    return "aspect_ratio and resolution are exclusive";
   const n = Number(f.num_images ?? 1);
   if (!Number.isInteger(n) || n < 1 || n > 8) return "num_images must be between 1 and 8";
-  if (f.seed !== undefined && !(Number.isInteger(Number(f.seed)) && Number(f.seed) >= 0 && Number(f.seed) <= 2147483647)) {
+  if (
+    f.seed !== undefined &&
+    !(Number.isInteger(Number(f.seed)) && Number(f.seed) >= 0 && Number(f.seed) <= 2147483647)
+  ) {
     return "seed must be an integer in 0..2147483647";
   }
-  if (f.rendering_speed !== undefined && !SPEEDS.includes(f.rendering_speed)) return "invalid rendering_speed";
+  if (f.rendering_speed !== undefined && !SPEEDS.includes(f.rendering_speed))
+    return "invalid rendering_speed";
   if (f.magic_prompt !== undefined && !MAGIC.includes(f.magic_prompt)) return "invalid magic_prompt";
   if (f.style_type !== undefined && !STYLES.includes(f.style_type)) return "invalid style_type";
   return undefined;
@@ -38,22 +65,36 @@ export function ideogramSpec(): ProviderSpec {
     authorized: (req, key) => req.headers["api-key"] === key,
     errorKinds: ["insufficient_funds", "daily_limit", "forbidden", "safety", "inflight_limit"],
     handlerOutcomes: ["unsafe", "partial_unsafe", "expired"],
-    generationUnits: (req) => (req.method === "POST" && req.path === PATH ? Math.max(1, Number(req.fields?.num_images ?? 1) || 1) : 0),
+    generationUnits: (req) =>
+      req.method === "POST" && req.path === PATH ? Math.max(1, Number(req.fields?.num_images ?? 1) || 1) : 0,
 
     errorReply(kind, req, t) {
       const echo = t.knobs.echoKeyInErrors ? ` (key: ${req.headers["api-key"] ?? ""})` : "";
       switch (kind) {
-        case "401": return err(401, `Unauthorized: invalid or missing Api-Key${echo}`);
-        case "insufficient_funds": return err(402, "Insufficient funds", { reject_reason: "insufficient_funds" });
-        case "daily_limit": return err(402, "Daily limit reached", { reject_reason: "daily_limit" });
-        case "forbidden": case "403": return err(403, "Your organization does not have access to this endpoint");
-        case "safety": case "422": return err(422, "Prompt or provided image failed the safety checks");
+        case "401":
+          return err(401, `Unauthorized: invalid or missing Api-Key${echo}`);
+        case "insufficient_funds":
+          return err(402, "Insufficient funds", { reject_reason: "insufficient_funds" });
+        case "daily_limit":
+          return err(402, "Daily limit reached", { reject_reason: "daily_limit" });
+        case "forbidden":
+        case "403":
+          return err(403, "Your organization does not have access to this endpoint");
+        case "safety":
+        case "422":
+          return err(422, "Prompt or provided image failed the safety checks");
         case "inflight_limit":
-          return err(429, "Too many images in flight", {
-            reject_reason: "inflight_limit",
-            max_inflight_requests: t.knobs.inflightLimit ?? 10,
-          }, { "retry-after": "1" });
-        case "429": return err(429, "Too many requests", {}, { "retry-after": "1" });
+          return err(
+            429,
+            "Too many images in flight",
+            {
+              reject_reason: "inflight_limit",
+              max_inflight_requests: t.knobs.inflightLimit ?? 10,
+            },
+            { "retry-after": "1" },
+          );
+        case "429":
+          return err(429, "Too many requests", {}, { "retry-after": "1" });
         default: {
           const status = Number(kind) || 500;
           return err(status, status >= 500 ? "Internal server error" : `Request failed (${status})${echo}`);
@@ -89,4 +130,5 @@ export function ideogramSpec(): ProviderSpec {
   };
 }
 
-export const startIdeogramFake = (opts?: FakeOptions): Promise<RunningFake> => startFake(ideogramSpec(), opts);
+export const startIdeogramFake = (opts?: FakeOptions): Promise<RunningFake> =>
+  startFake(ideogramSpec(), opts);

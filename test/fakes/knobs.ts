@@ -55,7 +55,8 @@ export const defaultKnobs = (): FakeKnobs => ({
 
 /** Merges a JSON patch into the knobs; throws on a key or a type it does not know. */
 export function applyKnobs(knobs: FakeKnobs, patch: unknown): FakeKnobs {
-  if (!patch || typeof patch !== "object" || Array.isArray(patch)) throw new Error("config must be a JSON object");
+  if (!patch || typeof patch !== "object" || Array.isArray(patch))
+    throw new Error("config must be a JSON object");
   const base = defaultKnobs();
   for (const [key, value] of Object.entries(patch)) {
     if (!(key in base)) throw new Error(`unknown knob "${key}"`);
@@ -63,11 +64,13 @@ export function applyKnobs(knobs: FakeKnobs, patch: unknown): FakeKnobs {
     if (k === "errorRates") {
       knobs.errorRates = { ...knobs.errorRates, ...(value as Partial<ErrorRates>) };
     } else if (k === "failNext") {
-      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) throw new Error("failNext: string[]");
+      if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+        throw new Error("failNext: string[]");
       knobs.failNext = [...value];
     } else if (k === "rateLimit") {
       const r = value as FakeKnobs["rateLimit"];
-      if (r !== null && !(typeof r === "object" && r.ratePerSecond > 0)) throw new Error("rateLimit: {ratePerSecond>0, burst?} | null");
+      if (r !== null && !(typeof r === "object" && r.ratePerSecond > 0))
+        throw new Error("rateLimit: {ratePerSecond>0, burst?} | null");
       knobs.rateLimit = r;
     } else if (k === "inflightLimit") {
       if (value !== null && typeof value !== "number") throw new Error("inflightLimit: number | null");

@@ -7,12 +7,33 @@ import { makePng } from "./png";
 
 const PATH = "/v1/images/generations";
 const MODELS: Record<string, { sizes: string[]; qualities: string[]; maxN: number }> = {
-  "gpt-image-1": { sizes: ["1024x1024", "1536x1024", "1024x1536", "auto"], qualities: ["low", "medium", "high", "auto"], maxN: 10 },
-  "gpt-image-1-mini": { sizes: ["1024x1024", "1536x1024", "1024x1536", "auto"], qualities: ["low", "medium", "high", "auto"], maxN: 10 },
+  "gpt-image-1": {
+    sizes: ["1024x1024", "1536x1024", "1024x1536", "auto"],
+    qualities: ["low", "medium", "high", "auto"],
+    maxN: 10,
+  },
+  "gpt-image-1-mini": {
+    sizes: ["1024x1024", "1536x1024", "1024x1536", "auto"],
+    qualities: ["low", "medium", "high", "auto"],
+    maxN: 10,
+  },
   "dall-e-3": { sizes: ["1024x1024", "1792x1024", "1024x1792"], qualities: ["standard", "hd"], maxN: 1 },
   "dall-e-2": { sizes: ["256x256", "512x512", "1024x1024"], qualities: ["standard"], maxN: 10 },
 };
-const KNOWN = ["model", "prompt", "n", "size", "quality", "output_format", "response_format", "style", "user", "background", "moderation", "output_compression"];
+const KNOWN = [
+  "model",
+  "prompt",
+  "n",
+  "size",
+  "quality",
+  "output_format",
+  "response_format",
+  "style",
+  "user",
+  "background",
+  "moderation",
+  "output_compression",
+];
 
 type Err = { message: string; type: string; param?: string | null; code?: string | null };
 const err = (status: number, e: Err, headers?: Record<string, string>): FakeReply => ({
@@ -28,18 +49,31 @@ function validate(body: Record<string, unknown>): FakeReply | undefined {
   if (unknown) return bad(`Unknown parameter: '${unknown}'.`, unknown, "unknown_parameter");
   const model = (body.model as string | undefined) ?? "dall-e-2";
   const m = MODELS[model];
-  if (!m) return bad(`Invalid value: '${model}'. Supported values are: ${Object.keys(MODELS).join(", ")}.`, "model");
-  if (typeof body.prompt !== "string" || !body.prompt) return bad("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
+  if (!m)
+    return bad(
+      `Invalid value: '${model}'. Supported values are: ${Object.keys(MODELS).join(", ")}.`,
+      "model",
+    );
+  if (typeof body.prompt !== "string" || !body.prompt)
+    return bad("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
   const n = body.n ?? 1;
   if (!Number.isInteger(n) || (n as number) < 1) return bad("Invalid 'n': expected an integer >= 1.", "n");
   if ((n as number) > m.maxN) {
-    return bad(`Invalid 'n': integer above maximum value. Expected a value <= ${m.maxN}, but got ${n} instead.`, "n", "integer_above_max_value");
+    return bad(
+      `Invalid 'n': integer above maximum value. Expected a value <= ${m.maxN}, but got ${n} instead.`,
+      "n",
+      "integer_above_max_value",
+    );
   }
-  if (body.size !== undefined && !m.sizes.includes(body.size as string)) return bad(`Invalid size '${body.size}' for ${model}.`, "size");
-  if (body.quality !== undefined && !m.qualities.includes(body.quality as string)) return bad(`Invalid quality for ${model}.`, "quality");
+  if (body.size !== undefined && !m.sizes.includes(body.size as string))
+    return bad(`Invalid size '${body.size}' for ${model}.`, "size");
+  if (body.quality !== undefined && !m.qualities.includes(body.quality as string))
+    return bad(`Invalid quality for ${model}.`, "quality");
   const gpt = model.startsWith("gpt-image");
-  if (!gpt && body.output_format !== undefined) return bad("Unknown parameter: 'output_format'.", "output_format", "unknown_parameter");
-  if (gpt && body.response_format !== undefined) return bad("Unknown parameter: 'response_format'.", "response_format", "unknown_parameter");
+  if (!gpt && body.output_format !== undefined)
+    return bad("Unknown parameter: 'output_format'.", "output_format", "unknown_parameter");
+  if (gpt && body.response_format !== undefined)
+    return bad("Unknown parameter: 'response_format'.", "response_format", "unknown_parameter");
   return undefined;
 }
 
@@ -47,7 +81,14 @@ export function openaiSpec(): ProviderSpec {
   return {
     name: "openai",
     authorized: (req, key) => req.headers.authorization === `Bearer ${key}`,
-    errorKinds: ["safety", "insufficient_quota", "insufficient_funds", "billing_hard_limit", "429_reset_only", "forbidden"],
+    errorKinds: [
+      "safety",
+      "insufficient_quota",
+      "insufficient_funds",
+      "billing_hard_limit",
+      "429_reset_only",
+      "forbidden",
+    ],
     handlerOutcomes: ["expired"],
     generationUnits: (req) => (req.method === "POST" && req.path === PATH ? 1 : 0),
 
@@ -56,41 +97,99 @@ export function openaiSpec(): ProviderSpec {
       const sent = (req.headers.authorization ?? "").replace(/^Bearer /, "");
       // OpenAI echoes a masked key; the echoKeyInErrors knob echoes it whole to test redaction.
       const shown = t.knobs.echoKeyInErrors ? sent : `${sent.slice(0, 3)}*****${sent.slice(-4)}`;
-      const rl = { "x-ratelimit-limit-requests": "5", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "12s" };
+      const rl = {
+        "x-ratelimit-limit-requests": "5",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "12s",
+      };
       switch (kind) {
         case "401":
           return err(401, {
-            message: sent ? `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`
+            message: sent
+              ? `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`
               : "You didn't provide an API key.",
             type: "invalid_request_error",
             code: sent ? "invalid_api_key" : null,
           });
         case "safety":
           return model.startsWith("gpt-image")
-            ? err(400, { message: "Your request was rejected by the safety system.", type: "image_generation_user_error", code: "moderation_blocked" })
-            : err(400, { message: "Your request was rejected as a result of our safety system.", type: "invalid_request_error", code: "content_policy_violation" });
-        case "insufficient_quota": case "insufficient_funds":
-          return err(429, { message: "You exceeded your current quota, please check your plan and billing details.", type: "insufficient_quota", code: "insufficient_quota" });
+            ? err(400, {
+                message: "Your request was rejected by the safety system.",
+                type: "image_generation_user_error",
+                code: "moderation_blocked",
+              })
+            : err(400, {
+                message: "Your request was rejected as a result of our safety system.",
+                type: "invalid_request_error",
+                code: "content_policy_violation",
+              });
+        case "insufficient_quota":
+        case "insufficient_funds":
+          return err(429, {
+            message: "You exceeded your current quota, please check your plan and billing details.",
+            type: "insufficient_quota",
+            code: "insufficient_quota",
+          });
         case "billing_hard_limit":
-          return err(400, { message: "Billing hard limit has been reached", type: "image_generation_user_error", code: "billing_hard_limit_reached" });
+          return err(400, {
+            message: "Billing hard limit has been reached",
+            type: "image_generation_user_error",
+            code: "billing_hard_limit_reached",
+          });
         case "429":
-          return err(429, { message: `Rate limit reached for ${model} on requests per min (RPM). Please try again in 12s.`, type: "requests", code: "rate_limit_exceeded" }, { ...rl, "retry-after": "12" });
+          return err(
+            429,
+            {
+              message: `Rate limit reached for ${model} on requests per min (RPM). Please try again in 12s.`,
+              type: "requests",
+              code: "rate_limit_exceeded",
+            },
+            { ...rl, "retry-after": "12" },
+          );
         case "429_reset_only":
-          return err(429, { message: `Rate limit reached for ${model} on requests per min (RPM).`, type: "requests", code: "rate_limit_exceeded" }, { ...rl, "x-ratelimit-reset-requests": "1.5s" });
-        case "forbidden": case "403":
-          return err(403, { message: `Your organization must be verified to use the model \`${model}\`.`, type: "invalid_request_error" });
-        case "400": return bad("Invalid request.");
-        case "503": return err(503, { message: "The engine is currently overloaded, please try again later.", type: "server_error" });
+          return err(
+            429,
+            {
+              message: `Rate limit reached for ${model} on requests per min (RPM).`,
+              type: "requests",
+              code: "rate_limit_exceeded",
+            },
+            { ...rl, "x-ratelimit-reset-requests": "1.5s" },
+          );
+        case "forbidden":
+        case "403":
+          return err(403, {
+            message: `Your organization must be verified to use the model \`${model}\`.`,
+            type: "invalid_request_error",
+          });
+        case "400":
+          return bad("Invalid request.");
+        case "503":
+          return err(503, {
+            message: "The engine is currently overloaded, please try again later.",
+            type: "server_error",
+          });
         default: {
           const status = Number(kind) || 500;
-          return err(status, { message: status >= 500 ? "The server had an error while processing your request. Sorry about that!" : `Error ${status}`, type: status >= 500 ? "server_error" : "invalid_request_error" });
+          return err(status, {
+            message:
+              status >= 500
+                ? "The server had an error while processing your request. Sorry about that!"
+                : `Error ${status}`,
+            type: status >= 500 ? "server_error" : "invalid_request_error",
+          });
         }
       }
     },
 
     async handle(req, t) {
-      if (req.path !== PATH) return err(404, { message: `Invalid URL (${req.method} ${req.path})`, type: "invalid_request_error" });
-      if (req.bodyError || !req.json || typeof req.json !== "object") return bad("We could not parse the JSON body of your request.", null, null);
+      if (req.path !== PATH)
+        return err(404, {
+          message: `Invalid URL (${req.method} ${req.path})`,
+          type: "invalid_request_error",
+        });
+      if (req.bodyError || !req.json || typeof req.json !== "object")
+        return bad("We could not parse the JSON body of your request.", null, null);
       const body = req.json as Record<string, unknown>;
       const invalid = validate(body);
       if (invalid) return invalid;
@@ -98,16 +197,36 @@ export function openaiSpec(): ProviderSpec {
       const size = body.size === undefined || body.size === "auto" ? "1024x1024" : String(body.size);
       const [width = 1024, height = 1024] = size.split("x").map(Number);
       const n = Number(body.n ?? 1);
-      const headers = { "x-ratelimit-limit-requests": "5", "x-ratelimit-remaining-requests": "4", "x-ratelimit-reset-requests": "12s", "x-request-id": `req_${Math.floor(t.rng() * 1e12).toString(16)}` };
+      const headers = {
+        "x-ratelimit-limit-requests": "5",
+        "x-ratelimit-remaining-requests": "4",
+        "x-ratelimit-reset-requests": "12s",
+        "x-request-id": `req_${Math.floor(t.rng() * 1e12).toString(16)}`,
+      };
       if (model.startsWith("gpt-image")) {
         const b64 = Buffer.from(makePng(width, height)).toString("base64");
-        const usage = { input_tokens: 50, input_tokens_details: { image_tokens: 0, text_tokens: 50 }, output_tokens: 1056 * n, total_tokens: 50 + 1056 * n };
-        const json = { created: Math.floor(Date.now() / 1000), background: "opaque", data: Array.from({ length: n }, () => ({ b64_json: b64 })), output_format: body.output_format ?? "png", quality: body.quality ?? "auto", size, usage };
+        const usage = {
+          input_tokens: 50,
+          input_tokens_details: { image_tokens: 0, text_tokens: 50 },
+          output_tokens: 1056 * n,
+          total_tokens: 50 + 1056 * n,
+        };
+        const json = {
+          created: Math.floor(Date.now() / 1000),
+          background: "opaque",
+          data: Array.from({ length: n }, () => ({ b64_json: b64 })),
+          output_format: body.output_format ?? "png",
+          quality: body.quality ?? "auto",
+          size,
+          usage,
+        };
         return { status: 200, json, headers };
       }
       const asB64 = body.response_format === "b64_json";
       const data = Array.from({ length: n }, () => {
-        const item: Record<string, string> = asB64 ? { b64_json: Buffer.from(makePng(width, height)).toString("base64") } : { url: t.addImage(width, height) };
+        const item: Record<string, string> = asB64
+          ? { b64_json: Buffer.from(makePng(width, height)).toString("base64") }
+          : { url: t.addImage(width, height) };
         if (model === "dall-e-3") item.revised_prompt = `A detailed rendering of: ${body.prompt as string}`;
         return item;
       });

@@ -24,7 +24,11 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 /** A width x height PNG shading from `rgb` towards white, left to right. */
-export function makePng(width: number, height: number, rgb: readonly [number, number, number] = [40, 90, 200]): Uint8Array {
+export function makePng(
+  width: number,
+  height: number,
+  rgb: readonly [number, number, number] = [40, 90, 200],
+): Uint8Array {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -37,7 +41,12 @@ export function makePng(width: number, height: number, rgb: readonly [number, nu
   const raw = Buffer.alloc(row.length * height);
   for (let y = 0; y < height; y++) row.copy(raw, y * row.length);
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  const png = Buffer.concat([signature, chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", new Uint8Array())]);
+  const png = Buffer.concat([
+    signature,
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", new Uint8Array()),
+  ]);
   return new Uint8Array(png.buffer, png.byteOffset, png.length);
 }
 

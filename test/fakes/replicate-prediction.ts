@@ -30,8 +30,10 @@ export function validateInput(input: unknown): string | undefined {
     return `input.aspect_ratio: aspect_ratio must be one of the following: ${RATIOS.map((r) => `"${r}"`).join(", ")}`;
   }
   const n = i.num_outputs ?? 1;
-  if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 4) return "input.num_outputs: must be an integer between 1 and 4";
-  if (i.output_format !== undefined && !FORMATS.includes(String(i.output_format))) return "input.output_format: must be one of webp, jpg, png";
+  if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 4)
+    return "input.num_outputs: must be an integer between 1 and 4";
+  if (i.output_format !== undefined && !FORMATS.includes(String(i.output_format)))
+    return "input.output_format: must be one of webp, jpg, png";
   if (i.seed !== undefined && !Number.isInteger(i.seed)) return "input.seed: must be an integer";
   return undefined;
 }
@@ -85,6 +87,7 @@ export function predictionJson(p: Prediction, now: number, baseUrl: string) {
     started_at: started ? iso(p.createdAt + p.startMs) : null,
     completed_at: iso(s.endedAt),
     urls: { get, cancel: `${get}/cancel`, web: `https://replicate.com/p/${p.id}` },
-    metrics: s.status === "succeeded" ? { predict_time: p.runMs / 1000, image_count: p.outputs?.length ?? 0 } : {},
+    metrics:
+      s.status === "succeeded" ? { predict_time: p.runMs / 1000, image_count: p.outputs?.length ?? 0 } : {},
   };
 }

@@ -18,7 +18,8 @@ async function readAll(raw: IncomingMessage): Promise<Buffer> {
 
 export async function readRequest(raw: IncomingMessage, url: URL): Promise<RecordedRequest> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+  for (const [k, v] of Object.entries(raw.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
   const body = await readAll(raw);
   const recorded: RecordedRequest = {
     at: Date.now(),
@@ -36,7 +37,11 @@ export async function readRequest(raw: IncomingMessage, url: URL): Promise<Recor
     }
   } else if (body.length > 0 && type.includes("multipart/form-data")) {
     try {
-      const request = new Request(url, { method: "POST", headers: { "content-type": type }, body: Uint8Array.from(body) });
+      const request = new Request(url, {
+        method: "POST",
+        headers: { "content-type": type },
+        body: Uint8Array.from(body),
+      });
       const fields: Record<string, string> = {};
       (await request.formData()).forEach((v, k) => {
         fields[k] = typeof v === "string" ? v : `[file ${v.name}, ${v.size} bytes]`;

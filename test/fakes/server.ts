@@ -5,7 +5,16 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ImageStore } from "./images";
-import { type FakeKnobs, type FakeStats, type RecordedRequest, TokenBucket, applyKnobs, defaultKnobs, emptyStats, seededRng } from "./knobs";
+import {
+  type FakeKnobs,
+  type FakeStats,
+  type RecordedRequest,
+  TokenBucket,
+  applyKnobs,
+  defaultKnobs,
+  emptyStats,
+  seededRng,
+} from "./knobs";
 import { readRequest } from "./request";
 
 export interface FakeRequest extends RecordedRequest {
@@ -77,7 +86,8 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
   const configure = (patch: unknown) => {
     const p = patch as Partial<FakeKnobs>;
     for (const kind of p.failNext ?? []) {
-      const known = /^\d{3}$/.test(kind) || [...GENERIC, ...spec.errorKinds, ...spec.handlerOutcomes].includes(kind);
+      const known =
+        /^\d{3}$/.test(kind) || [...GENERIC, ...spec.errorKinds, ...spec.handlerOutcomes].includes(kind);
       if (!known) throw new Error(`unknown failNext outcome "${kind}" for ${spec.name}`);
     }
     applyKnobs(knobs, patch);
@@ -122,14 +132,24 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
         stats.overRateCalls++;
         stats.overLimitCalls++;
         const reply = spec.errorReply("429", req, tools(undefined));
-        return { reply: { ...reply, headers: { ...reply.headers, "retry-after": String(Math.max(1, Math.ceil(waitMs / 1000))) } } };
+        return {
+          reply: {
+            ...reply,
+            headers: { ...reply.headers, "retry-after": String(Math.max(1, Math.ceil(waitMs / 1000))) },
+          },
+        };
       }
     }
     const forced = knobs.failNext.shift();
-    const malformed: FakeReply = { status: 200, body: '{"created": 1, "data": [{"url": "', contentType: "application/json" };
+    const malformed: FakeReply = {
+      status: 200,
+      body: '{"created": 1, "data": [{"url": "',
+      contentType: "application/json",
+    };
     if (forced === "timeout") return { reply: { status: 0, hang: true } };
     if (forced === "malformed") return { reply: malformed };
-    if (forced && !spec.handlerOutcomes.includes(forced)) return { reply: spec.errorReply(forced, req, tools(forced)) };
+    if (forced && !spec.handlerOutcomes.includes(forced))
+      return { reply: spec.errorReply(forced, req, tools(forced)) };
     if (!forced) {
       const r = errorRng();
       const { timeout, malformed: bad, server5xx, rateLimit429 } = knobs.errorRates;
@@ -177,8 +197,10 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
   };
 
   const admin = async (raw: IncomingMessage, res: ServerResponse, path: string) => {
-    if (raw.method === "GET" && path === "/__fake/stats") return send(res, { status: 200, json: stats }, false);
-    if (raw.method === "GET" && path === "/__fake/config") return send(res, { status: 200, json: knobs }, false);
+    if (raw.method === "GET" && path === "/__fake/stats")
+      return send(res, { status: 200, json: stats }, false);
+    if (raw.method === "GET" && path === "/__fake/config")
+      return send(res, { status: 200, json: knobs }, false);
     if (raw.method === "POST" && path === "/__fake/reset") {
       stats = emptyStats();
       bucket = null;
@@ -202,18 +224,30 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
     const found = images.get(path, Date.now());
     if (found === "expired") stats.expiredImageDownloads++;
     if (found === "expired") {
-      const xml = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
+      const xml =
+        "<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
       return send(res, { status: 403, body: xml, contentType: "application/xml" }, false);
     }
     if (!found) return send(res, { status: 404, body: "Not Found" }, false);
-    send(res, { status: 200, body: found, contentType: "image/png", headers: { "cache-control": "private, max-age=60" } }, false);
+    send(
+      res,
+      {
+        status: 200,
+        body: found,
+        contentType: "image/png",
+        headers: { "cache-control": "private, max-age=60" },
+      },
+      false,
+    );
   };
 
   const server = createServer((raw, res) => {
     const url = new URL(raw.url ?? "/", baseUrl);
-    const route = url.pathname.startsWith("/__fake/") ? admin(raw, res, url.pathname)
-      : url.pathname.startsWith("/images/") ? Promise.resolve(image(res, url.pathname))
-      : api(raw, res, url);
+    const route = url.pathname.startsWith("/__fake/")
+      ? admin(raw, res, url.pathname)
+      : url.pathname.startsWith("/images/")
+        ? Promise.resolve(image(res, url.pathname))
+        : api(raw, res, url);
     route.catch((e: unknown) => {
       if (!res.headersSent) send(res, { status: 500, json: { error: `fake crashed: ${String(e)}` } }, false);
     });

@@ -21,7 +21,10 @@ export const requireJson = createMiddleware<AppEnv>(async (c, next) => {
     const type = c.req.header("content-type") ?? "";
     const hasBody = c.req.header("content-length") !== "0" && (c.req.raw.body !== null || type !== "");
     if (hasBody && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
-      throw new ApiError("unsupported_media_type", "Send the body as JSON with `Content-Type: application/json`");
+      throw new ApiError(
+        "unsupported_media_type",
+        "Send the body as JSON with `Content-Type: application/json`",
+      );
     }
   }
   await next();

@@ -20,8 +20,14 @@ export const healthRoute = createRoute({
   summary: "Liveness and the state of D1, R2 and the queue binding (no auth)",
   security: [],
   responses: {
-    200: { description: "Every dependency answers", content: { "application/json": { schema: HealthSchema } } },
-    503: { description: "A dependency does not answer", content: { "application/json": { schema: HealthSchema } } },
+    200: {
+      description: "Every dependency answers",
+      content: { "application/json": { schema: HealthSchema } },
+    },
+    503: {
+      description: "A dependency does not answer",
+      content: { "application/json": { schema: HealthSchema } },
+    },
   },
 });
 

@@ -11,6 +11,7 @@ import {
 import { CreateJobBodySchema, type Job, JobSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";
 import type { App } from "../app";
+import { isLocal } from "../../../shared/config";
 
 export const createJobRoute = createRoute({
   method: "post",
@@ -23,7 +24,10 @@ export const createJobRoute = createRoute({
       "idempotency-key": z
         .string()
         .optional()
-        .openapi({ description: "Retry safely: the same key and body return the first answer", example: "order-1001" }),
+        .openapi({
+          description: "Retry safely: the same key and body return the first answer",
+          example: "order-1001",
+        }),
     }),
     body: { required: true, content: { "application/json": { schema: CreateJobBodySchema } } },
   },
@@ -42,6 +46,7 @@ export const createJobRoute = createRoute({
       "idempotency_key_invalid",
       "idempotency_key_reused",
       "idempotency_key_in_progress",
+      "webhook_url_invalid",
       "queue_unavailable",
     ),
   },
@@ -64,10 +69,18 @@ export function registerCreateJob(app: App) {
       }
     }
     try {
-      const row = await createJob({ db, queue: c.env.JOBS, now, requestId: c.get("requestId") }, principal, body);
+      const row = await createJob(
+        { db, queue: c.env.JOBS, now, requestId: c.get("requestId"), allowLocalWebhooks: isLocal(c.env) },
+        principal,
+        body,
+      );
       const job = serializeJob(row, []);
       if (idemKey) {
-        await completeIdempotencyKey(db, principal.keyId, idemKey, { status: 202, body: JSON.stringify(job), jobId: job.id });
+        await completeIdempotencyKey(db, principal.keyId, idemKey, {
+          status: 202,
+          body: JSON.stringify(job),
+          jobId: job.id,
+        });
       }
       return c.json(job, 202, { location: `/v1/jobs/${job.id}` });
     } catch (error) {

@@ -12,7 +12,10 @@ export const jobEventsRoute = createRoute({
   summary: "The job's numbered history, oldest first",
   request: { params: JobIdParamSchema },
   responses: {
-    200: { description: "Every state change of the job", content: { "application/json": { schema: JobEventListSchema } } },
+    200: {
+      description: "Every state change of the job",
+      content: { "application/json": { schema: JobEventListSchema } },
+    },
     ...problemResponses("unauthorized", "job_not_found", "validation_failed"),
   },
 });

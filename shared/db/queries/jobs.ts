@@ -51,7 +51,13 @@ export interface JobListCursor {
 
 export async function listJobs(
   db: Db,
-  opts: { instanceId: string; projectId?: string | null; status?: JobStatus; limit: number; cursor?: JobListCursor },
+  opts: {
+    instanceId: string;
+    projectId?: string | null;
+    status?: JobStatus;
+    limit: number;
+    cursor?: JobListCursor;
+  },
 ): Promise<JobRow[]> {
   const conditions = [eq(jobs.instanceId, opts.instanceId)];
   if (opts.projectId) conditions.push(eq(jobs.projectId, opts.projectId));

@@ -2,7 +2,11 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../client";
 import { projects } from "../schema";
 
-export async function projectBelongsToInstance(db: Db, projectId: string, instanceId: string): Promise<boolean> {
+export async function projectBelongsToInstance(
+  db: Db,
+  projectId: string,
+  instanceId: string,
+): Promise<boolean> {
   const row = await db
     .select({ id: projects.id })
     .from(projects)

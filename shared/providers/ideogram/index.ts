@@ -5,7 +5,14 @@ import { z } from "zod";
 import { aspectRatios } from "../../jobs/enums";
 import { ProviderError, type ProviderErrorCode } from "../errors";
 import { checkInput, requireKey } from "../guards";
-import { type HttpFailure, downloadImage, errorFromResponse, fetchWithTimeout, invalidResponse, readJson } from "../http";
+import {
+  type HttpFailure,
+  downloadImage,
+  errorFromResponse,
+  fetchWithTimeout,
+  invalidResponse,
+  readJson,
+} from "../http";
 import { estimateCostUsd } from "../prices";
 import type { GeneratedImage, ProviderAdapter } from "../types";
 
@@ -44,9 +51,11 @@ function rejectReason(body: unknown): string | undefined {
 /** Ideogram's documented statuses; 400/401/403/5xx follow the generic mapping. */
 export function classifyIdeogram(f: HttpFailure): ProviderErrorCode | undefined {
   const reason = rejectReason(f.body);
-  if (f.status === 402) return reason === "daily_limit" ? "provider_quota_exceeded" : "provider_insufficient_funds";
+  if (f.status === 402)
+    return reason === "daily_limit" ? "provider_quota_exceeded" : "provider_insufficient_funds";
   if (f.status === 422) return "provider_safety_rejected";
-  if (f.status === 429) return reason === "inflight_limit" ? "provider_inflight_limit" : "provider_rate_limited";
+  if (f.status === 429)
+    return reason === "inflight_limit" ? "provider_inflight_limit" : "provider_rate_limited";
   return undefined;
 }
 
@@ -77,7 +86,12 @@ export const ideogramProvider: ProviderAdapter = {
     form.append("magic_prompt", "OFF");
 
     const url = `${ctx.baseUrl.replace(/\/+$/, "")}/v1/ideogram-v3/generate`;
-    const res = await fetchWithTimeout(ctx, url, { method: "POST", headers: { "Api-Key": apiKey }, body: form }, NAME);
+    const res = await fetchWithTimeout(
+      ctx,
+      url,
+      { method: "POST", headers: { "Api-Key": apiKey }, body: form },
+      NAME,
+    );
     if (!res.ok) throw await errorFromResponse(res, ctx, NAME, classifyIdeogram);
     const parsed = ResponseSchema.safeParse(await readJson(res, NAME));
     if (!parsed.success) throw invalidResponse(NAME, "no data[] of images");
@@ -90,7 +104,10 @@ export const ideogramProvider: ProviderAdapter = {
     }
     // The URLs expire within minutes: fetch them all now, in parallel.
     const images: GeneratedImage[] = await Promise.all(
-      safe.map(async (d) => ({ ...(await downloadImage(ctx, d.url ?? "", NAME)), seed: d.seed ?? input.seed ?? null })),
+      safe.map(async (d) => ({
+        ...(await downloadImage(ctx, d.url ?? "", NAME)),
+        seed: d.seed ?? input.seed ?? null,
+      })),
     );
     const revised = safe[0]?.prompt;
     return {

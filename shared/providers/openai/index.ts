@@ -44,7 +44,13 @@ export function openaiBody(model: string, input: ImageJobInput, n: number): Reco
 
 const ResponseSchema = z.object({
   data: z
-    .array(z.object({ b64_json: z.string().nullish(), url: z.string().nullish(), revised_prompt: z.string().nullish() }))
+    .array(
+      z.object({
+        b64_json: z.string().nullish(),
+        url: z.string().nullish(),
+        revised_prompt: z.string().nullish(),
+      }),
+    )
     .min(1),
 });
 
@@ -61,7 +67,13 @@ export function classifyOpenAI(f: HttpFailure): ProviderErrorCode | undefined {
   return undefined;
 }
 
-async function callOnce(model: string, input: ImageJobInput, n: number, ctx: ProviderCallContext, apiKey: string) {
+async function callOnce(
+  model: string,
+  input: ImageJobInput,
+  n: number,
+  ctx: ProviderCallContext,
+  apiKey: string,
+) {
   const url = `${ctx.baseUrl.replace(/\/+$/, "")}/v1/images/generations`;
   const headers = { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" };
   const body = JSON.stringify(openaiBody(model, input, n));

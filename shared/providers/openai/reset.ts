@@ -1,6 +1,14 @@
 // OpenAI's x-ratelimit-reset-* headers are Go-style durations ("1s", "250ms", "6m0s", "1h2m3.5s").
 
-const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 1e-6 };
+const UNIT_MS: Readonly<Record<string, number>> = {
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+  us: 0.001,
+  µs: 0.001,
+  ns: 1e-6,
+};
 const PART = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/y;
 
 /** Milliseconds in a duration header, rounded up; undefined when absent or unparsable. */

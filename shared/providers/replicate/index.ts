@@ -20,10 +20,17 @@ export function createRequest(model: string, input: Record<string, unknown>): { 
   const [ref = "", version] = model.split(":");
   const [owner, name, ...rest] = ref.split("/");
   if (!owner || !name || rest.length > 0) {
-    throw new ProviderError({ code: "provider_bad_request", message: `${NAME}: model "${model}" is not owner/name[:version]`, provider: NAME });
+    throw new ProviderError({
+      code: "provider_bad_request",
+      message: `${NAME}: model "${model}" is not owner/name[:version]`,
+      provider: NAME,
+    });
   }
   if (version) return { path: "/v1/predictions", body: { version, input } };
-  return { path: `/v1/models/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/predictions`, body: { input } };
+  return {
+    path: `/v1/models/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/predictions`,
+    body: { input },
+  };
 }
 
 export function replicateInput(model: string, input: ImageJobInput): Record<string, unknown> {
@@ -72,7 +79,12 @@ export const replicateProvider: ProviderAdapter = {
     if (wait >= 1) headers.Prefer = `wait=${wait}`;
 
     const url = `${ctx.baseUrl.replace(/\/+$/, "")}${path}`;
-    const res = await fetchWithTimeout(ctx, url, { method: "POST", headers, body: JSON.stringify(body) }, NAME);
+    const res = await fetchWithTimeout(
+      ctx,
+      url,
+      { method: "POST", headers, body: JSON.stringify(body) },
+      NAME,
+    );
     if (!res.ok) throw await errorFromResponse(res, ctx, NAME);
     const done = await pollPrediction(await parsePrediction(res), { ...ctx, apiKey }, deadline);
     if (done.status !== "succeeded") throw predictionFailure(done, apiKey);

@@ -31,7 +31,8 @@ export async function parsePrediction(res: Response): Promise<Prediction> {
 // wording of an infrastructure hiccup → unavailable (retryable, another run may well pass);
 // any other explicit message is the model refusing this input → bad request (permanent).
 const SAFETY = /nsfw|safety|sensitive content/i;
-const TRANSIENT = /out of memory|cuda|interrupted|timed? ?out|internal|unavailable|connection|capacity|preempt/i;
+const TRANSIENT =
+  /out of memory|cuda|interrupted|timed? ?out|internal|unavailable|connection|capacity|preempt/i;
 
 export function classifyPredictionError(error: unknown): ProviderErrorCode {
   const text = typeof error === "string" ? error : error ? JSON.stringify(error) : "";
@@ -43,15 +44,26 @@ export function classifyPredictionError(error: unknown): ProviderErrorCode {
 /** The outcome of a terminal prediction that did not succeed. */
 export function predictionFailure(p: Prediction, apiKey?: string): ProviderError {
   if (p.status === "canceled") {
-    return new ProviderError({ code: "provider_unavailable", message: `${NAME}: prediction ${p.id} was canceled`, provider: NAME });
+    return new ProviderError({
+      code: "provider_unavailable",
+      message: `${NAME}: prediction ${p.id} was canceled`,
+      provider: NAME,
+    });
   }
   if (p.status === "aborted") {
     const message = `${NAME}: prediction ${p.id} hit its deadline before it started`;
     return new ProviderError({ code: "provider_timeout", message, provider: NAME });
   }
-  const text = redact(typeof p.error === "string" ? p.error : JSON.stringify(p.error ?? ""), apiKey).slice(0, 300);
+  const text = redact(typeof p.error === "string" ? p.error : JSON.stringify(p.error ?? ""), apiKey).slice(
+    0,
+    300,
+  );
   const code = classifyPredictionError(p.error);
-  return new ProviderError({ code, message: `${NAME}: prediction ${p.id} failed: ${text || "no reason given"}`, provider: NAME });
+  return new ProviderError({
+    code,
+    message: `${NAME}: prediction ${p.id} failed: ${text || "no reason given"}`,
+    provider: NAME,
+  });
 }
 
 /** Where to poll / cancel: the prediction's own URLs only if they are on our base URL's origin,
@@ -74,10 +86,19 @@ type Ctx = ProviderCallContext & { apiKey: string };
 /** Best effort: a cancel that fails changes nothing for the caller (Cancel-After backs it up). */
 export async function cancelPrediction(p: Prediction, ctx: Ctx): Promise<void> {
   // The job's own signal may be what fired: cancel on a fresh one, still under a timeout.
-  const fresh = { ...ctx, signal: new AbortController().signal, requestTimeoutMs: Math.min(ctx.requestTimeoutMs, 10_000) };
+  const fresh = {
+    ...ctx,
+    signal: new AbortController().signal,
+    requestTimeoutMs: Math.min(ctx.requestTimeoutMs, 10_000),
+  };
   const headers = { Authorization: `Bearer ${ctx.apiKey}` };
   try {
-    const res = await fetchWithTimeout(fresh, predictionUrls(p, ctx.baseUrl).cancel, { method: "POST", headers }, NAME);
+    const res = await fetchWithTimeout(
+      fresh,
+      predictionUrls(p, ctx.baseUrl).cancel,
+      { method: "POST", headers },
+      NAME,
+    );
     await res.body?.cancel();
   } catch {
     // ignored on purpose
@@ -111,9 +132,14 @@ export async function pollPrediction(first: Prediction, ctx: Ctx, deadline: numb
     await sleepUnlessAborted(ctx, Math.min(delay, Math.max(0, deadline - ctx.now())));
     delay = Math.min(5000, delay * 1.5);
     try {
-      const res = await fetchWithTimeout(ctx, predictionUrls(p, ctx.baseUrl).get, {
-        headers: { Authorization: `Bearer ${ctx.apiKey}` },
-      }, NAME);
+      const res = await fetchWithTimeout(
+        ctx,
+        predictionUrls(p, ctx.baseUrl).get,
+        {
+          headers: { Authorization: `Bearer ${ctx.apiKey}` },
+        },
+        NAME,
+      );
       if (!res.ok) throw await errorFromResponse(res, ctx, NAME);
       p = await parsePrediction(res);
     } catch (e) {

@@ -13,7 +13,15 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 beforeEach(() => {
-  fake.configure({ failNext: [], rateLimit: null, inflightLimit: null, latencyMs: 0, down: false, imageTtlMs: 60_000, echoKeyInErrors: false });
+  fake.configure({
+    failNext: [],
+    rateLimit: null,
+    inflightLimit: null,
+    latencyMs: 0,
+    down: false,
+    imageTtlMs: 60_000,
+    echoKeyInErrors: false,
+  });
   fake.reset();
 });
 
@@ -67,7 +75,10 @@ describe("ideogram adapter: success", () => {
       if (!String(url).endsWith("/generate")) return res;
       const body = (await res.json()) as { data: { prompt: string }[] };
       for (const d of body.data) d.prompt = "a red fox in the snow, golden hour";
-      return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
+      return new Response(JSON.stringify(body), {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      });
     };
     const result = await ideogramProvider.generate(input(), realCtx(fake.url, { fetch: fetchRewriting }));
     expect(result.revisedPrompt).toBe("a red fox in the snow, golden hour");
@@ -83,7 +94,10 @@ describe("ideogram adapter: success", () => {
 
   it("fails permanently with image_withheld_unsafe when every image is withheld", async () => {
     fake.configure({ failNext: ["unsafe"] });
-    const err = await failureOf(ideogramProvider.generate(input({ num_images: 2 }), realCtx(fake.url)), "image_withheld_unsafe");
+    const err = await failureOf(
+      ideogramProvider.generate(input({ num_images: 2 }), realCtx(fake.url)),
+      "image_withheld_unsafe",
+    );
     expect(err.retryable).toBe(false);
   });
 });
@@ -111,24 +125,36 @@ describe("ideogram adapter: errors", () => {
   });
 
   it("maps a wrong key to provider_auth_failed", async () => {
-    const err = await failureOf(ideogramProvider.generate(input(), realCtx(fake.url, { apiKey: "wrong" })), "provider_auth_failed");
+    const err = await failureOf(
+      ideogramProvider.generate(input(), realCtx(fake.url, { apiKey: "wrong" })),
+      "provider_auth_failed",
+    );
     expect(err.status).toBe(401);
   });
 
   it("fails as provider_not_configured without a key, without calling out", async () => {
-    await failureOf(ideogramProvider.generate(input(), realCtx(fake.url, { apiKey: undefined })), "provider_not_configured");
+    await failureOf(
+      ideogramProvider.generate(input(), realCtx(fake.url, { apiKey: undefined })),
+      "provider_not_configured",
+    );
     expect(fake.stats().calls).toBe(0);
   });
 
   it("rejects more images than Ideogram allows before calling", async () => {
-    await failureOf(ideogramProvider.generate(input({ num_images: 9 }), realCtx(fake.url)), "provider_unsupported_input");
+    await failureOf(
+      ideogramProvider.generate(input({ num_images: 9 }), realCtx(fake.url)),
+      "provider_unsupported_input",
+    );
     expect(fake.stats().calls).toBe(0);
   });
 
   it("times out a hanging call as provider_timeout", async () => {
     fake.configure({ failNext: ["timeout"] });
     const started = Date.now();
-    await failureOf(ideogramProvider.generate(input(), realCtx(fake.url, { requestTimeoutMs: 300 })), "provider_timeout");
+    await failureOf(
+      ideogramProvider.generate(input(), realCtx(fake.url, { requestTimeoutMs: 300 })),
+      "provider_timeout",
+    );
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
@@ -139,7 +165,10 @@ describe("ideogram adapter: errors", () => {
 
   it("fails when an image URL has already expired", async () => {
     fake.configure({ failNext: ["expired"] });
-    const err = await failureOf(ideogramProvider.generate(input(), realCtx(fake.url)), "provider_invalid_response");
+    const err = await failureOf(
+      ideogramProvider.generate(input(), realCtx(fake.url)),
+      "provider_invalid_response",
+    );
     expect(err.status).toBe(403);
     expect(fake.stats().expiredImageDownloads).toBe(1);
   });
@@ -147,7 +176,10 @@ describe("ideogram adapter: errors", () => {
   it("hits a real rate limit: 429 with Retry-After, counted by the fake", async () => {
     fake.configure({ rateLimit: { ratePerSecond: 0.5, burst: 1 } });
     await ideogramProvider.generate(input(), realCtx(fake.url));
-    const err = await failureOf(ideogramProvider.generate(input(), realCtx(fake.url)), "provider_rate_limited");
+    const err = await failureOf(
+      ideogramProvider.generate(input(), realCtx(fake.url)),
+      "provider_rate_limited",
+    );
     expect(err.retryAfterMs).toBe(2000);
     expect(fake.stats().overLimitCalls).toBe(1);
   });
@@ -156,7 +188,10 @@ describe("ideogram adapter: errors", () => {
     fake.configure({ inflightLimit: 3, latencyMs: 300 });
     const first = ideogramProvider.generate(input({ num_images: 2 }), realCtx(fake.url));
     await new Promise((r) => setTimeout(r, 100));
-    const err = await failureOf(ideogramProvider.generate(input({ num_images: 2 }), realCtx(fake.url)), "provider_inflight_limit");
+    const err = await failureOf(
+      ideogramProvider.generate(input({ num_images: 2 }), realCtx(fake.url)),
+      "provider_inflight_limit",
+    );
     expect(err.retryAfterMs).toBe(1000);
     expect((await first).images).toHaveLength(2);
     expect(fake.stats().overInflightCalls).toBe(1);
@@ -172,11 +207,16 @@ describe("ideogram adapter: errors", () => {
   it("never lets the API key into an error, even when the provider echoes it", async () => {
     const secret = "sk-ideogram-SECRET-0123456789";
     fake.configure({ echoKeyInErrors: true });
-    const err = await failureOf(ideogramProvider.generate(input(), realCtx(fake.url, { apiKey: secret })), "provider_auth_failed");
+    const err = await failureOf(
+      ideogramProvider.generate(input(), realCtx(fake.url, { apiKey: secret })),
+      "provider_auth_failed",
+    );
     expect(err.message).toContain("[redacted]");
     expect(everyRendering(err)).not.toContain(secret);
     fake.configure({ failNext: ["timeout"] });
-    const timeout = await failureOf(ideogramProvider.generate(input(), realCtx(fake.url, { apiKey: secret, requestTimeoutMs: 200 })));
+    const timeout = await failureOf(
+      ideogramProvider.generate(input(), realCtx(fake.url, { apiKey: secret, requestTimeoutMs: 200 })),
+    );
     expect(everyRendering(timeout)).not.toContain(secret);
   });
 });
