@@ -16,6 +16,8 @@ export const ConsumerConfigSchema = z.object({
   /** Whole provider call budget, and each HTTP request within it. */
   PROVIDER_CALL_TIMEOUT_MS: int(120_000, 1_000, 900_000),
   PROVIDER_REQUEST_TIMEOUT_MS: int(60_000, 500, 300_000),
+  /** Longest in-process wait for a pacing slot before the message goes back to the queue. */
+  PACING_MAX_INLINE_WAIT_MS: int(3_000, 0, 30_000),
   JOBS_QUEUE_NAME: z.string().default("genqueue-jobs"),
   JOBS_DLQ_NAME: z.string().default("genqueue-jobs-dlq"),
 });

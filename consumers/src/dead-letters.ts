@@ -1,7 +1,10 @@
 // The dead-letter queue's consumer: every job that reaches it ends `dead_lettered`, so no accepted
 // job is lost even when its attempts are spent or its consumer kept crashing.
 import type { Db } from "../../shared/db/client";
+import { and, eq, sql } from "drizzle-orm";
 import { getJob } from "../../shared/db/queries/jobs";
+import { deadLetters, jobs } from "../../shared/db/schema";
+import { newId } from "../../shared/ids";
 import { deadLetterJob } from "../../shared/jobs/lifecycle";
 import { JobMessageSchema } from "../../shared/jobs/message";
 import { log } from "./log";
@@ -26,7 +29,29 @@ export async function handleDeadLetter(db: Db, message: Message<unknown>, now: n
     code: job.errorCode ?? "delivery_retries_exhausted",
     message: job.errorMessage ?? "The job's message kept failing and was moved to the dead-letter queue",
   };
-  const result = await deadLetterJob(db, job.id, error, now);
+  // The dead-letter row commits with the state change, and only if the change applied, so a
+  // redelivered dead letter does not record the job twice.
+  const result = await deadLetterJob(db, job.id, error, now, (token) => [
+    db.insert(deadLetters).select(
+      db
+        .select({
+          id: sql`${newId("dl")}`.as("id"),
+          jobId: jobs.id,
+          instanceId: jobs.instanceId,
+          projectId: jobs.projectId,
+          provider: jobs.provider,
+          errorCode: sql`${error.code}`.as("error_code"),
+          errorMessage: sql`${error.message}`.as("error_message"),
+          attempts: jobs.attempts,
+          message: sql`${JSON.stringify(body)}`.as("message"),
+          createdAt: sql`${now}`.as("created_at"),
+          replayedAt: sql`NULL`.as("replayed_at"),
+          replayCount: sql`0`.as("replay_count"),
+        })
+        .from(jobs)
+        .where(and(eq(jobs.id, job.id), eq(jobs.transitionToken, token))),
+    ),
+  ]);
   log("warn", "job dead-lettered", {
     job_id: job.id,
     request_id: body.request_id,

@@ -8,6 +8,7 @@ import { log } from "./log";
 import { processJob } from "./process-job";
 
 const INFRA_RETRY_SECONDS = 5;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function handleJobMessage(message: Message<unknown>, env: ConsumerEnv): Promise<void> {
   const parsed = JobMessageSchema.safeParse(message.body);
@@ -20,7 +21,7 @@ export async function handleJobMessage(message: Message<unknown>, env: ConsumerE
     message.ack();
     return;
   }
-  const deps = { env, db: createDb(env.DB), config: consumerConfig(env), now: () => Date.now() };
+  const deps = { env, db: createDb(env.DB), config: consumerConfig(env), now: () => Date.now(), sleep };
   let decision: Decision;
   try {
     decision = await processJob(deps, parsed.data);

@@ -1,25 +1,21 @@
-// One job, start to finish: claim it, call the provider, store the images, record the outcome.
-// Returns a Decision; the caller applies it to the message. Failures inside the pipeline are
-// classified here, and only here, from the shared provider error classes.
-import { queueRetryDelaySeconds } from "../../shared/pacing/backoff";
+// One job, start to finish: pick its provider, take a pacing slot, claim the job, call the
+// provider, store the images, record the outcome. Returns a Decision; the caller applies it.
+// Failures are classified here, and only here, from the shared provider error classes.
 import type { ConsumerConfig } from "../../shared/config";
 import type { Db } from "../../shared/db/client";
 import { getJob, type JobRow } from "../../shared/db/queries/jobs";
-import { terminalStatuses, type ProviderName } from "../../shared/jobs/enums";
-import {
-  cancelRunningJob,
-  claimJob,
-  failJob,
-  type JobError,
-  scheduleRetry,
-  succeedJob,
-} from "../../shared/jobs/lifecycle";
+import { terminalStatuses } from "../../shared/jobs/enums";
+import { cancelRunningJob, claimJob, failJob, moveToProvider, succeedJob } from "../../shared/jobs/lifecycle";
 import type { JobMessage } from "../../shared/jobs/message";
+import { currentProvider, nextProvider, providerChain } from "../../shared/jobs/provider-chain";
+import { deferDelaySeconds } from "../../shared/pacing/backoff";
 import { ProviderError } from "../../shared/providers/errors";
-import { defaultProviderName } from "../../shared/providers/registry";
+import { defaultProviderName, isProviderName } from "../../shared/providers/registry";
 import type { Decision } from "./decision";
 import { log } from "./log";
-import { runProvider } from "./run-provider";
+import { onProviderError } from "./on-provider-error";
+import { acquireSlot, instanceSettings, limitsFor } from "./pacing";
+import { runWithQuickRetries } from "./run-provider";
 import { deleteImages, storeImages } from "./store-images";
 
 export interface JobDeps {
@@ -27,6 +23,7 @@ export interface JobDeps {
   db: Db;
   config: ConsumerConfig;
   now: () => number;
+  sleep: (ms: number) => Promise<void>;
 }
 
 export async function processJob(deps: JobDeps, message: JobMessage): Promise<Decision> {
@@ -35,107 +32,110 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
   if (!job) return { kind: "ack", reason: "job does not exist" };
   if (terminalStatuses.includes(job.status)) return { kind: "ack", reason: `job already ${job.status}` };
 
-  const provider = (job.requestedProvider ??
-    defaultProviderName(deps.env as unknown as Record<string, unknown>)) as ProviderName;
+  const settings = await instanceSettings(db, job.instanceId, deps.now());
+  const env = deps.env as unknown as Record<string, unknown>;
+  const chain = providerChain(job, settings.fallbackProviders, defaultProviderName(env), isProviderName);
+  const provider = currentProvider(job, chain);
+  const limits = limitsFor(settings, provider, config.JOB_LEASE_SECONDS * 1000);
+  const gateFor = () =>
+    acquireSlot({
+      namespace: deps.env.TOKEN_BUCKET,
+      instanceId: job.instanceId,
+      provider,
+      input: job.input,
+      limits,
+      maxInlineWaitMs: config.PACING_MAX_INLINE_WAIT_MS,
+      sleep: deps.sleep,
+    });
+
+  const gate = await gateFor();
+  if (gate.kind === "denied") {
+    const next = gate.reason === "circuit_open" ? nextProvider(chain, provider) : null;
+    if (next && job.status === "queued") {
+      await moveToProvider(db, job.id, { from: provider, to: next, reason: "circuit_open" }, deps.now());
+      return { kind: "requeue", delaySeconds: 0, message, reason: `circuit open: moved to ${next}` };
+    }
+    // A busy instance never costs an attempt: the message comes back when the bucket says so.
+    return {
+      kind: "requeue",
+      delaySeconds: deferDelaySeconds(gate.retryAfterMs),
+      message,
+      reason: `deferred: ${gate.reason}`,
+    };
+  }
+
   const leaseToken = crypto.randomUUID();
   const claimed = await claimJob(db, job.id, {
     leaseToken,
-    leaseMs: config.JOB_LEASE_SECONDS * 1000,
+    leaseMs: limits.leaseTtlMs!,
     now: deps.now(),
     provider,
   });
-  if (!claimed.applied) return afterLostClaim(deps, message);
+  if (!claimed.applied) {
+    await gate.release("not_called");
+    return afterLostClaim(deps, message);
+  }
 
   try {
-    const run = await runProvider(
-      deps.env as unknown as Record<string, unknown>,
+    const run = await runWithQuickRetries({
+      env,
       config,
       provider,
-      job.input,
-    );
-    const stored = await storeImages(deps.env.IMAGES, job, provider, run.result.images);
-    const done = await succeedJob(
-      db,
-      job.id,
-      leaseToken,
-      {
-        images: stored,
-        model: run.result.model,
-        revisedPrompt: run.result.revisedPrompt ?? null,
-        costUsd: run.costUsd,
-      },
-      deps.now(),
-    );
-    if (!done.applied) {
-      // Lease lost or cancel requested while the provider worked: the result must not be kept.
-      await deleteImages(
-        deps.env.IMAGES,
-        stored.map((img) => img.r2Key),
-      );
-      await cancelRunningJob(db, job.id, leaseToken, deps.now());
-      return { kind: "ack", reason: "result discarded (canceled or lease lost)" };
-    }
-    log("info", "job succeeded", {
-      job_id: job.id,
-      request_id: message.request_id,
-      provider,
-      images: stored.length,
+      input: job.input,
+      firstGate: gate,
+      gateFor,
     });
-    return { kind: "ack", reason: "succeeded" };
+    return await recordSuccess(deps, job, message, leaseToken, provider, run);
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
-    return onProviderError(deps, job, message, leaseToken, error);
+    return onProviderError(deps, { job, message, leaseToken, provider, chain, error });
   }
 }
 
-async function onProviderError(
+async function recordSuccess(
   deps: JobDeps,
   job: JobRow,
   message: JobMessage,
   leaseToken: string,
-  error: ProviderError,
+  provider: string,
+  run: Awaited<ReturnType<typeof runWithQuickRetries>>,
 ): Promise<Decision> {
-  const jobError: JobError = { code: error.code, message: error.message };
-  const attempt = message.attempt + 1;
-  log("warn", "provider call failed", {
+  const stored = await storeImages(deps.env.IMAGES, job, provider, run.result.images);
+  const result = {
+    images: stored,
+    model: run.result.model,
+    revisedPrompt: run.result.revisedPrompt ?? null,
+    costUsd: run.costUsd,
+  };
+  const done = await succeedJob(deps.db, job.id, leaseToken, result, deps.now());
+  if (!done.applied) {
+    // Canceled (or lease lost) while the provider worked: the result must not be kept.
+    await deleteImages(
+      deps.env.IMAGES,
+      stored.map((img) => img.r2Key),
+    );
+    const canceled = await cancelRunningJob(deps.db, job.id, leaseToken, deps.now());
+    return { kind: "ack", reason: canceled.applied ? "canceled while running" : "lease lost" };
+  }
+  log("info", "job succeeded", {
     job_id: job.id,
     request_id: message.request_id,
-    provider: error.provider,
-    code: error.code,
-    retryable: error.retryable,
-    attempt,
+    provider,
+    images: stored.length,
   });
-  if (!error.retryable) {
-    await failJob(deps.db, job.id, leaseToken, jobError, deps.now());
-    return { kind: "ack", reason: `failed: ${error.code}` };
-  }
-  if (attempt >= deps.config.JOB_MAX_ATTEMPTS) {
-    return {
-      kind: "dead_letter",
-      message: { ...message, attempt, last_error: jobError },
-      reason: "attempts spent",
-    };
-  }
-  const backoff = queueRetryDelaySeconds(attempt, {
-    baseSeconds: deps.config.JOB_RETRY_BASE_SECONDS,
-    maxSeconds: deps.config.JOB_RETRY_MAX_SECONDS,
-  });
-  const delaySeconds = Math.max(backoff, Math.ceil((error.retryAfterMs ?? 0) / 1000));
-  await scheduleRetry(deps.db, job.id, leaseToken, { error: jobError, delaySeconds, attempt }, deps.now());
-  return { kind: "requeue", delaySeconds, message: { ...message, attempt }, reason: `retry: ${error.code}` };
+  return { kind: "ack", reason: "succeeded" };
 }
 
 /** Someone else holds the job (a duplicate delivery) or it was canceled meanwhile. */
 async function afterLostClaim(deps: JobDeps, message: JobMessage): Promise<Decision> {
   const job = await getJob(deps.db, message.job_id);
   if (!job || terminalStatuses.includes(job.status)) return { kind: "ack", reason: "job ended meanwhile" };
-  if (job.cancelRequestedAt !== null && job.status === "queued")
-    return { kind: "ack", reason: "cancel requested" };
+  if (job.cancelRequestedAt !== null) return { kind: "ack", reason: "cancel requested" };
   // A live lease: look again once it would have expired, in case its holder died.
   const waitMs = Math.max(1000, (job.leaseExpiresAt ?? deps.now()) - deps.now() + 1000);
   return {
     kind: "requeue",
-    delaySeconds: Math.ceil(waitMs / 1000),
+    delaySeconds: deferDelaySeconds(waitMs),
     message,
     reason: "held by another delivery",
   };

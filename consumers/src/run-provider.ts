@@ -1,20 +1,27 @@
-// Calls one provider for one job with a bounded time budget. Returns the adapter's result or
-// throws a ProviderError; anything else an adapter throws is treated as an invalid response.
+// Calls one provider for one job: a bounded time budget, and a couple of quick retries within
+// the invocation (p-retry, with jitter and Retry-After) for blips that clear in a second or two.
+// Every try holds its own pacing slot, so quick retries never bypass the instance's limits.
+import pRetry, { AbortError } from "p-retry";
 import type { ConsumerConfig } from "../../shared/config";
 import type { ProviderName } from "../../shared/jobs/enums";
 import type { ImageInput } from "../../shared/jobs/schemas";
 import { ProviderError } from "../../shared/providers/errors";
 import { getProvider, resolveProviderConfig } from "../../shared/providers/registry";
 import type { ProviderResult } from "../../shared/providers/types";
+import type { Gate } from "./pacing";
 
 export interface ProviderRun {
   result: ProviderResult;
   costUsd: number;
 }
 
+const QUICK_RETRIES = 2;
+/** A Retry-After longer than this is left to the queue-level retry instead of held in-process. */
+const QUICK_RETRY_MAX_WAIT_MS = 2_000;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function runProvider(
+export async function callProvider(
   env: Record<string, unknown>,
   config: ConsumerConfig,
   name: ProviderName,
@@ -31,13 +38,12 @@ export async function runProvider(
       message: `No API key is configured for ${name} (set ${name.toUpperCase()}_API_KEY or an instance key)`,
     });
   }
-  const signal = AbortSignal.timeout(config.PROVIDER_CALL_TIMEOUT_MS);
   try {
     const result = await adapter.generate(input, {
       apiKey: key,
       baseUrl: settings.baseUrl,
       model: settings.model,
-      signal,
+      signal: AbortSignal.timeout(config.PROVIDER_CALL_TIMEOUT_MS),
       requestTimeoutMs: config.PROVIDER_REQUEST_TIMEOUT_MS,
       fetch: (req, init) => fetch(req, init),
       sleep,
@@ -53,4 +59,59 @@ export async function runProvider(
       cause: error,
     });
   }
+}
+
+export interface QuickRetryRequest {
+  env: Record<string, unknown>;
+  config: ConsumerConfig;
+  provider: ProviderName;
+  input: ImageInput;
+  apiKey?: string;
+  /** The slot already granted for the first try. */
+  firstGate: Extract<Gate, { kind: "granted" }>;
+  /** Asks for a slot for a further try. */
+  gateFor(): Promise<Gate>;
+}
+
+function isQuickRetryable(error: unknown): error is ProviderError {
+  return (
+    error instanceof ProviderError &&
+    error.retryable &&
+    !error.worthFallback &&
+    (error.retryAfterMs ?? 0) <= QUICK_RETRY_MAX_WAIT_MS
+  );
+}
+
+export async function runWithQuickRetries(req: QuickRetryRequest): Promise<ProviderRun> {
+  let lastError: ProviderError | undefined;
+  return pRetry(
+    async (attemptNumber) => {
+      const gate = attemptNumber === 1 ? req.firstGate : await req.gateFor();
+      // No slot soon enough: stop here and let the queue-level retry take over.
+      if (gate.kind === "denied") throw new AbortError(lastError ?? new Error("no pacing slot"));
+      try {
+        const run = await callProvider(req.env, req.config, req.provider, req.input, req.apiKey);
+        await gate.release("success");
+        return run;
+      } catch (error) {
+        const retryable = error instanceof ProviderError && error.retryable;
+        await gate.release(retryable ? "retryable_failure" : "permanent_failure");
+        if (!(error instanceof ProviderError) || !isQuickRetryable(error))
+          throw new AbortError(error as Error);
+        lastError = error;
+        throw error;
+      }
+    },
+    {
+      retries: QUICK_RETRIES,
+      minTimeout: 250,
+      maxTimeout: QUICK_RETRY_MAX_WAIT_MS,
+      randomize: true,
+      onFailedAttempt: async ({ error, retryDelay }) => {
+        // Honour Retry-After when it asks for more than the backoff would wait.
+        const extra = (error instanceof ProviderError ? (error.retryAfterMs ?? 0) : 0) - retryDelay;
+        if (extra > 0) await sleep(extra);
+      },
+    },
+  );
 }

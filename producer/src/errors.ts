@@ -24,7 +24,9 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     const code: ErrorCode =
       err.status === 413
         ? "payload_too_large"
-        : err.status === 400 && /json/i.test(err.message)
+        : err.status === 415 // @hono/zod-openapi's media-type gate on routes with a body
+          ? "unsupported_media_type"
+          : err.status === 400 && /json/i.test(err.message)
           ? "malformed_json"
           : err.status === 401
             ? "unauthorized"

@@ -1,6 +1,7 @@
 // The consumer's side of the job state machine: claim, finish, fail, retry. Each step is one
 // conditional transition, so a duplicate delivery or a consumer that lost its lease changes nothing.
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { jobImages, jobs } from "../db/schema";
 import type { JobImageRow } from "../db/queries/jobs";
@@ -147,7 +148,13 @@ export async function cancelRunningJob(db: Db, jobId: string, leaseToken: string
 }
 
 /** queued|running -> dead_lettered: attempts are spent, recorded by the dead-letter consumer. */
-export async function deadLetterJob(db: Db, jobId: string, error: JobError | null, now: number) {
+export async function deadLetterJob(
+  db: Db,
+  jobId: string,
+  error: JobError | null,
+  now: number,
+  extra?: (token: string) => BatchItem<"sqlite">[],
+) {
   return transition(db, {
     jobId,
     from: ["queued", "running"],
@@ -160,6 +167,26 @@ export async function deadLetterJob(db: Db, jobId: string, error: JobError | nul
       ...(error ? { errorCode: error.code, errorMessage: error.message } : {}),
     },
     data: { error },
+    extra,
+    now,
+  });
+}
+
+/** Moves the job to the next provider of its chain; its event says from where, to where and why. */
+export async function moveToProvider(
+  db: Db,
+  jobId: string,
+  move: { from: string; to: string; reason: string; leaseToken?: string },
+  now: number,
+) {
+  return transition(db, {
+    jobId,
+    from: move.leaseToken ? ["running"] : ["queued"],
+    to: "queued",
+    event: "provider_fallback",
+    leaseToken: move.leaseToken,
+    set: { provider: move.to, leaseToken: null, leaseExpiresAt: null },
+    data: { from: move.from, to: move.to, reason: move.reason },
     now,
   });
 }

@@ -69,6 +69,8 @@ export interface ProviderAdapter {
   readonly requiresKey: boolean;
   /** Default base URL when none is configured. */
   readonly defaultBaseUrl: string;
+  /** Units a job holds of the in-flight limit (Ideogram counts images); 1 when absent. */
+  inFlightUnits?(input: ImageJobInput): number;
   /** USD estimate for one job, from the price table in config. */
   estimateCostUsd(input: ImageJobInput, model?: string): number;
   /** Runs the job; throws ProviderError on failure. */

@@ -5,71 +5,11 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ImageStore } from "./images";
-import {
-  type FakeKnobs,
-  type FakeStats,
-  type RecordedRequest,
-  TokenBucket,
-  applyKnobs,
-  defaultKnobs,
-  emptyStats,
-  seededRng,
-} from "./knobs";
+import { type FakeKnobs, TokenBucket, applyKnobs, defaultKnobs, emptyStats, seededRng } from "./knobs";
 import { readRequest } from "./request";
+import type { FakeOptions, FakeReply, FakeRequest, FakeTools, ProviderSpec, RunningFake } from "./spec";
 
-export interface FakeRequest extends RecordedRequest {
-  url: URL;
-}
-
-export interface FakeReply {
-  status: number;
-  json?: unknown;
-  body?: string | Uint8Array;
-  contentType?: string;
-  headers?: Record<string, string>;
-  /** Never answer: hold the connection until the client leaves (or hangMs passes). */
-  hang?: boolean;
-}
-
-export interface FakeTools {
-  knobs: FakeKnobs;
-  baseUrl: string;
-  apiKey: string;
-  /** RNG for ids and seeds (separate from the one that injects errors). */
-  rng(): number;
-  /** Stores a PNG and returns its absolute URL (already expired when the call was forced "expired"). */
-  addImage(width: number, height: number): string;
-}
-
-export interface ProviderSpec {
-  name: string;
-  authorized(req: FakeRequest, key: string): boolean;
-  /** Outcome names the spec answers as errors (numeric statuses are always accepted). */
-  errorKinds: readonly string[];
-  /** Outcome names the handler plays inside a call (unsafe images, failed predictions…). */
-  handlerOutcomes: readonly string[];
-  errorReply(kind: string, req: FakeRequest, tools: FakeTools): FakeReply;
-  /** Units a call puts in flight (Ideogram: images); 0 when it does not start work. */
-  generationUnits(req: FakeRequest): number;
-  handle(req: FakeRequest, tools: FakeTools, forced: string | undefined): Promise<FakeReply>;
-}
-
-export interface FakeOptions {
-  port?: number;
-  host?: string;
-  apiKey?: string;
-  knobs?: Partial<FakeKnobs>;
-}
-
-export interface RunningFake {
-  url: string;
-  port: number;
-  knobs: FakeKnobs;
-  stats(): FakeStats;
-  configure(patch: Partial<FakeKnobs>): void;
-  reset(): void;
-  close(): Promise<void>;
-}
+export type { FakeOptions, FakeReply, FakeRequest, FakeTools, ProviderSpec, RunningFake };
 
 const GENERIC = ["timeout", "malformed"];
 

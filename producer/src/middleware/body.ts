@@ -1,19 +1,53 @@
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../../shared/errors";
 import type { AppEnv } from "../env";
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
-/** 413 above MAX_BODY_BYTES, counted on the stream so a lying Content-Length does not help. */
-export const limitBody = createMiddleware<AppEnv>(async (c, next) =>
-  bodyLimit({
-    maxSize: Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES,
-    onError: () => {
-      throw new ApiError("payload_too_large", `The body may be at most ${c.env.MAX_BODY_BYTES} bytes`);
-    },
-  })(c, next),
-);
+/**
+ * 413 above MAX_BODY_BYTES. A declared Content-Length above it fails at once; otherwise the body is
+ * read and counted (hono's bodyLimit trusts a Content-Length, so a lying one would get past it),
+ * then handed on as a buffer with its true Content-Length. At most MAX_BODY_BYTES are ever held.
+ */
+export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
+  const raw = c.req.raw;
+  if (raw.body === null) return next();
+  const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
+  const tooLarge = () => new ApiError("payload_too_large", `The body may be at most ${maxSize} bytes`);
+  if (Number(raw.headers.get("content-length")) > maxSize) throw tooLarge();
+  const reader = raw.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxSize) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  const headers = new Headers(raw.headers);
+  headers.set("content-length", String(size));
+  headers.delete("transfer-encoding");
+  c.req.raw = new Request(raw, { headers, body });
+  await next();
+});
+
+/** For routes whose JSON body is required: an absent or empty body is malformed JSON, whatever its type. */
+export const requireBody = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.raw.body === null || c.req.header("content-length") === "0") {
+    throw new ApiError("malformed_json", "The request body is empty: send a JSON object");
+  }
+  await next();
+});
 
 /** Requests with a body must send JSON: anything else is a 415, never a confusing 400. */
 export const requireJson = createMiddleware<AppEnv>(async (c, next) => {

@@ -11,6 +11,7 @@ import {
 import { CreateJobBodySchema, type Job, JobSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";
 import type { App } from "../app";
+import { requireBody } from "../middleware/body";
 import { isLocal } from "../../../shared/config";
 
 export const createJobRoute = createRoute({
@@ -19,6 +20,7 @@ export const createJobRoute = createRoute({
   tags: ["jobs"],
   summary: "Enqueue a generation job",
   description: "Answers at once with the job id; poll `GET /v1/jobs/{id}` or wait for the webhook.",
+  middleware: [requireBody] as const,
   request: {
     headers: z.object({
       "idempotency-key": z

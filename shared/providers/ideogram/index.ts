@@ -68,6 +68,8 @@ export const ideogramProvider: ProviderAdapter = {
   defaultLimits: { ratePerSecond: 1, burst: 2, maxInFlight: 10 },
   requiresKey: true,
   defaultBaseUrl: "https://api.ideogram.ai",
+  // Each image of a job takes one place of Ideogram's in-flight limit.
+  inFlightUnits: (input) => input.num_images,
 
   estimateCostUsd: (input, model) => estimateCostUsd(NAME, input, ideogramModel(model)),
 

@@ -49,7 +49,7 @@ describe("openai adapter: success", () => {
 
   it("asks for a portrait canvas for portrait ratios", async () => {
     const result = await openaiProvider.generate(input({ aspect_ratio: "9x16" }), realCtx(fake.url));
-    expect((fake.stats().lastRequest?.json as { size: string }).size).toBe("1024x1536");
+    expect(fake.stats().lastRequest?.json).toMatchObject({ size: "1024x1536" });
     expect([result.images[0]?.width, result.images[0]?.height]).toEqual([1024, 1536]);
   });
 

@@ -26,7 +26,9 @@ describe("registry", () => {
     expect(providers.openai.defaultLimits).toEqual({ ratePerSecond: 1, burst: 3, maxInFlight: 5 });
     expect(providers.replicate.defaultLimits).toEqual({ ratePerSecond: 10, burst: 10, maxInFlight: 10 });
     expect(providers.ideogram.capabilities.maxImages).toBe(8);
-    expect([providers.ideogram, providers.openai, providers.replicate].every((p) => p.requiresKey)).toBe(true);
+    expect([providers.ideogram, providers.openai, providers.replicate].every((p) => p.requiresKey)).toBe(
+      true,
+    );
   });
 
   it("names env vars by an upper-case prefix", () => {
@@ -35,8 +37,16 @@ describe("registry", () => {
   });
 
   it("resolves key, base URL and model from the environment", () => {
-    const env = { OPENAI_API_KEY: " sk-1 ", OPENAI_BASE_URL: "http://127.0.0.1:9102/", OPENAI_MODEL: "dall-e-3" };
-    expect(resolveProviderConfig(env, "openai")).toEqual({ apiKey: "sk-1", baseUrl: "http://127.0.0.1:9102", model: "dall-e-3" });
+    const env = {
+      OPENAI_API_KEY: " sk-1 ",
+      OPENAI_BASE_URL: "http://127.0.0.1:9102/",
+      OPENAI_MODEL: "dall-e-3",
+    };
+    expect(resolveProviderConfig(env, "openai")).toEqual({
+      apiKey: "sk-1",
+      baseUrl: "http://127.0.0.1:9102",
+      model: "dall-e-3",
+    });
   });
 
   it("falls back to the adapter's base URL and treats empty or non-string vars as unset", () => {

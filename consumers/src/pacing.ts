@@ -1,0 +1,79 @@
+// The consumer's side of pacing: find the instance's limits, ask the instance+provider's
+// TokenBucket for a slot, wait in-process when the wait is short, and hand back the lease.
+import type { Db } from "../../shared/db/client";
+import { type InstanceSettings, loadInstanceSettings } from "../../shared/db/queries/instance-settings";
+import type { ProviderName } from "../../shared/jobs/enums";
+import { getProvider } from "../../shared/providers/registry";
+import type { ImageJobInput } from "../../shared/providers/types";
+import type { AcquireResponse, PacingLimits, ReleaseOutcome } from "./token-bucket";
+
+const SETTINGS_TTL_MS = 30_000;
+const settingsCache = new Map<string, { at: number; settings: InstanceSettings }>();
+
+/** Instance settings change rarely; a 30 s cache per isolate saves a D1 round trip per job. */
+export async function instanceSettings(db: Db, instanceId: string, now: number): Promise<InstanceSettings> {
+  const hit = settingsCache.get(instanceId);
+  if (hit && now - hit.at < SETTINGS_TTL_MS) return hit.settings;
+  const settings = await loadInstanceSettings(db, instanceId);
+  settingsCache.set(instanceId, { at: now, settings });
+  return settings;
+}
+
+export function bucketName(instanceId: string, provider: string): string {
+  return `instance:${instanceId}:provider:${provider}`;
+}
+
+export function limitsFor(
+  settings: InstanceSettings,
+  provider: ProviderName,
+  leaseTtlMs: number,
+): PacingLimits {
+  const own = settings.limits.get(provider);
+  const defaults = getProvider(provider).defaultLimits;
+  return {
+    ratePerSecond: own?.ratePerSecond ?? defaults.ratePerSecond,
+    burst: own?.burst ?? defaults.burst,
+    maxInFlight: own?.maxInFlight ?? defaults.maxInFlight,
+    leaseTtlMs,
+  };
+}
+
+export type Gate =
+  | { kind: "granted"; leaseId: string; release(outcome: ReleaseOutcome): Promise<void> }
+  | { kind: "denied"; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };
+
+export interface GateRequest {
+  namespace: ConsumerEnv["TOKEN_BUCKET"];
+  instanceId: string;
+  provider: ProviderName;
+  input: ImageJobInput;
+  limits: PacingLimits;
+  /** Longest total in-process wait before giving the message back to the queue. */
+  maxInlineWaitMs: number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Waits in-process for short gaps (keeps calls/s close to the limit); longer ones are deferred. */
+export async function acquireSlot(req: GateRequest): Promise<Gate> {
+  const stub = req.namespace.getByName(bucketName(req.instanceId, req.provider));
+  const leaseId = crypto.randomUUID();
+  const weight = getProvider(req.provider).inFlightUnits?.(req.input) ?? 1;
+  let waited = 0;
+  for (;;) {
+    const answer: AcquireResponse = await stub.acquire({ leaseId, weight, limits: req.limits });
+    if (answer.granted) {
+      return {
+        kind: "granted",
+        leaseId,
+        release: async (outcome) => {
+          await stub.release(leaseId, outcome);
+        },
+      };
+    }
+    if (answer.reason === "circuit_open" || waited + answer.retryAfterMs > req.maxInlineWaitMs) {
+      return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
+    }
+    await req.sleep(answer.retryAfterMs);
+    waited += answer.retryAfterMs;
+  }
+}

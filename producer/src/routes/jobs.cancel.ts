@@ -1,0 +1,40 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { problemResponses } from "../../../shared/errors";
+import { cancelJob } from "../../../shared/jobs/cancel";
+import { JobIdParamSchema, JobSchema } from "../../../shared/jobs/schemas";
+import { serializeJob } from "../../../shared/jobs/serialize";
+import type { App } from "../app";
+
+export const cancelJobRoute = createRoute({
+  method: "post",
+  path: "/v1/jobs/{id}/cancel",
+  tags: ["jobs"],
+  summary: "Cancel a job",
+  description:
+    "A queued job is `canceled` at once. A running job stays `running` with `cancel_requested: true`; " +
+    "it ends `canceled` unless the provider has already produced its result. An ended job is a 409.",
+  request: { params: JobIdParamSchema },
+  responses: {
+    202: {
+      description: "Canceled, or cancellation requested; the job as it is now",
+      content: { "application/json": { schema: JobSchema } },
+    },
+    ...problemResponses(
+      "unauthorized",
+      "job_not_found",
+      "job_not_cancelable",
+      "validation_failed",
+      "unsupported_media_type",
+      "service_unavailable",
+    ),
+  },
+});
+export type CancelJobParams = z.infer<typeof JobIdParamSchema>;
+
+export function registerCancelJob(app: App) {
+  app.openapi(cancelJobRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const row = await cancelJob({ db: c.get("db"), now: Date.now }, c.get("principal"), id);
+    return c.json(serializeJob(row, []), 202);
+  });
+}

@@ -1,0 +1,23 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../client";
+import { instances, providerLimits } from "../schema";
+
+export interface InstanceSettings {
+  fallbackProviders: string[] | null;
+  limits: Map<string, { ratePerSecond: number; burst: number; maxInFlight: number }>;
+}
+
+/** The per-tenant knobs the consumer needs for every job of an instance, in one round trip. */
+export async function loadInstanceSettings(db: Db, instanceId: string): Promise<InstanceSettings> {
+  const [instance, limits] = await db.batch([
+    db
+      .select({ fallbackProviders: instances.fallbackProviders })
+      .from(instances)
+      .where(eq(instances.id, instanceId)),
+    db.select().from(providerLimits).where(eq(providerLimits.instanceId, instanceId)),
+  ]);
+  return {
+    fallbackProviders: instance[0]?.fallbackProviders ?? null,
+    limits: new Map(limits.map((row) => [row.provider, row])),
+  };
+}

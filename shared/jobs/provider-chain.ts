@@ -1,0 +1,32 @@
+// Which provider a job uses now, and which one it moves to when that one cannot serve it. Pure.
+import type { ProviderName } from "./enums";
+
+export interface ChainSource {
+  requestedProvider: string | null;
+  fallbackProviders: string[] | null;
+  /** The provider the job is on (set at claim or by a fallback move); null before its first run. */
+  provider: string | null;
+}
+
+/** [requested or default, ...the job's fallbacks, else the instance's], without repeats. */
+export function providerChain(
+  job: ChainSource,
+  instanceFallbacks: readonly string[] | null,
+  defaultProvider: ProviderName,
+  isKnown: (name: string) => name is ProviderName,
+): ProviderName[] {
+  const first =
+    job.requestedProvider && isKnown(job.requestedProvider) ? job.requestedProvider : defaultProvider;
+  const rest = (job.fallbackProviders ?? instanceFallbacks ?? []).filter(isKnown);
+  return [...new Set([first, ...rest])];
+}
+
+export function currentProvider(job: ChainSource, chain: readonly ProviderName[]): ProviderName {
+  const onChain = chain.find((name) => name === job.provider);
+  return onChain ?? chain[0]!;
+}
+
+export function nextProvider(chain: readonly ProviderName[], current: ProviderName): ProviderName | null {
+  const index = chain.indexOf(current);
+  return index >= 0 ? (chain[index + 1] ?? null) : null;
+}

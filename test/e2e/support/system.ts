@@ -1,0 +1,240 @@
+// The real local system, started the way a user starts it (`npm start` = scripts/start.ts):
+// migrations, the dev tenant, both Workers in one `wrangler dev` session, on a free port with its
+// own state directory. Start it once per test file (beforeAll); it takes several seconds.
+//
+//   const sys = await startSystem();
+//   const res = await sys.api("/v1/jobs", { method: "POST", body: JSON.stringify(body) });
+//   const job = await sys.pollJob(id, (j) => j.status === "succeeded", 30_000);
+//   await sys.stop();
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "../../..");
+const TSX_CLI = join(ROOT, "node_modules/tsx/dist/cli.mjs");
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+const OUTPUT_LIMIT = 256 * 1024;
+/** What `wrangler dev` prints when a watched source file changed: in-memory queue messages are lost. */
+const RELOAD_MARKER = "Reloading local server";
+/** Variables start.ts passes through to the consumer: a developer's real keys must not leak in. */
+const PASS_THROUGH = /^(IDEOGRAM|OPENAI|REPLICATE|DEMO)_(API_KEY|BASE_URL|MODEL)$|^DEFAULT_PROVIDER$/;
+
+/** The parts of a job (GET /v1/jobs/{id}) these tests read. */
+export interface ApiJob {
+  id: string;
+  status: "queued" | "running" | "succeeded" | "failed" | "canceled" | "dead_lettered";
+  attempts: number;
+  provider: string | null;
+  request_id: string;
+  error: { code: string; message: string } | null;
+  result: {
+    images: { url: string; content_type: string; width: number; height: number; bytes: number; seed: number | null }[];
+    model: string | null;
+  } | null;
+}
+
+export interface ApiEvent {
+  version: number;
+  type: string;
+  status: string;
+  data: Record<string, unknown> | null;
+  created_at: string;
+}
+
+export interface System {
+  baseUrl: string;
+  apiKey: string;
+  adminKey: string;
+  /** fetch against the API with the dev user key (Bearer) and a JSON content type for bodies. */
+  api(path: string, init?: RequestInit): Promise<Response>;
+  /** Polls GET /v1/jobs/{id} until `predicate` holds; throws (with the job and the log tail) on timeout. */
+  pollJob(id: string, predicate: (job: ApiJob) => boolean, timeoutMs?: number): Promise<ApiJob>;
+  /** Everything the system printed so far (last 256 KiB). */
+  output(): string;
+  /** True when wrangler reloaded (a source file changed while the system ran). */
+  reloaded(): boolean;
+  /** Kills the whole process group (tsx, wrangler, workerd) and removes the state directory. */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function childEnv(port: number, persistDir: string, credentialsPath: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!PASS_THROUGH.test(name)) env[name] = value;
+  return {
+    ...env,
+    // wrangler needs Node >= 22.12: node_modules/.bin holds the project's Node 22.
+    PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+    PORT: String(port),
+    PERSIST_DIR: persistDir,
+    CREDENTIALS_PATH: credentialsPath,
+    DEFAULT_PROVIDER: "demo",
+    WRANGLER_SEND_METRICS: "false",
+    // Not vitest's own NODE_ENV=test and friends: the system runs as it would for a user.
+    NODE_ENV: undefined,
+    VITEST: undefined,
+    VITEST_POOL_ID: undefined,
+    VITEST_WORKER_ID: undefined,
+  };
+}
+
+async function waitForHealth(baseUrl: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `scripts/start.ts exited (${child.exitCode ?? child.signalCode}) before /health answered:\n${output()}`,
+      );
+    }
+    try {
+      // The first request also builds both Workers: it can take several seconds.
+      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(15_000) });
+      last = `${res.status} ${await res.text()}`;
+      if (res.status === 200) return;
+    } catch (error) {
+      last = String(error);
+    }
+    await sleep(250);
+  }
+  throw new Error(
+    `GET ${baseUrl}/health did not answer 200 within ${START_TIMEOUT_MS} ms (last: ${last}):\n${output()}`,
+  );
+}
+
+export async function startSystem(): Promise<System> {
+  const dir = await mkdtemp(join(tmpdir(), "genqueue-e2e-"));
+  const persistDir = join(dir, "state");
+  const credentialsPath = join(dir, "credentials.json");
+  const port = await freePort();
+  // The address start.ts prints (wrangler listens on localhost).
+  const baseUrl = `http://localhost:${port}`;
+
+  let log = "";
+  const append = (chunk: Buffer) => {
+    log += chunk.toString("utf8");
+    if (log.length > OUTPUT_LIMIT) log = log.slice(-OUTPUT_LIMIT);
+  };
+  let reloads = 0;
+  const output = () => log;
+
+  // detached: the child leads a new process group, so stop() reaches wrangler and workerd too.
+  const child = spawn(process.execPath, [TSX_CLI, "scripts/start.ts"], {
+    cwd: ROOT,
+    env: childEnv(port, persistDir, credentialsPath),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("could not spawn scripts/start.ts");
+  child.stdout?.on("data", (chunk: Buffer) => {
+    if (chunk.includes(RELOAD_MARKER)) reloads++;
+    append(chunk);
+  });
+  child.stderr?.on("data", append);
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  // If the test process dies without stop(), do not leave a wrangler/workerd behind.
+  const onExit = () => killGroup(pid, "SIGKILL");
+  process.once("exit", onExit);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.off("exit", onExit);
+    killGroup(pid, "SIGTERM");
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    await Promise.race([exited, sleep(STOP_TIMEOUT_MS)]);
+    while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
+    if (groupAlive(pid)) {
+      killGroup(pid, "SIGKILL");
+      await sleep(200);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForHealth(baseUrl, child, output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  // Reloads during start-up (wrangler's own first build) do not matter: nothing was queued yet.
+  reloads = 0;
+
+  const credentials = JSON.parse(await readFile(credentialsPath, "utf8")) as {
+    api_key: string;
+    admin_key: string;
+  };
+
+  const api = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${credentials.api_key}`);
+    if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+    return fetch(`${baseUrl}${path}`, { ...init, headers });
+  };
+
+  const pollJob = async (id: string, predicate: (job: ApiJob) => boolean, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let job: ApiJob | undefined;
+    while (Date.now() < deadline) {
+      const res = await api(`/v1/jobs/${id}`);
+      if (res.status !== 200) throw new Error(`GET /v1/jobs/${id} answered ${res.status}: ${await res.text()}`);
+      job = (await res.json()) as ApiJob;
+      if (predicate(job)) return job;
+      await sleep(200);
+    }
+    const hint =
+      reloads > 0
+        ? `\nwrangler reloaded ${reloads} time(s) during the run (a source file changed): queued messages were lost.`
+        : "";
+    throw new Error(
+      `job ${id} did not reach the expected state within ${timeoutMs} ms; last seen: ${JSON.stringify(job)}${hint}\n--- system output (tail) ---\n${log.slice(-8000)}`,
+    );
+  };
+
+  return {
+    baseUrl,
+    apiKey: credentials.api_key,
+    adminKey: credentials.admin_key,
+    api,
+    pollJob,
+    output,
+    reloaded: () => reloads > 0,
+    stop,
+  };
+}

@@ -1,0 +1,196 @@
+// Test tenants for Workers-runtime tests (producer, consumers, admin): every test seeds its own
+// organization / instance / project and keys with random ids, so no test depends on another's data.
+//
+//   const t = await seedTenant(env.DB);                       // user key bound to t.projectId
+//   await exports.default.fetch(new Request(url, { headers: authHeaders(t.userKey) }));
+//   const job = await seedJob(env.DB, t, { status: "succeeded" });
+//   await seedJobImage(env, job.id, { index: 0, bytes, contentType: "image/png" });
+import { eq } from "drizzle-orm";
+import { displayPrefix, generateApiKey, sha256Hex } from "../../shared/auth/keys";
+import { createDb } from "../../shared/db/client";
+import type { JobRow } from "../../shared/db/queries/jobs";
+import { apiKeys, instances, jobEvents, jobImages, jobs, organizations, projects } from "../../shared/db/schema";
+import type { ApiKeyRole, JobStatus } from "../../shared/jobs/enums";
+import { newId } from "../../shared/ids";
+
+export interface SeededKey {
+  /** The raw key, as a client sends it (`Authorization: Bearer <key>`). */
+  key: string;
+  id: string;
+}
+
+export interface SeededTenant {
+  organizationId: string;
+  instanceId: string;
+  /** The tenant's project; null when seeded with `withProject: false`. */
+  projectId: string | null;
+  /** Role `opts.role` (default "user"), bound to `projectId` (instance-wide when there is no project). */
+  userKey: string;
+  /** Role "admin", instance-wide. */
+  adminKey: string;
+  /** Role "user", not bound to a project: must name `project_id` when creating jobs. */
+  instanceWideKey: string;
+  /** A well-formed key of this instance whose `revoked_at` is set. */
+  revokedKey: string;
+  /** Key row ids, e.g. to look up `idempotency_keys.api_key_id` or `jobs.api_key_id`. */
+  keyIds: { user: string; admin: string; instanceWide: string; revoked: string };
+}
+
+export interface SeedTenantOptions {
+  /** Role of `userKey` (default "user"). */
+  role?: ApiKeyRole;
+  /** Create a project and bind `userKey` to it (default true). */
+  withProject?: boolean;
+}
+
+/** `{ authorization: "Bearer <key>" }`, to spread into request headers. */
+export function authHeaders(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
+}
+
+/** Inserts one API key; returns the raw key (only its hash is stored). */
+export async function seedKey(
+  d1: D1Database,
+  opts: { instanceId: string; projectId: string | null; role?: ApiKeyRole; revoked?: boolean },
+): Promise<SeededKey> {
+  const key = generateApiKey();
+  const id = newId("key");
+  const now = Date.now();
+  await createDb(d1)
+    .insert(apiKeys)
+    .values({
+      id,
+      instanceId: opts.instanceId,
+      projectId: opts.projectId,
+      role: opts.role ?? "user",
+      name: `test ${opts.role ?? "user"} key`,
+      keyHash: await sha256Hex(key),
+      prefix: displayPrefix(key),
+      createdAt: now,
+      revokedAt: opts.revoked ? now : null,
+    });
+  return { key, id };
+}
+
+/** A fresh organization, instance and (by default) project, with one key of each kind. */
+export async function seedTenant(d1: D1Database, opts: SeedTenantOptions = {}): Promise<SeededTenant> {
+  const db = createDb(d1);
+  const now = Date.now();
+  const organizationId = newId("org");
+  const instanceId = newId("ins");
+  const projectId = opts.withProject === false ? null : newId("prj");
+  await db.batch([
+    db.insert(organizations).values({ id: organizationId, name: "test org", createdAt: now }),
+    db.insert(instances).values({ id: instanceId, organizationId, name: "test instance", createdAt: now }),
+    ...(projectId ? [db.insert(projects).values({ id: projectId, instanceId, name: "test", createdAt: now })] : []),
+  ]);
+  const user = await seedKey(d1, { instanceId, projectId, role: opts.role });
+  const admin = await seedKey(d1, { instanceId, projectId: null, role: "admin" });
+  const instanceWide = await seedKey(d1, { instanceId, projectId: null });
+  const revoked = await seedKey(d1, { instanceId, projectId, revoked: true });
+  return {
+    organizationId,
+    instanceId,
+    projectId,
+    userKey: user.key,
+    adminKey: admin.key,
+    instanceWideKey: instanceWide.key,
+    revokedKey: revoked.key,
+    keyIds: { user: user.id, admin: admin.id, instanceWide: instanceWide.id, revoked: revoked.id },
+  };
+}
+
+/** Another project in the tenant's instance, with a user key bound to it. */
+export async function seedProject(
+  d1: D1Database,
+  tenant: Pick<SeededTenant, "instanceId">,
+): Promise<{ projectId: string; userKey: string; keyId: string }> {
+  const projectId = newId("prj");
+  await createDb(d1)
+    .insert(projects)
+    .values({ id: projectId, instanceId: tenant.instanceId, name: "other", createdAt: Date.now() });
+  const { key, id } = await seedKey(d1, { instanceId: tenant.instanceId, projectId });
+  return { projectId, userKey: key, keyId: id };
+}
+
+export interface SeedJobOptions {
+  status?: JobStatus;
+  /** Defaults to the tenant's project (required when the tenant has none). */
+  projectId?: string;
+  /** Defaults to now; set it to order jobs for list tests. */
+  createdAt?: number;
+  /** Any other column (e.g. errorCode, model, leaseToken). */
+  overrides?: Partial<typeof jobs.$inferInsert>;
+}
+
+/**
+ * Inserts a job directly (no API, no queue message) in any status, with a version-1 event that
+ * names that status. Returns the row as read back.
+ */
+export async function seedJob(
+  d1: D1Database,
+  tenant: Pick<SeededTenant, "instanceId" | "projectId" | "keyIds">,
+  opts: SeedJobOptions = {},
+): Promise<JobRow> {
+  const db = createDb(d1);
+  const projectId = opts.projectId ?? tenant.projectId;
+  if (!projectId) throw new Error("seedJob: the tenant has no project; pass opts.projectId");
+  const status = opts.status ?? "queued";
+  const createdAt = opts.createdAt ?? Date.now();
+  const terminal = status === "succeeded" || status === "failed" || status === "canceled";
+  const row: typeof jobs.$inferInsert = {
+    id: newId("job"),
+    instanceId: tenant.instanceId,
+    projectId,
+    apiKeyId: tenant.keyIds.user,
+    type: "image.generate",
+    status,
+    input: { prompt: "a seeded test job", aspect_ratio: "1x1", num_images: 1 },
+    requestId: newId("req"),
+    provider: status === "queued" ? null : "demo",
+    attempts: status === "queued" ? 0 : 1,
+    version: 1,
+    startedAt: status === "queued" ? null : createdAt,
+    completedAt: terminal || status === "dead_lettered" ? createdAt : null,
+    createdAt,
+    updatedAt: createdAt,
+    ...opts.overrides,
+  };
+  await db.batch([
+    db.insert(jobs).values(row),
+    db.insert(jobEvents).values({
+      jobId: row.id,
+      version: row.version ?? 1,
+      type: status,
+      status,
+      data: null,
+      createdAt,
+    }),
+  ]);
+  const [stored] = await db.select().from(jobs).where(eq(jobs.id, row.id));
+  if (!stored) throw new Error(`seedJob: job ${row.id} was not written`);
+  return stored;
+}
+
+/** Stores an image's bytes in R2 and its `job_images` row; returns the R2 key. */
+export async function seedJobImage(
+  env: { DB: D1Database; IMAGES: R2Bucket },
+  jobId: string,
+  image: { index: number; bytes: Uint8Array; contentType: string; width?: number; height?: number },
+): Promise<string> {
+  const r2Key = `test/${jobId}/${image.index}`;
+  await env.IMAGES.put(r2Key, image.bytes, { httpMetadata: { contentType: image.contentType } });
+  await createDb(env.DB)
+    .insert(jobImages)
+    .values({
+      jobId,
+      index: image.index,
+      r2Key,
+      contentType: image.contentType,
+      width: image.width ?? 64,
+      height: image.height ?? 64,
+      bytes: image.bytes.byteLength,
+      seed: null,
+    });
+  return r2Key;
+}
