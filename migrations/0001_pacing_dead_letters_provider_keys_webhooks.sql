@@ -67,6 +67,7 @@ CREATE TABLE `webhook_events` (
 	`instance_id` text NOT NULL,
 	`project_id` text NOT NULL,
 	`type` text NOT NULL,
+	`job_version` integer NOT NULL,
 	`url` text NOT NULL,
 	`body` text NOT NULL,
 	`status` text NOT NULL,
@@ -77,6 +78,7 @@ CREATE TABLE `webhook_events` (
 );
 --> statement-breakpoint
 CREATE INDEX `webhook_events_job_idx` ON `webhook_events` (`job_id`,`created_at`);--> statement-breakpoint
+CREATE UNIQUE INDEX `webhook_events_job_version_idx` ON `webhook_events` (`job_id`,`job_version`);--> statement-breakpoint
 ALTER TABLE `instances` ADD `fallback_providers` text;--> statement-breakpoint
 ALTER TABLE `jobs` ADD `fallback_providers` text;--> statement-breakpoint
 ALTER TABLE `jobs` ADD `webhook_events` text;--> statement-breakpoint

@@ -238,6 +238,8 @@ export const webhookEvents = sqliteTable(
     instanceId: text("instance_id").notNull(),
     projectId: text("project_id").notNull(),
     type: text("type").notNull(),
+    /** The job version (event number) this webhook reports: one webhook event per job event. */
+    jobVersion: integer("job_version").notNull(),
     url: text("url").notNull(),
     body: text("body").notNull(),
     status: text("status", { enum: ["pending", "delivered", "failed", "gone"] }).notNull(),
@@ -245,7 +247,10 @@ export const webhookEvents = sqliteTable(
     createdAt: integer("created_at", { mode: "number" }).notNull(),
     deliveredAt: integer("delivered_at", { mode: "number" }),
   },
-  (t) => [index("webhook_events_job_idx").on(t.jobId, t.createdAt)],
+  (t) => [
+    index("webhook_events_job_idx").on(t.jobId, t.createdAt),
+    uniqueIndex("webhook_events_job_version_idx").on(t.jobId, t.jobVersion),
+  ],
 );
 
 export const webhookAttempts = sqliteTable(
