@@ -5,6 +5,7 @@ import { createDb } from "../../shared/db/client";
 import { handleDeadLetter } from "./dead-letters";
 import { handleJobMessage } from "./handle-job-message";
 import { log } from "./log";
+import { sweepStaleJobs } from "./sweep";
 
 export { TokenBucket } from "./token-bucket";
 
@@ -22,5 +23,9 @@ export default {
       return;
     }
     await Promise.all(batch.messages.map((m) => handleJobMessage(m, env)));
+  },
+
+  async scheduled(_controller, env) {
+    await sweepStaleJobs(createDb(env.DB), env.JOBS, consumerConfig(env), Date.now());
   },
 } satisfies ExportedHandler<ConsumerEnv>;
