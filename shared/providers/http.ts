@@ -23,7 +23,13 @@ export function redact(text: string, apiKey: string | undefined): string {
 }
 
 /** Maps an exception thrown while a request or its body was in flight. */
-function transportError(e: unknown, signal: AbortSignal, provider: string, what: string): ProviderError {
+function transportError(
+  e: unknown,
+  signal: AbortSignal,
+  provider: string,
+  what: string,
+  apiKey?: string,
+): ProviderError {
   if (e instanceof ProviderError) return e;
   const name = e instanceof Error ? e.name : "";
   if (signal.aborted || name === "TimeoutError" || name === "AbortError") {
@@ -34,7 +40,7 @@ function transportError(e: unknown, signal: AbortSignal, provider: string, what:
     });
   }
   // The cause's text is the runtime's ("fetch failed", ECONNREFUSED…): it never holds headers.
-  const reason = e instanceof Error ? e.message : String(e);
+  const reason = redact(e instanceof Error ? e.message : String(e), apiKey);
   return new ProviderError({
     code: "provider_network_error",
     message: `${provider}: ${what} failed: ${reason}`,
@@ -55,7 +61,7 @@ export async function fetchWithTimeout(
     const res = await ctx.fetch(url, { ...init, signal });
     return withSignal(res, signal);
   } catch (e) {
-    throw transportError(e, signal, provider, `${init.method ?? "GET"} ${pathOf(url)}`);
+    throw transportError(e, signal, provider, `${init.method ?? "GET"} ${pathOf(url)}`, ctx.apiKey);
   }
 }
 
