@@ -77,7 +77,13 @@ async function insertDeadLetter(job: JobRow, opts: DeadLetterSeed) {
 
 interface ListBody {
   object: "list";
-  data: { id: string; job_id: string; error: { code: string }; provider: string | null; replay_count: number }[];
+  data: {
+    id: string;
+    job_id: string;
+    error: { code: string };
+    provider: string | null;
+    replay_count: number;
+  }[];
   next_cursor: string | null;
 }
 
@@ -243,8 +249,16 @@ describe("POST /v1/admin/dead-letters/replay", () => {
     const t = await seedTenant(env.DB);
     const base = Date.now() - 10_000;
     const r1 = await seedDeadLetter(t, { errorCode: "rate_limited", provider: "openai", createdAt: base });
-    const r2 = await seedDeadLetter(t, { errorCode: "rate_limited", provider: "openai", createdAt: base + 1 });
-    const r3 = await seedDeadLetter(t, { errorCode: "rate_limited", provider: "openai", createdAt: base + 2 });
+    const r2 = await seedDeadLetter(t, {
+      errorCode: "rate_limited",
+      provider: "openai",
+      createdAt: base + 1,
+    });
+    const r3 = await seedDeadLetter(t, {
+      errorCode: "rate_limited",
+      provider: "openai",
+      createdAt: base + 2,
+    });
     const otherCode = await seedDeadLetter(t, { errorCode: "provider_unavailable", provider: "openai" });
     const JOBS = queueSpy();
 
@@ -310,6 +324,20 @@ describe("POST /v1/admin/dead-letters/replay", () => {
     expect((await getJob(db(), foreign.job.id))?.status).toBe("dead_lettered");
   });
 
+  it("accepts more ids than D1 binds in one statement", async () => {
+    const t = await seedTenant(env.DB);
+    const { job } = await seedDeadLetter(t);
+    const unknown = Array.from({ length: 199 }, (_, i) => `job_unknown${String(i).padStart(12, "0")}`);
+    const JOBS = queueSpy();
+
+    const res = await replay(t.adminKey, { ids: [...unknown, job.id], dry_run: true }, JOBS);
+
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { replayed: { job_id: string }[]; skipped: unknown[] };
+    expect(body.replayed.map((r) => r.job_id)).toEqual([job.id]);
+    expect(body.skipped).toHaveLength(199);
+  });
+
   it("uses the newest dead letter of a job dead-lettered again, and counts the job once", async () => {
     const t = await seedTenant(env.DB);
     const first = await seedDeadLetter(t, { createdAt: Date.now() - 5000 });
@@ -335,7 +363,10 @@ describe("POST /v1/admin/dead-letters/replay", () => {
 
     const res = await replay(t.adminKey, { ids: [dlId] }, queueSpy());
 
-    expect(await res.json()).toMatchObject({ replayed: [], skipped: [{ id: dlId, reason: "cancel_requested" }] });
+    expect(await res.json()).toMatchObject({
+      replayed: [],
+      skipped: [{ id: dlId, reason: "cancel_requested" }],
+    });
     expect((await getJob(db(), job.id))?.status).toBe("dead_lettered");
   });
 
@@ -390,5 +421,23 @@ describe("POST /v1/admin/dead-letters/replay", () => {
     expect(await res.json()).toMatchObject({ replayed: [], skipped: [], failed: [] });
     expect(JOBS.send).not.toHaveBeenCalled();
     expect((await getJob(db(), foreign.job.id))?.status).toBe("dead_lettered");
+  });
+});
+
+describe("OpenAPI document", () => {
+  it("documents the admin routes with the error codes they send", async () => {
+    const res = await app.request("/openapi.json", {}, env, createExecutionContext());
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { "x-error-codes"?: string[] }> }>>;
+    };
+    const list = doc.paths["/v1/admin/dead-letters"]?.get;
+    const replayOp = doc.paths["/v1/admin/dead-letters/replay"]?.post;
+    const cancelOp = doc.paths["/v1/jobs/{id}/cancel"]?.post;
+    expect(list?.responses["403"]?.["x-error-codes"]).toEqual(["forbidden"]);
+    expect(replayOp?.responses["403"]?.["x-error-codes"]).toEqual(["forbidden"]);
+    expect(Object.keys(replayOp?.responses ?? {})).toContain("200");
+    expect(cancelOp?.responses["409"]?.["x-error-codes"]).toEqual(["job_not_cancelable"]);
+    expect(Object.keys(cancelOp?.responses ?? {})).toContain("202");
   });
 });

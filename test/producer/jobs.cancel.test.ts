@@ -12,7 +12,12 @@ import { authHeaders, seedJob, seedTenant } from "../support/tenant";
 
 async function cancel(id: string, key: string) {
   const ctx = createExecutionContext();
-  const res = await app.request(`/v1/jobs/${id}/cancel`, { method: "POST", headers: authHeaders(key) }, env, ctx);
+  const res = await app.request(
+    `/v1/jobs/${id}/cancel`,
+    { method: "POST", headers: authHeaders(key) },
+    env,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -173,7 +178,8 @@ describe("cancelJob races", () => {
     const job = await seedJob(env.DB, t, { status: "running" });
     const db = createDb(env.DB);
     // Batch 1 is queued->canceled (no-op: running); before batch 2 the consumer schedules a retry.
-    const retry = () => db.update(jobs).set({ status: "queued", leaseToken: null }).where(eq(jobs.id, job.id));
+    const retry = () =>
+      db.update(jobs).set({ status: "queued", leaseToken: null }).where(eq(jobs.id, job.id));
 
     const row = await cancelJob(
       { db: racyDb(db, 2, retry), now: Date.now },

@@ -5,10 +5,10 @@ import { ApiError, problemResponses } from "../../../shared/errors";
 import type { App } from "../app";
 
 export const DeadLetterFilterSchema = z.object({
-  since: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: "Only dead letters recorded at or after this time", example: "2026-11-20T00:00:00Z" }),
+  since: z.iso.datetime({ offset: true }).optional().openapi({
+    description: "Only dead letters recorded at or after this time",
+    example: "2026-11-20T00:00:00Z",
+  }),
   error_code: z
     .string()
     .min(1)
@@ -47,7 +47,9 @@ const ListQuerySchema = DeadLetterFilterSchema.extend({
 export const DeadLetterSchema = z
   .object({
     id: z.string().openapi({ description: "Dead letter id", example: "dl_0a1b2c3d4e5f6g7h8i9j" }),
-    job_id: z.string().openapi({ description: "The job that was dead-lettered", example: "job_0a1b2c3d4e5f6g7h8i9j" }),
+    job_id: z
+      .string()
+      .openapi({ description: "The job that was dead-lettered", example: "job_0a1b2c3d4e5f6g7h8i9j" }),
     project_id: z.string().openapi({ description: "The job's project", example: "prj_0a1b2c3d4e5f6g7h8i9j" }),
     provider: z
       .string()
@@ -68,9 +70,10 @@ export const DeadLetterSchema = z
       .nullable()
       .openapi({ description: "When it was last replayed; null if never", example: null }),
     replay_count: z.number().int().openapi({ description: "How many times it was replayed", example: 0 }),
-    message: z
-      .record(z.string(), z.unknown())
-      .openapi({ description: "The queue message as it reached the dead-letter queue", example: { v: 1, kind: "job" } }),
+    message: z.record(z.string(), z.unknown()).openapi({
+      description: "The queue message as it reached the dead-letter queue",
+      example: { v: 1, kind: "job" },
+    }),
   })
   .openapi("DeadLetter");
 

@@ -43,12 +43,17 @@ const ReplayBodySchema = z
   .openapi("ReplayDeadLettersRequest");
 
 const ReplayedSchema = z.object({
-  job_id: z.string().openapi({ description: "The replayed job (now `queued`)", example: "job_0a1b2c3d4e5f6g7h8i9j" }),
+  job_id: z
+    .string()
+    .openapi({ description: "The replayed job (now `queued`)", example: "job_0a1b2c3d4e5f6g7h8i9j" }),
   dead_letter_id: z
     .string()
     .openapi({ description: "The dead letter it was replayed from", example: "dl_0a1b2c3d4e5f6g7h8i9j" }),
   project_id: z.string().openapi({ description: "The job's project", example: "prj_0a1b2c3d4e5f6g7h8i9j" }),
-  provider: z.string().nullable().openapi({ description: "Provider of the failed attempts", example: "openai" }),
+  provider: z
+    .string()
+    .nullable()
+    .openapi({ description: "Provider of the failed attempts", example: "openai" }),
   error: z
     .object({
       code: z.string().openapi({ description: "Stable error code", example: "provider_unavailable" }),
@@ -69,7 +74,9 @@ const ReplayResponseSchema = z
     skipped: z
       .array(
         z.object({
-          id: z.string().openapi({ description: "The id as given, or the job id", example: "job_0a1b2c3d4e5f6g7h8i9j" }),
+          id: z
+            .string()
+            .openapi({ description: "The id as given, or the job id", example: "job_0a1b2c3d4e5f6g7h8i9j" }),
           reason: z
             .enum(["not_found", "not_dead_lettered", "cancel_requested", "duplicate"])
             .openapi({ description: "Why it was not replayed", example: "not_dead_lettered" }),
@@ -80,7 +87,10 @@ const ReplayResponseSchema = z
       .array(
         z.object({
           job_id: z.string().openapi({ description: "The job", example: "job_0a1b2c3d4e5f6g7h8i9j" }),
-          error: z.string().openapi({ description: "What went wrong; the job is still dead_lettered", example: "Queue send failed" }),
+          error: z.string().openapi({
+            description: "What went wrong; the job is still dead_lettered",
+            example: "Queue send failed",
+          }),
         }),
       )
       .openapi({ description: "Jobs that could not be replayed; they stay dead_lettered, retry them" }),

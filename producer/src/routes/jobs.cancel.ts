@@ -3,6 +3,7 @@ import { problemResponses } from "../../../shared/errors";
 import { cancelJob } from "../../../shared/jobs/cancel";
 import { JobIdParamSchema, JobSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";
+import { emitWebhookForJob } from "../../../shared/webhooks/emit";
 import type { App } from "../app";
 
 export const cancelJobRoute = createRoute({
@@ -35,6 +36,10 @@ export function registerCancelJob(app: App) {
   app.openapi(cancelJobRoute, async (c) => {
     const { id } = c.req.valid("param");
     const row = await cancelJob({ db: c.get("db"), now: Date.now }, c.get("principal"), id);
+    // A queued job ended here: job.canceled (a running one is reported by the consumer when it stops).
+    if (row.status === "canceled") {
+      c.executionCtx.waitUntil(emitWebhookForJob({ db: c.get("db"), queue: c.env.WEBHOOKS, now: Date.now }, row.id));
+    }
     return c.json(serializeJob(row, []), 202);
   });
 }
