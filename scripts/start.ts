@@ -4,16 +4,27 @@
 //   PERSIST_DIR               where local D1/R2/DO state lives (default .wrangler/state)
 //   <PROVIDER>_API_KEY / _BASE_URL / _MODEL, DEFAULT_PROVIDER   passed through to the consumer
 import { spawn, spawnSync } from "node:child_process";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { getPlatformProxy } from "wrangler";
-import { seedDevTenant } from "./lib/dev-tenant";
+import { generateMasterKey } from "../shared/providers/keys/crypto";
+import { DEV_TENANT, seedDevTenant } from "./lib/dev-tenant";
 
 const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
 const persistDir = resolve(root, process.env.PERSIST_DIR ?? ".wrangler/state");
 const credentialsPath = resolve(root, process.env.CREDENTIALS_PATH ?? ".local/dev-credentials.json");
 const wrangler = resolve(root, "node_modules/.bin/wrangler");
+
+/** The dev master key of provider keys: made once, kept in .local/ so stored keys stay readable. */
+function devMasterKey(): string {
+  const path = resolve(root, ".local/provider-keys-master.key");
+  if (!existsSync(path)) {
+    mkdirSync(resolve(root, ".local"), { recursive: true });
+    writeFileSync(path, `${generateMasterKey()}\n`, { mode: 0o600 });
+  }
+  return readFileSync(path, "utf8").trim();
+}
 
 function passThroughEnvFile(): string {
   const names = Object.keys(process.env).filter((k) =>
@@ -24,6 +35,8 @@ function passThroughEnvFile(): string {
   mkdirSync(resolve(root, ".local"), { recursive: true });
   const path = resolve(root, ".local/dev.env");
   const lines = ["ENVIRONMENT=development", ...names.map((k) => `${k}=${JSON.stringify(process.env[k])}`)];
+  if (!names.includes("PROVIDER_KEYS_MASTER_KEY"))
+    lines.push(`PROVIDER_KEYS_MASTER_KEY=${JSON.stringify(devMasterKey())}`);
   writeFileSync(path, lines.join("\n"), { mode: 0o600 });
   return path;
 }
@@ -48,6 +61,7 @@ genqueue dev tenant (also in ${credentialsPath}):
   API       ${credentials.api_url}   (docs: ${credentials.api_url}/docs)
   user key  ${credentials.api_key}
   admin key ${credentials.admin_key}
+  webhook secret ${credentials.webhook_secret}   (project ${DEV_TENANT.projectId})
 `);
 
 const dev = spawn(

@@ -5,16 +5,25 @@ import type { ConsumerConfig } from "../../shared/config";
 import type { Db } from "../../shared/db/client";
 import { getJob, type JobRow } from "../../shared/db/queries/jobs";
 import { terminalStatuses } from "../../shared/jobs/enums";
-import { cancelRunningJob, claimJob, failJob, moveToProvider, succeedJob } from "../../shared/jobs/lifecycle";
+import {
+  cancelRunningJob,
+  claimJob,
+  failJob,
+  moveToProvider,
+  releaseLease,
+  succeedJob,
+} from "../../shared/jobs/lifecycle";
 import type { JobMessage } from "../../shared/jobs/message";
 import { currentProvider, nextProvider, providerChain } from "../../shared/jobs/provider-chain";
 import { deferDelaySeconds } from "../../shared/pacing/backoff";
 import { ProviderError } from "../../shared/providers/errors";
 import { defaultProviderName, isProviderName } from "../../shared/providers/registry";
+import { emitWebhookForJob } from "../../shared/webhooks/emit";
 import type { Decision } from "./decision";
 import { log } from "./log";
 import { onProviderError } from "./on-provider-error";
 import { acquireSlot, instanceSettings, limitsFor } from "./pacing";
+import { runWithInstanceKeys } from "./provider-keys";
 import { runWithQuickRetries } from "./run-provider";
 import { deleteImages, storeImages } from "./store-images";
 
@@ -75,19 +84,21 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
     await gate.release("not_called");
     return afterLostClaim(deps, message);
   }
+  // job.started, only when the job's filter asks for it (emit checks); never fails the job.
+  await emitWebhookForJob({ db, queue: deps.env.WEBHOOKS, now: deps.now }, job.id);
 
   try {
-    const run = await runWithQuickRetries({
-      env,
-      config,
-      provider,
-      input: job.input,
-      firstGate: gate,
-      gateFor,
-    });
+    const keyTarget = { instanceId: job.instanceId, provider };
+    const run = await runWithInstanceKeys(deps, keyTarget, gate, gateFor, (apiKey, firstGate) =>
+      runWithQuickRetries({ env, config, provider, input: job.input, apiKey, firstGate, gateFor }),
+    );
     return await recordSuccess(deps, job, message, leaseToken, provider, run);
   } catch (error) {
-    if (!(error instanceof ProviderError)) throw error;
+    if (!(error instanceof ProviderError)) {
+      // Queues redelivers this message: let that delivery take the job over, not wait out our lease.
+      await releaseLease(db, job.id, leaseToken, deps.now()).catch(() => {});
+      throw error;
+    }
     return onProviderError(deps, { job, message, leaseToken, provider, chain, error });
   }
 }
@@ -109,12 +120,15 @@ async function recordSuccess(
   };
   const done = await succeedJob(deps.db, job.id, leaseToken, result, deps.now());
   if (!done.applied) {
-    // Canceled (or lease lost) while the provider worked: the result must not be kept.
-    await deleteImages(
-      deps.env.IMAGES,
-      stored.map((img) => img.r2Key),
-    );
+    // Canceled while the provider worked: the result must not be kept. A lost lease is different:
+    // the delivery that took the job over writes the same R2 keys, so its images must stay.
     const canceled = await cancelRunningJob(deps.db, job.id, leaseToken, deps.now());
+    if (canceled.applied) {
+      await deleteImages(
+        deps.env.IMAGES,
+        stored.map((img) => img.r2Key),
+      );
+    }
     return { kind: "ack", reason: canceled.applied ? "canceled while running" : "lease lost" };
   }
   log("info", "job succeeded", {

@@ -4,12 +4,12 @@
 import type { Db } from "../../db/client";
 import {
   deleteProviderKey,
+  findProviderKey,
   insertPrimaryProviderKey,
   keysToResolve,
   listProviderKeys,
   type MaskedProviderKeyRow,
   setPrimaryProviderKey,
-  findProviderKey,
 } from "../../db/queries/provider-keys";
 import { newId } from "../../ids";
 import type { ProviderName } from "../../jobs/enums";

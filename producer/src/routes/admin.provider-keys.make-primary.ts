@@ -1,0 +1,46 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { ApiError, problemResponses } from "../../../shared/errors";
+import { makePrimary } from "../../../shared/providers/keys/service";
+import type { App } from "../app";
+import { requireMasterKey } from "../master-key";
+import {
+  ProviderKeyIdParamSchema,
+  ProviderKeySchema,
+  serializeProviderKey,
+} from "./admin.provider-keys.list";
+
+export const makePrimaryProviderKeyRoute = createRoute({
+  method: "post",
+  path: "/v1/admin/provider-keys/{id}/make-primary",
+  tags: ["admin"],
+  summary: "Make a provider key the primary again",
+  description:
+    "Jobs use this key first from now on (within about 30 seconds, the consumers' cache); the " +
+    "provider's other keys stay usable until deleted. Admin keys only.",
+  request: { params: ProviderKeyIdParamSchema },
+  responses: {
+    200: {
+      description: "The key, now primary",
+      content: { "application/json": { schema: ProviderKeySchema } },
+    },
+    ...problemResponses(
+      "unauthorized",
+      "forbidden",
+      "provider_key_not_found",
+      "validation_failed",
+      "unsupported_media_type",
+      "encryption_not_configured",
+    ),
+  },
+});
+export type MakePrimaryProviderKeyParams = z.infer<typeof ProviderKeyIdParamSchema>;
+
+export function registerMakePrimaryProviderKey(app: App) {
+  app.openapi(makePrimaryProviderKeyRoute, async (c) => {
+    await requireMasterKey(c.env);
+    const { id } = c.req.valid("param");
+    const key = await makePrimary(c.get("db"), c.get("principal").instanceId, id);
+    if (!key) throw new ApiError("provider_key_not_found", `No provider key ${id} in this instance`);
+    return c.json(serializeProviderKey(key), 200);
+  });
+}
