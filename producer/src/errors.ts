@@ -27,12 +27,12 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
         : err.status === 415 // @hono/zod-openapi's media-type gate on routes with a body
           ? "unsupported_media_type"
           : err.status === 400 && /json/i.test(err.message)
-          ? "malformed_json"
-          : err.status === 401
-            ? "unauthorized"
-            : err.status === 404
-              ? "route_not_found"
-              : "validation_failed";
+            ? "malformed_json"
+            : err.status === 401
+              ? "unauthorized"
+              : err.status === 404
+                ? "route_not_found"
+                : "validation_failed";
     return problemResponse(code, requestId, err.message || undefined);
   }
   console.error(
@@ -56,6 +56,12 @@ export function validationHook(
   c: Context<AppEnv>,
 ) {
   if (result.success) return;
+  // A required JSON body that is absent or empty is the same 400 whatever the Content-Type said
+  // (with a JSON type, hono's own parser already answers malformed_json). Routes may also put
+  // `requireBody` first; this covers those that do not.
+  if (result.target === "json" && (c.req.raw.body === null || c.req.header("content-length") === "0")) {
+    return problemResponse("malformed_json", requestIdOf(c), "The request body is empty: send a JSON object");
+  }
   const prefix = result.target === "json" ? undefined : result.target;
   return problemResponse(
     "validation_failed",

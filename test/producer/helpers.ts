@@ -101,7 +101,11 @@ export async function expectProblem(res: Response, status: number, code: ErrorCo
 
 /** Rows of a raw SQL query against the test D1. */
 export async function rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]> {
-  return (await env.DB.prepare(sql).bind(...params).all<T>()).results;
+  return (
+    await env.DB.prepare(sql)
+      .bind(...params)
+      .all<T>()
+  ).results;
 }
 
 export async function countJobs(instanceId: string): Promise<number> {

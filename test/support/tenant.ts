@@ -9,7 +9,15 @@ import { eq } from "drizzle-orm";
 import { displayPrefix, generateApiKey, sha256Hex } from "../../shared/auth/keys";
 import { createDb } from "../../shared/db/client";
 import type { JobRow } from "../../shared/db/queries/jobs";
-import { apiKeys, instances, jobEvents, jobImages, jobs, organizations, projects } from "../../shared/db/schema";
+import {
+  apiKeys,
+  instances,
+  jobEvents,
+  jobImages,
+  jobs,
+  organizations,
+  projects,
+} from "../../shared/db/schema";
 import type { ApiKeyRole, JobStatus } from "../../shared/jobs/enums";
 import { newId } from "../../shared/ids";
 
@@ -82,7 +90,9 @@ export async function seedTenant(d1: D1Database, opts: SeedTenantOptions = {}): 
   await db.batch([
     db.insert(organizations).values({ id: organizationId, name: "test org", createdAt: now }),
     db.insert(instances).values({ id: instanceId, organizationId, name: "test instance", createdAt: now }),
-    ...(projectId ? [db.insert(projects).values({ id: projectId, instanceId, name: "test", createdAt: now })] : []),
+    ...(projectId
+      ? [db.insert(projects).values({ id: projectId, instanceId, name: "test", createdAt: now })]
+      : []),
   ]);
   const user = await seedKey(d1, { instanceId, projectId, role: opts.role });
   const admin = await seedKey(d1, { instanceId, projectId: null, role: "admin" });

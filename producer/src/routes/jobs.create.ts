@@ -23,13 +23,10 @@ export const createJobRoute = createRoute({
   middleware: [requireBody] as const,
   request: {
     headers: z.object({
-      "idempotency-key": z
-        .string()
-        .optional()
-        .openapi({
-          description: "Retry safely: the same key and body return the first answer",
-          example: "order-1001",
-        }),
+      "idempotency-key": z.string().optional().openapi({
+        description: "Retry safely: the same key and body return the first answer",
+        example: "order-1001",
+      }),
     }),
     body: { required: true, content: { "application/json": { schema: CreateJobBodySchema } } },
   },
