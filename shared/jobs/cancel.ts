@@ -21,11 +21,11 @@ export interface CancelDeps {
 
 export async function cancelJob(
   deps: CancelDeps,
-  principal: { instanceId: string; keyId: string },
+  principal: { instanceId: string; projectId: string | null; keyId: string },
   jobId: string,
 ): Promise<JobRow> {
   const { db } = deps;
-  let job = await getJobForInstance(db, principal.instanceId, jobId);
+  let job = await getJobForInstance(db, principal, jobId);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (!job) throw new ApiError("job_not_found", `No job ${jobId}`);
     if (terminalStatuses.includes(job.status)) {
@@ -56,11 +56,11 @@ export async function cancelJob(
         now,
       });
       if (!requested.applied) {
-        job = await getJobForInstance(db, principal.instanceId, jobId);
+        job = await getJobForInstance(db, principal, jobId);
         continue;
       }
     }
-    const updated = await getJobForInstance(db, principal.instanceId, jobId);
+    const updated = await getJobForInstance(db, principal, jobId);
     if (!updated) throw new ApiError("job_not_found", `No job ${jobId}`);
     return updated;
   }

@@ -164,7 +164,7 @@ describe("cancelJob races", () => {
 
     const row = await cancelJob(
       { db: racyDb(db, 1, claim), now: Date.now },
-      { instanceId: t.instanceId, keyId: t.keyIds.user },
+      { instanceId: t.instanceId, projectId: null, keyId: t.keyIds.user },
       job.id,
     );
 
@@ -183,7 +183,7 @@ describe("cancelJob races", () => {
 
     const row = await cancelJob(
       { db: racyDb(db, 2, retry), now: Date.now },
-      { instanceId: t.instanceId, keyId: t.keyIds.user },
+      { instanceId: t.instanceId, projectId: null, keyId: t.keyIds.user },
       job.id,
     );
 
@@ -199,7 +199,7 @@ describe("cancelJob races", () => {
 
     const row = await cancelJob(
       { db: createDb(env.DB), now: Date.now },
-      { instanceId: t.instanceId, keyId: t.keyIds.user },
+      { instanceId: t.instanceId, projectId: null, keyId: t.keyIds.user },
       job.id,
     );
 

@@ -139,6 +139,21 @@ describe("tenant isolation", () => {
     expect((await list(t.instanceWideKey)).sort()).toEqual([inMine.id, inOther.id].sort());
   });
 
+  it("answers 404 to a project-scoped key for a sibling project's job, by id too", async () => {
+    const t = await seedTenant(env.DB);
+    const other = await seedProject(env.DB, t);
+    const theirs = await createJobViaApi(other.userKey);
+    for (const path of [`/v1/jobs/${theirs.id}`, `/v1/jobs/${theirs.id}/events`, `/v1/jobs/${theirs.id}/images/0`]) {
+      await expectProblem(await call(path, getInit(t.userKey)), 404, "job_not_found");
+    }
+    await expectProblem(
+      await call(`/v1/jobs/${theirs.id}/cancel`, { method: "POST", headers: authHeaders(t.userKey) }),
+      404,
+      "job_not_found",
+    );
+    expect((await call(`/v1/jobs/${theirs.id}`, getInit(t.instanceWideKey))).status).toBe(200);
+  });
+
   it("does not let a project-scoped key create a job in a sibling project", async () => {
     const t = await seedTenant(env.DB);
     const other = await seedProject(env.DB, t);

@@ -24,7 +24,7 @@ export function registerJobEvents(app: App) {
   app.openapi(jobEventsRoute, async (c) => {
     const { id } = c.req.valid("param");
     const db = c.get("db");
-    const job = await getJobForInstance(db, c.get("principal").instanceId, id);
+    const job = await getJobForInstance(db, c.get("principal"), id);
     if (!job) throw new ApiError("job_not_found", `No job ${id}`);
     const events = await getJobEvents(db, id);
     return c.json({ object: "list" as const, job_id: id, data: events.map(serializeEvent) }, 200);

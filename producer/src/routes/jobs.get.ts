@@ -21,7 +21,7 @@ export function registerGetJob(app: App) {
   app.openapi(getJobRoute, async (c) => {
     const { id } = c.req.valid("param");
     const db = c.get("db");
-    const row = await getJobForInstance(db, c.get("principal").instanceId, id);
+    const row = await getJobForInstance(db, c.get("principal"), id);
     if (!row) throw new ApiError("job_not_found", `No job ${id}`);
     const images = row.status === "succeeded" ? await getJobImages(db, row.id) : [];
     return c.json(serializeJob(row, images), 200);

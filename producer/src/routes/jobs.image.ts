@@ -32,7 +32,7 @@ export function registerJobImage(app: App) {
   app.openapi(jobImageRoute, async (c) => {
     const { id, n } = c.req.valid("param");
     const db = c.get("db");
-    const job = await getJobForInstance(db, c.get("principal").instanceId, id);
+    const job = await getJobForInstance(db, c.get("principal"), id);
     if (!job) throw new ApiError("job_not_found", `No job ${id}`);
     const image = (await getJobImages(db, id)).find((img) => img.index === n);
     const object = image ? await c.env.IMAGES.get(image.r2Key) : null;

@@ -11,13 +11,25 @@ export async function getJob(db: Db, jobId: string): Promise<JobRow | null> {
   return (await db.select().from(jobs).where(eq(jobs.id, jobId)).get()) ?? null;
 }
 
-/** A job as its tenant sees it: another instance's job does not exist (404, never 403). */
-export async function getJobForInstance(db: Db, instanceId: string, jobId: string): Promise<JobRow | null> {
+/** Whose jobs a caller may see: an instance, narrowed to one project for a project-bound key. */
+export interface JobScope {
+  instanceId: string;
+  projectId: string | null;
+}
+
+/**
+ * A job as its tenant sees it: another instance's job (or, for a project-bound key, another
+ * project's) does not exist: 404, never 403. A bare instance id means instance-wide.
+ */
+export async function getJobForInstance(db: Db, scope: string | JobScope, jobId: string): Promise<JobRow | null> {
+  const { instanceId, projectId } = typeof scope === "string" ? { instanceId: scope, projectId: null } : scope;
+  const conditions = [eq(jobs.id, jobId), eq(jobs.instanceId, instanceId)];
+  if (projectId) conditions.push(eq(jobs.projectId, projectId));
   return (
     (await db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.id, jobId), eq(jobs.instanceId, instanceId)))
+      .where(and(...conditions))
       .get()) ?? null
   );
 }
