@@ -2,11 +2,12 @@
 // both Workers in one `wrangler dev` session (state persisted under .wrangler/state).
 //   PORT                      port of the API (default 8787)
 //   PERSIST_DIR               where local D1/R2/DO state lives (default .wrangler/state)
+//   CREDENTIALS_PATH          where the dev tenant's keys are written (default .local/dev-credentials.json)
 //   <PROVIDER>_API_KEY / _BASE_URL / _MODEL, DEFAULT_PROVIDER   passed through to the consumer
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { getPlatformProxy } from "wrangler";
+import { experimental_readRawConfig, getPlatformProxy } from "wrangler";
 import { generateMasterKey } from "../shared/providers/keys/crypto";
 import { DEV_TENANT, seedDevTenant } from "./lib/dev-tenant";
 
@@ -64,6 +65,32 @@ genqueue dev tenant (also in ${credentialsPath}):
   webhook secret ${credentials.webhook_secret}   (project ${DEV_TENANT.projectId})
 `);
 
+/**
+ * `wrangler dev` hands --env-file to the first config's Worker only; a second config's Worker reads
+ * `.dev.vars` beside its own config. So the consumer runs from a copy of its config made at every
+ * start (paths absolute) in .wrangler/dev-consumer/, with the same dev vars in a `.dev.vars` there:
+ * otherwise it would run as ENVIRONMENT=production without the provider keys and the master key.
+ */
+function consumerDevConfig(envFile: string): string {
+  const { rawConfig } = experimental_readRawConfig({ config: resolve(root, "wrangler.consumer.toml") }) as {
+    rawConfig: { main: string; d1_databases?: { migrations_dir?: string }[] };
+  };
+  const config = {
+    ...rawConfig,
+    main: resolve(root, rawConfig.main),
+    d1_databases: rawConfig.d1_databases?.map((db) =>
+      db.migrations_dir ? { ...db, migrations_dir: resolve(root, db.migrations_dir) } : db,
+    ),
+  };
+  // Under .wrangler/: ignored by git and by biome, like wrangler's own build output.
+  const dir = resolve(root, ".wrangler/dev-consumer");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(resolve(dir, ".dev.vars"), readFileSync(envFile), { mode: 0o600 });
+  writeFileSync(resolve(dir, "wrangler.json"), `${JSON.stringify(config, null, 2)}\n`);
+  return resolve(dir, "wrangler.json");
+}
+
+const envFile = passThroughEnvFile();
 const dev = spawn(
   wrangler,
   [
@@ -71,13 +98,13 @@ const dev = spawn(
     "-c",
     "wrangler.producer.toml",
     "-c",
-    "wrangler.consumer.toml",
+    consumerDevConfig(envFile),
     "--port",
     String(port),
     "--persist-to",
     persistDir,
     "--env-file",
-    passThroughEnvFile(),
+    envFile,
     "--show-interactive-dev-session=false",
     ...(process.env.WRANGLER_LOG_LEVEL ? ["--log-level", process.env.WRANGLER_LOG_LEVEL] : []),
   ],

@@ -88,6 +88,18 @@ export async function succeedJob(
   });
 }
 
+/**
+ * Gives up our lease without a state change (no event): the job stays `running`, but the next
+ * delivery may take it over at once instead of waiting out the lease. For a delivery that failed
+ * unexpectedly and hands its message back to Queues.
+ */
+export async function releaseLease(db: Db, jobId: string, leaseToken: string, now: number) {
+  await db
+    .update(jobs)
+    .set({ leaseExpiresAt: now, updatedAt: now })
+    .where(and(eq(jobs.id, jobId), eq(jobs.status, "running"), eq(jobs.leaseToken, leaseToken)));
+}
+
 /** running -> failed: a permanent provider error. */
 export async function failJob(db: Db, jobId: string, leaseToken: string, error: JobError, now: number) {
   return transition(db, {

@@ -34,7 +34,10 @@ async function events(id: string): Promise<ApiEvent[]> {
   return ((await res.json()) as { data: ApiEvent[] }).data;
 }
 
-async function download(id: string, index: number): Promise<{ contentType: string | null; bytes: Uint8Array }> {
+async function download(
+  id: string,
+  index: number,
+): Promise<{ contentType: string | null; bytes: Uint8Array }> {
   const res = await sys.api(`/v1/jobs/${id}/images/${index}`);
   expect(res.status).toBe(200);
   return { contentType: res.headers.get("content-type"), bytes: new Uint8Array(await res.arrayBuffer()) };
@@ -44,7 +47,11 @@ const ended = (job: ApiJob) => ["succeeded", "failed", "canceled", "dead_lettere
 
 describe("walking skeleton (npm start, HTTP only)", () => {
   it("turns a POSTed job into a downloadable 512x288 PNG with a queued -> running -> succeeded history", async () => {
-    const { res, job: accepted } = await createJob({ prompt: "a lighthouse at dusk", aspect_ratio: "16x9", seed: 42 });
+    const { res, job: accepted } = await createJob({
+      prompt: "a lighthouse at dusk",
+      aspect_ratio: "16x9",
+      seed: 42,
+    });
     expect(res.headers.get("location")).toBe(`/v1/jobs/${accepted.id}`);
     const requestId = res.headers.get("x-request-id");
     expect(requestId).toMatch(/^req_/);
@@ -78,7 +85,12 @@ describe("walking skeleton (npm start, HTTP only)", () => {
   });
 
   it("gives num_images 3 three distinct images with consecutive seeds", async () => {
-    const { job: accepted } = await createJob({ prompt: "three foxes", aspect_ratio: "1x1", seed: 7, num_images: 3 });
+    const { job: accepted } = await createJob({
+      prompt: "three foxes",
+      aspect_ratio: "1x1",
+      seed: 7,
+      num_images: 3,
+    });
     const job = await sys.pollJob(accepted.id, ended);
     expect(job.status).toBe("succeeded");
     expect(job.result?.images.map((img) => [img.width, img.height, img.seed])).toEqual([
@@ -137,6 +149,8 @@ describe("walking skeleton (npm start, HTTP only)", () => {
       "dead_lettered",
     ]);
     expect(history.map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(history.filter((e) => e.type === "retry_scheduled").map((e) => e.data?.attempt)).toEqual([1, 2, 3]);
+    expect(history.filter((e) => e.type === "retry_scheduled").map((e) => e.data?.attempt)).toEqual([
+      1, 2, 3,
+    ]);
   });
 });

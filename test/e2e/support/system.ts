@@ -2,23 +2,31 @@
 // migrations, the dev tenant, both Workers in one `wrangler dev` session, on a free port with its
 // own state directory. Start it once per test file (beforeAll); it takes several seconds.
 //
+// By default the system runs from a snapshot of the working tree taken at start (node_modules
+// linked, not copied): `wrangler dev` reloads on every source change, and a reload drops the
+// local queue's in-flight messages, so an edit made elsewhere while the suite runs would strand
+// jobs. E2E_IN_PLACE=1 runs in the repository itself instead.
+//
 //   const sys = await startSystem();
 //   const res = await sys.api("/v1/jobs", { method: "POST", body: JSON.stringify(body) });
 //   const job = await sys.pollJob(id, (j) => j.status === "succeeded", 30_000);
 //   await sys.stop();
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const TSX_CLI = join(ROOT, "node_modules/tsx/dist/cli.mjs");
+/** Top-level entries not copied into the snapshot (node_modules is linked instead). */
+const NOT_COPIED = new Set(["node_modules", ".git", ".wrangler", ".local", "dist"]);
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 const OUTPUT_LIMIT = 256 * 1024;
 /** What `wrangler dev` prints when a watched source file changed: in-memory queue messages are lost. */
 const RELOAD_MARKER = "Reloading local server";
+const BUILD_FAILED = "Build failed";
 /** Variables start.ts passes through to the consumer: a developer's real keys must not leak in. */
 const PASS_THROUGH = /^(IDEOGRAM|OPENAI|REPLICATE|DEMO)_(API_KEY|BASE_URL|MODEL)$|^DEFAULT_PROVIDER$/;
 
@@ -31,7 +39,14 @@ export interface ApiJob {
   request_id: string;
   error: { code: string; message: string } | null;
   result: {
-    images: { url: string; content_type: string; width: number; height: number; bytes: number; seed: number | null }[];
+    images: {
+      url: string;
+      content_type: string;
+      width: number;
+      height: number;
+      bytes: number;
+      seed: number | null;
+    }[];
     model: string | null;
   } | null;
 }
@@ -112,6 +127,18 @@ function childEnv(port: number, persistDir: string, credentialsPath: string): No
   };
 }
 
+/** Copies the working tree (sources, configs, migrations) to `dir` and links node_modules. */
+async function snapshotTree(dir: string): Promise<void> {
+  await cp(ROOT, dir, {
+    recursive: true,
+    filter: (source) => {
+      const top = relative(ROOT, source).split(/[\\/]/)[0] ?? "";
+      return !NOT_COPIED.has(top) && !relative(ROOT, source).startsWith(join("bench", "results"));
+    },
+  });
+  await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+}
+
 async function waitForHealth(baseUrl: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let last = "no answer yet";
@@ -121,13 +148,25 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, output: () =>
         `scripts/start.ts exited (${child.exitCode ?? child.signalCode}) before /health answered:\n${output()}`,
       );
     }
+    // wrangler keeps running (and holds requests) after a failed build, waiting for a fix.
+    if (output().includes(BUILD_FAILED)) {
+      throw new Error(`wrangler could not build the Workers from the working tree:\n${output()}`);
+    }
+    const giveUp = new AbortController();
+    const watch = setInterval(() => {
+      if (output().includes(BUILD_FAILED)) giveUp.abort();
+    }, 200);
     try {
       // The first request also builds both Workers: it can take several seconds.
-      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(`${baseUrl}/health`, {
+        signal: AbortSignal.any([giveUp.signal, AbortSignal.timeout(15_000)]),
+      });
       last = `${res.status} ${await res.text()}`;
       if (res.status === 200) return;
     } catch (error) {
       last = String(error);
+    } finally {
+      clearInterval(watch);
     }
     await sleep(250);
   }
@@ -140,6 +179,14 @@ export async function startSystem(): Promise<System> {
   const dir = await mkdtemp(join(tmpdir(), "genqueue-e2e-"));
   const persistDir = join(dir, "state");
   const credentialsPath = join(dir, "credentials.json");
+  const inPlace = process.env.E2E_IN_PLACE === "1";
+  const cwd = inPlace ? ROOT : join(dir, "tree");
+  if (!inPlace) {
+    await snapshotTree(cwd).catch(async (error: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    });
+  }
   const port = await freePort();
   // The address start.ts prints (wrangler listens on localhost).
   const baseUrl = `http://localhost:${port}`;
@@ -153,20 +200,22 @@ export async function startSystem(): Promise<System> {
   const output = () => log;
 
   // detached: the child leads a new process group, so stop() reaches wrangler and workerd too.
-  const child = spawn(process.execPath, [TSX_CLI, "scripts/start.ts"], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [TSX_CLI, join(cwd, "scripts/start.ts")], {
+    cwd,
     env: childEnv(port, persistDir, credentialsPath),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error("could not spawn scripts/start.ts");
+  if (pid === undefined) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error("could not spawn scripts/start.ts");
+  }
   child.stdout?.on("data", (chunk: Buffer) => {
     if (chunk.includes(RELOAD_MARKER)) reloads++;
     append(chunk);
   });
   child.stderr?.on("data", append);
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
   // If the test process dies without stop(), do not leave a wrangler/workerd behind.
   const onExit = () => killGroup(pid, "SIGKILL");
   process.once("exit", onExit);
@@ -178,11 +227,10 @@ export async function startSystem(): Promise<System> {
     process.off("exit", onExit);
     killGroup(pid, "SIGTERM");
     const deadline = Date.now() + STOP_TIMEOUT_MS;
-    await Promise.race([exited, sleep(STOP_TIMEOUT_MS)]);
     while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
     if (groupAlive(pid)) {
       killGroup(pid, "SIGKILL");
-      await sleep(200);
+      while (groupAlive(pid) && Date.now() < deadline + 5_000) await sleep(100);
     }
     await rm(dir, { recursive: true, force: true });
   };
@@ -204,7 +252,8 @@ export async function startSystem(): Promise<System> {
   const api = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     if (!headers.has("authorization")) headers.set("authorization", `Bearer ${credentials.api_key}`);
-    if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+    if (init.body !== undefined && !headers.has("content-type"))
+      headers.set("content-type", "application/json");
     return fetch(`${baseUrl}${path}`, { ...init, headers });
   };
 
@@ -213,7 +262,8 @@ export async function startSystem(): Promise<System> {
     let job: ApiJob | undefined;
     while (Date.now() < deadline) {
       const res = await api(`/v1/jobs/${id}`);
-      if (res.status !== 200) throw new Error(`GET /v1/jobs/${id} answered ${res.status}: ${await res.text()}`);
+      if (res.status !== 200)
+        throw new Error(`GET /v1/jobs/${id} answered ${res.status}: ${await res.text()}`);
       job = (await res.json()) as ApiJob;
       if (predicate(job)) return job;
       await sleep(200);
