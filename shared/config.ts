@@ -20,6 +20,10 @@ export const ConsumerConfigSchema = z.object({
   PACING_MAX_INLINE_WAIT_MS: int(3_000, 0, 30_000),
   JOBS_QUEUE_NAME: z.string().default("genqueue-jobs"),
   JOBS_DLQ_NAME: z.string().default("genqueue-jobs-dlq"),
+  WEBHOOKS_QUEUE_NAME: z.string().default("genqueue-webhooks"),
+  WEBHOOKS_DLQ_NAME: z.string().default("genqueue-webhooks-dlq"),
+  /** Budget of one webhook delivery attempt. */
+  WEBHOOK_TIMEOUT_MS: int(15_000, 1_000, 60_000),
 });
 export type ConsumerConfig = z.infer<typeof ConsumerConfigSchema>;
 

@@ -7,9 +7,16 @@ import { deadLetters, jobs } from "../../shared/db/schema";
 import { newId } from "../../shared/ids";
 import { deadLetterJob } from "../../shared/jobs/lifecycle";
 import { JobMessageSchema } from "../../shared/jobs/message";
+import { emitWebhookForJob } from "../../shared/webhooks/emit";
+import type { WebhookDeliveryMessage } from "../../shared/webhooks/message";
 import { log } from "./log";
 
-export async function handleDeadLetter(db: Db, message: Message<unknown>, now: number): Promise<void> {
+export async function handleDeadLetter(
+  db: Db,
+  message: Message<unknown>,
+  now: number,
+  webhooks?: Queue<WebhookDeliveryMessage>,
+): Promise<void> {
   const parsed = JobMessageSchema.safeParse(message.body);
   if (!parsed.success) {
     log("error", "unreadable dead letter dropped", {
@@ -58,5 +65,7 @@ export async function handleDeadLetter(db: Db, message: Message<unknown>, now: n
     code: error.code,
     applied: result.applied,
   });
+  // job.dead_lettered (idempotent per job version, so a redelivered dead letter sends nothing new).
+  if (webhooks) await emitWebhookForJob({ db, queue: webhooks, now: () => now }, job.id);
   message.ack();
 }

@@ -3,6 +3,7 @@
 import { createDb } from "../../shared/db/client";
 import { consumerConfig } from "../../shared/config";
 import { JobMessageSchema } from "../../shared/jobs/message";
+import { emitWebhookForJob } from "../../shared/webhooks/emit";
 import { applyDecision, type Decision } from "./decision";
 import { log } from "./log";
 import { processJob } from "./process-job";
@@ -34,4 +35,6 @@ export async function handleJobMessage(message: Message<unknown>, env: ConsumerE
     decision = { kind: "retry", delaySeconds: INFRA_RETRY_SECONDS, reason: "unexpected error" };
   }
   await applyDecision(message, decision, env);
+  // job.succeeded / job.failed / job.canceled for whatever state the job is in now (idempotent).
+  await emitWebhookForJob({ db: deps.db, queue: env.WEBHOOKS, now: deps.now }, parsed.data.job_id);
 }

@@ -4,6 +4,7 @@ import { consumerConfig } from "../../shared/config";
 import { createDb } from "../../shared/db/client";
 import { handleDeadLetter } from "./dead-letters";
 import { handleJobMessage } from "./handle-job-message";
+import { handleWebhookDeadLetter, handleWebhookMessage } from "./handle-webhook-message";
 import { log } from "./log";
 import { sweepStaleJobs } from "./sweep";
 
@@ -14,7 +15,15 @@ export default {
     const config = consumerConfig(env);
     if (batch.queue === config.JOBS_DLQ_NAME) {
       const db = createDb(env.DB);
-      await Promise.all(batch.messages.map((m) => handleDeadLetter(db, m, Date.now())));
+      await Promise.all(batch.messages.map((m) => handleDeadLetter(db, m, Date.now(), env.WEBHOOKS)));
+      return;
+    }
+    if (batch.queue === config.WEBHOOKS_QUEUE_NAME) {
+      await Promise.all(batch.messages.map((m) => handleWebhookMessage(m, env)));
+      return;
+    }
+    if (batch.queue === config.WEBHOOKS_DLQ_NAME) {
+      await Promise.all(batch.messages.map((m) => handleWebhookDeadLetter(m, env)));
       return;
     }
     if (batch.queue !== config.JOBS_QUEUE_NAME) {

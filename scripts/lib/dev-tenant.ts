@@ -3,6 +3,7 @@
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { displayPrefix, generateApiKey, sha256Hex } from "../../shared/auth/keys";
+import { generateWebhookSecret } from "../../shared/webhooks/secret";
 
 export const DEV_TENANT = {
   organizationId: "org_dev00000000000000000",
@@ -14,6 +15,8 @@ export interface DevCredentials {
   api_url: string;
   api_key: string;
   admin_key: string;
+  /** The dev project's webhook signing secret (whsec_...): verify deliveries with it. */
+  webhook_secret: string;
   [extra: string]: string;
 }
 
@@ -81,6 +84,17 @@ export async function seedDevTenant(
     .bind(projectId, instanceId, "dev project", now)
     .run();
 
+  // The project's webhook secret is made once and kept across runs (rotate it through the admin API).
+  await db
+    .prepare("UPDATE projects SET webhook_secret = ? WHERE id = ? AND webhook_secret IS NULL")
+    .bind(generateWebhookSecret(), projectId)
+    .run();
+  const project = await db
+    .prepare("SELECT webhook_secret FROM projects WHERE id = ?")
+    .bind(projectId)
+    .first<{ webhook_secret: string }>();
+  if (!project?.webhook_secret) throw new Error(`dev project ${projectId} has no webhook secret`);
+
   const previous = await readCredentials(credentialsPath);
   const apiKey =
     previous && (await keyExists(db, previous.api_key))
@@ -96,6 +110,7 @@ export async function seedDevTenant(
     api_url: apiUrl,
     api_key: apiKey,
     admin_key: adminKey,
+    webhook_secret: project.webhook_secret,
   };
   await mkdir(dirname(credentialsPath), { recursive: true });
   await writeFile(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });

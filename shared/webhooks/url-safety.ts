@@ -77,6 +77,10 @@ export function checkWebhookUrl(
   if (input.length > maxWebhookUrlLength) {
     return fail("webhook_url_invalid", `Webhook URL must be at most ${maxWebhookUrlLength} characters`);
   }
+  // A lone surrogate cannot be stored or sent as given (it becomes U+FFFD on the way): refuse it.
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(input)) {
+    return fail("webhook_url_invalid", "Webhook URL must be well-formed Unicode (it holds a lone surrogate)");
+  }
   let url: URL;
   try {
     url = new URL(input);

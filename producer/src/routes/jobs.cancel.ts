@@ -26,6 +26,7 @@ export const cancelJobRoute = createRoute({
       "job_not_cancelable",
       "validation_failed",
       "unsupported_media_type",
+      "payload_too_large",
       "service_unavailable",
     ),
   },
@@ -38,7 +39,9 @@ export function registerCancelJob(app: App) {
     const row = await cancelJob({ db: c.get("db"), now: Date.now }, c.get("principal"), id);
     // A queued job ended here: job.canceled (a running one is reported by the consumer when it stops).
     if (row.status === "canceled") {
-      c.executionCtx.waitUntil(emitWebhookForJob({ db: c.get("db"), queue: c.env.WEBHOOKS, now: Date.now }, row.id));
+      c.executionCtx.waitUntil(
+        emitWebhookForJob({ db: c.get("db"), queue: c.env.WEBHOOKS, now: Date.now }, row.id),
+      );
     }
     return c.json(serializeJob(row, []), 202);
   });

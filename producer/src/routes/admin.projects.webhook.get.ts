@@ -1,0 +1,30 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { problemResponses } from "../../../shared/errors";
+import { getProjectWebhookSettings } from "../../../shared/webhooks/projects";
+import { ProjectIdParamSchema, ProjectWebhookSchema } from "../../../shared/webhooks/schemas";
+import type { App } from "../app";
+
+export const getProjectWebhookRoute = createRoute({
+  method: "get",
+  path: "/v1/admin/projects/{id}/webhook",
+  tags: ["admin"],
+  summary: "A project's default webhook URL and signing secret",
+  description: "Admin keys only. A project of another instance is a 404.",
+  request: { params: ProjectIdParamSchema },
+  responses: {
+    200: {
+      description: "The project's webhook settings",
+      content: { "application/json": { schema: ProjectWebhookSchema } },
+    },
+    ...problemResponses("unauthorized", "forbidden", "project_not_found", "validation_failed"),
+  },
+});
+export type ProjectWebhookResponse = z.infer<typeof ProjectWebhookSchema>;
+
+export function registerGetProjectWebhook(app: App) {
+  app.openapi(getProjectWebhookRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const deps = { db: c.get("db"), now: Date.now };
+    return c.json(await getProjectWebhookSettings(deps, c.get("principal").instanceId, id), 200);
+  });
+}

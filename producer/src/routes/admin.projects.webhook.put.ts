@@ -1,0 +1,51 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { isLocal } from "../../../shared/config";
+import { problemResponses } from "../../../shared/errors";
+import { updateProjectWebhookUrl } from "../../../shared/webhooks/projects";
+import {
+  ProjectIdParamSchema,
+  ProjectWebhookSchema,
+  PutProjectWebhookBodySchema,
+} from "../../../shared/webhooks/schemas";
+import type { App } from "../app";
+
+export const putProjectWebhookRoute = createRoute({
+  method: "put",
+  path: "/v1/admin/projects/{id}/webhook",
+  tags: ["admin"],
+  summary: "Set or clear a project's default webhook URL",
+  description:
+    "The URL must be https and point at a public host (no private, loopback, link-local or metadata " +
+    "addresses, no credentials): otherwise 400 `webhook_url_invalid`. Setting a URL that answered 410 Gone " +
+    "takes it back into service. Admin keys only.",
+  request: {
+    params: ProjectIdParamSchema,
+    body: { required: true, content: { "application/json": { schema: PutProjectWebhookBodySchema } } },
+  },
+  responses: {
+    200: {
+      description: "The project's webhook settings",
+      content: { "application/json": { schema: ProjectWebhookSchema } },
+    },
+    ...problemResponses(
+      "unauthorized",
+      "forbidden",
+      "project_not_found",
+      "webhook_url_invalid",
+      "validation_failed",
+      "malformed_json",
+      "unsupported_media_type",
+      "payload_too_large",
+    ),
+  },
+});
+export type PutProjectWebhookRequest = z.infer<typeof PutProjectWebhookBodySchema>;
+
+export function registerPutProjectWebhook(app: App) {
+  app.openapi(putProjectWebhookRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { url } = c.req.valid("json");
+    const deps = { db: c.get("db"), now: Date.now, allowLocalhost: isLocal(c.env) };
+    return c.json(await updateProjectWebhookUrl(deps, c.get("principal").instanceId, id, url), 200);
+  });
+}

@@ -1,0 +1,38 @@
+import { createRoute } from "@hono/zod-openapi";
+import { problemResponses } from "../../../shared/errors";
+import { rotateProjectWebhookSecret } from "../../../shared/webhooks/projects";
+import { ProjectIdParamSchema, ProjectWebhookSchema } from "../../../shared/webhooks/schemas";
+import type { App } from "../app";
+
+export const rotateProjectWebhookSecretRoute = createRoute({
+  method: "post",
+  path: "/v1/admin/projects/{id}/webhook/rotate-secret",
+  tags: ["admin"],
+  summary: "Rotate a project's webhook signing secret",
+  description:
+    "A new secret signs from now on. For 24 hours the previous one signs too (two signatures in " +
+    "`webhook-signature`), so receivers can switch without missing events. Admin keys only.",
+  request: { params: ProjectIdParamSchema },
+  responses: {
+    200: {
+      description: "The new settings, with the new secret",
+      content: { "application/json": { schema: ProjectWebhookSchema } },
+    },
+    ...problemResponses(
+      "unauthorized",
+      "forbidden",
+      "project_not_found",
+      "validation_failed",
+      "unsupported_media_type",
+      "payload_too_large",
+    ),
+  },
+});
+
+export function registerRotateProjectWebhookSecret(app: App) {
+  app.openapi(rotateProjectWebhookSecretRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const deps = { db: c.get("db"), now: Date.now };
+    return c.json(await rotateProjectWebhookSecret(deps, c.get("principal").instanceId, id), 200);
+  });
+}

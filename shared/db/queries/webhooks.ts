@@ -1,0 +1,220 @@
+// Webhook events, their delivery attempts, gone URLs and the projects' webhook settings.
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { goneWebhookUrls, jobEvents, projects, webhookAttempts, webhookEvents } from "../schema";
+
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
+export type WebhookEventStatus = WebhookEventRow["status"];
+
+export interface ProjectWebhookRow {
+  id: string;
+  instanceId: string;
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  webhookSecretPrevious: string | null;
+  webhookSecretRotatedAt: number | null;
+}
+
+const projectWebhookColumns = {
+  id: projects.id,
+  instanceId: projects.instanceId,
+  webhookUrl: projects.webhookUrl,
+  webhookSecret: projects.webhookSecret,
+  webhookSecretPrevious: projects.webhookSecretPrevious,
+  webhookSecretRotatedAt: projects.webhookSecretRotatedAt,
+};
+
+export async function getProjectWebhook(db: Db, projectId: string): Promise<ProjectWebhookRow | null> {
+  return (
+    (await db.select(projectWebhookColumns).from(projects).where(eq(projects.id, projectId)).get()) ?? null
+  );
+}
+
+/** A project as its instance's admin sees it: another instance's project does not exist. */
+export async function getProjectWebhookForInstance(
+  db: Db,
+  instanceId: string,
+  projectId: string,
+): Promise<ProjectWebhookRow | null> {
+  return (
+    (await db
+      .select(projectWebhookColumns)
+      .from(projects)
+      .where(and(eq(projects.id, projectId), eq(projects.instanceId, instanceId)))
+      .get()) ?? null
+  );
+}
+
+/** Sets the secret only where there is none yet, so concurrent callers all end up with the same one. */
+export async function setProjectSecretIfMissing(db: Db, projectId: string, secret: string): Promise<void> {
+  await db
+    .update(projects)
+    .set({ webhookSecret: secret })
+    .where(and(eq(projects.id, projectId), sql`${projects.webhookSecret} IS NULL`));
+}
+
+export async function setProjectWebhookUrl(db: Db, projectId: string, url: string | null): Promise<void> {
+  await db.update(projects).set({ webhookUrl: url }).where(eq(projects.id, projectId));
+}
+
+/** The current secret becomes the previous one; applies only if the current one is still `expected`. */
+export async function rotateProjectSecret(
+  db: Db,
+  projectId: string,
+  expected: string | null,
+  next: string,
+  now: number,
+): Promise<boolean> {
+  const current =
+    expected === null ? sql`${projects.webhookSecret} IS NULL` : eq(projects.webhookSecret, expected);
+  const updated = await db
+    .update(projects)
+    .set({ webhookSecret: next, webhookSecretPrevious: expected, webhookSecretRotatedAt: now })
+    .where(and(eq(projects.id, projectId), current))
+    .returning({ id: projects.id })
+    .all();
+  return updated.length === 1;
+}
+
+/** The event type of the job's event at `version` (the transition that produced that version). */
+export async function jobEventAt(
+  db: Db,
+  jobId: string,
+  version: number,
+): Promise<{ type: string; createdAt: number } | null> {
+  return (
+    (await db
+      .select({ type: jobEvents.type, createdAt: jobEvents.createdAt })
+      .from(jobEvents)
+      .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.version, version)))
+      .get()) ?? null
+  );
+}
+
+export async function hasWebhookEventOfType(db: Db, jobId: string, type: string): Promise<boolean> {
+  const row = await db
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.jobId, jobId), eq(webhookEvents.type, type)))
+    .get();
+  return row !== undefined;
+}
+
+/** Inserts the event unless the job version already has one; true when this call inserted it. */
+export async function insertWebhookEvent(db: Db, row: typeof webhookEvents.$inferInsert): Promise<boolean> {
+  const inserted = await db
+    .insert(webhookEvents)
+    .values(row)
+    .onConflictDoNothing()
+    .returning({ id: webhookEvents.id })
+    .all();
+  return inserted.length === 1;
+}
+
+export async function getWebhookEvent(db: Db, eventId: string): Promise<WebhookEventRow | null> {
+  return (await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).get()) ?? null;
+}
+
+/** Newest first: the latest job event's webhook leads. */
+export async function listWebhookEventsForJob(db: Db, jobId: string): Promise<WebhookEventRow[]> {
+  return db
+    .select()
+    .from(webhookEvents)
+    .where(eq(webhookEvents.jobId, jobId))
+    .orderBy(desc(webhookEvents.jobVersion), desc(webhookEvents.createdAt))
+    .all();
+}
+
+export async function latestWebhookEventForJob(db: Db, jobId: string): Promise<WebhookEventRow | null> {
+  return (
+    (await db
+      .select()
+      .from(webhookEvents)
+      .where(eq(webhookEvents.jobId, jobId))
+      .orderBy(desc(webhookEvents.jobVersion), desc(webhookEvents.createdAt))
+      .limit(1)
+      .get()) ?? null
+  );
+}
+
+/** Attempts of several events in one query, grouped by event id, in attempt order. */
+export async function attemptsForEvents(
+  db: Db,
+  eventIds: string[],
+): Promise<Map<string, WebhookAttemptRow[]>> {
+  const byEvent = new Map<string, WebhookAttemptRow[]>();
+  if (eventIds.length === 0) return byEvent;
+  const rows = await db
+    .select()
+    .from(webhookAttempts)
+    .where(inArray(webhookAttempts.eventId, eventIds))
+    .orderBy(asc(webhookAttempts.eventId), asc(webhookAttempts.attempt))
+    .all();
+  for (const row of rows) byEvent.set(row.eventId, [...(byEvent.get(row.eventId) ?? []), row]);
+  return byEvent;
+}
+
+/** Reserves the next attempt number of a pending event; null when the event is no longer pending. */
+export async function allocateAttempt(db: Db, eventId: string): Promise<number | null> {
+  const row = await db
+    .update(webhookEvents)
+    .set({ attempts: sql`${webhookEvents.attempts} + 1` })
+    .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.status, "pending")))
+    .returning({ attempts: webhookEvents.attempts })
+    .get();
+  return row?.attempts ?? null;
+}
+
+export function insertAttemptStatement(db: Db, row: typeof webhookAttempts.$inferInsert) {
+  return db.insert(webhookAttempts).values(row);
+}
+
+/** Moves a pending event to its final status (a finished event never changes on its own). */
+export function finishEventStatement(
+  db: Db,
+  eventId: string,
+  status: Exclude<WebhookEventStatus, "pending">,
+  deliveredAt: number | null = null,
+) {
+  return db
+    .update(webhookEvents)
+    .set({ status, ...(deliveredAt !== null ? { deliveredAt } : {}) })
+    .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.status, "pending")));
+}
+
+/** Puts an event back to pending for a redelivery. */
+export async function reopenEvent(db: Db, event: WebhookEventRow): Promise<void> {
+  await db
+    .update(webhookEvents)
+    .set({ status: "pending", deliveredAt: null })
+    .where(eq(webhookEvents.id, event.id));
+}
+
+/** Undoes `reopenEvent` when the redelivery could not be enqueued. */
+export async function restoreEvent(db: Db, event: WebhookEventRow): Promise<void> {
+  await db
+    .update(webhookEvents)
+    .set({ status: event.status, deliveredAt: event.deliveredAt })
+    .where(eq(webhookEvents.id, event.id));
+}
+
+export async function isUrlGone(db: Db, instanceId: string, url: string): Promise<boolean> {
+  const row = await db
+    .select({ url: goneWebhookUrls.url })
+    .from(goneWebhookUrls)
+    .where(and(eq(goneWebhookUrls.instanceId, instanceId), eq(goneWebhookUrls.url, url)))
+    .get();
+  return row !== undefined;
+}
+
+export function markUrlGoneStatement(db: Db, instanceId: string, url: string, now: number) {
+  return db.insert(goneWebhookUrls).values({ instanceId, url, createdAt: now }).onConflictDoNothing();
+}
+
+/** Deliveries to the URL may resume (its owner set it again or asked for a redelivery). */
+export async function clearGoneUrl(db: Db, instanceId: string, url: string): Promise<void> {
+  await db
+    .delete(goneWebhookUrls)
+    .where(and(eq(goneWebhookUrls.instanceId, instanceId), eq(goneWebhookUrls.url, url)));
+}

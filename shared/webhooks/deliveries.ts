@@ -1,0 +1,101 @@
+// A job's webhook history (events with their attempts) and redelivery of its latest event.
+import type { Db } from "../db/client";
+import { getJobForInstance } from "../db/queries/jobs";
+import {
+  attemptsForEvents,
+  clearGoneUrl,
+  latestWebhookEventForJob,
+  listWebhookEventsForJob,
+  reopenEvent,
+  restoreEvent,
+  type WebhookAttemptRow,
+  type WebhookEventRow,
+} from "../db/queries/webhooks";
+import { ApiError } from "../errors";
+import { type WebhookDeliveryMessage, webhookDeliveryMessage } from "./message";
+import type { WebhookEventType } from "./payload";
+import type { WebhookEvent, WebhookEventList } from "./schemas";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function serializeWebhookEvent(event: WebhookEventRow, attempts: WebhookAttemptRow[]): WebhookEvent {
+  return {
+    id: event.id,
+    object: "webhook_event",
+    type: event.type as WebhookEventType,
+    job_id: event.jobId,
+    job_version: event.jobVersion,
+    url: event.url,
+    status: event.status,
+    created_at: iso(event.createdAt)!,
+    delivered_at: iso(event.deliveredAt),
+    attempts: attempts.map((a) => ({
+      attempt: a.attempt,
+      url: a.url,
+      status_code: a.statusCode,
+      duration_ms: a.durationMs,
+      error: a.error,
+      next_attempt_at: iso(a.nextAttemptAt),
+      created_at: iso(a.createdAt)!,
+    })),
+  };
+}
+
+async function jobOf(db: Db, instanceId: string, jobId: string) {
+  const job = await getJobForInstance(db, instanceId, jobId);
+  if (!job) throw new ApiError("job_not_found", `No job ${jobId}`);
+  return job;
+}
+
+export async function listJobWebhooks(db: Db, instanceId: string, jobId: string): Promise<WebhookEventList> {
+  const job = await jobOf(db, instanceId, jobId);
+  const events = await listWebhookEventsForJob(db, job.id);
+  const attempts = await attemptsForEvents(
+    db,
+    events.map((e) => e.id),
+  );
+  return {
+    object: "list",
+    job_id: job.id,
+    data: events.map((e) => serializeWebhookEvent(e, attempts.get(e.id) ?? [])),
+  };
+}
+
+export interface RedeliverDeps {
+  db: Db;
+  queue: Queue<WebhookDeliveryMessage>;
+}
+
+/**
+ * Sends the job's latest webhook event again: same webhook-id (receivers dedupe on it), a fresh
+ * timestamp and signature, attempt numbers continuing, and a fresh retry schedule. Asking for it is
+ * also how a URL that answered 410 Gone is taken back into service.
+ */
+export async function redeliverLatestWebhook(
+  deps: RedeliverDeps,
+  instanceId: string,
+  jobId: string,
+): Promise<WebhookEvent> {
+  const { db } = deps;
+  const job = await jobOf(db, instanceId, jobId);
+  const event = await latestWebhookEventForJob(db, job.id);
+  if (!event)
+    throw new ApiError("webhook_event_not_found", `Job ${job.id} has no webhook event to redeliver`);
+  // Both before the send: the consumer must find the event pending and the URL deliverable.
+  await reopenEvent(db, event);
+  await clearGoneUrl(db, event.instanceId, event.url);
+  try {
+    await deps.queue.send(webhookDeliveryMessage(event.id), { contentType: "json" });
+  } catch (error) {
+    console.error(
+      JSON.stringify({ msg: "webhook redelivery enqueue failed", event_id: event.id, error: String(error) }),
+    );
+    await restoreEvent(db, event);
+    throw new ApiError("queue_unavailable", "The redelivery could not be enqueued; try again");
+  }
+  const attempts = await attemptsForEvents(db, [event.id]);
+  return serializeWebhookEvent(
+    { ...event, status: "pending", deliveredAt: null },
+    attempts.get(event.id) ?? [],
+  );
+}

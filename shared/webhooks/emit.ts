@@ -1,0 +1,94 @@
+// Turning a job's state change into a webhook event: one webhook_events row per job version (its
+// id is the webhook-id of every attempt) and one message on the webhooks queue. Called after each
+// state change; calling it again for the same job state changes nothing. The job pipeline never
+// waits on a receiver: this only writes a row and enqueues.
+import type { Db } from "../db/client";
+import { getJob, getJobImages } from "../db/queries/jobs";
+import {
+  getProjectWebhook,
+  hasWebhookEventOfType,
+  insertWebhookEvent,
+  isUrlGone,
+  jobEventAt,
+  finishEventStatement,
+} from "../db/queries/webhooks";
+import { newId } from "../ids";
+import { serializeJob } from "../jobs/serialize";
+import { type WebhookDeliveryMessage, webhookDeliveryMessage } from "./message";
+import { buildWebhookBody, eventForStatus, wantsEvent, type WebhookEventType } from "./payload";
+
+export interface EmitDeps {
+  db: Db;
+  queue: Queue<WebhookDeliveryMessage>;
+  now: () => number;
+}
+
+export type EmitResult =
+  | { emitted: false; reason: string }
+  | { emitted: true; eventId: string; type: WebhookEventType; status: "pending" | "gone" | "failed" };
+
+function logLine(level: "warn" | "error", msg: string, fields: Record<string, unknown>) {
+  const line = JSON.stringify({ level, msg, ...fields });
+  if (level === "error") console.error(line);
+  else console.warn(line);
+}
+
+async function emit(deps: EmitDeps, jobId: string): Promise<EmitResult> {
+  const { db } = deps;
+  const job = await getJob(db, jobId);
+  if (!job) return { emitted: false, reason: "no such job" };
+  const type = eventForStatus(job.status);
+  if (!type) return { emitted: false, reason: `no event for status ${job.status}` };
+  if (!wantsEvent(job.webhookEvents, type)) return { emitted: false, reason: `${type} not in the filter` };
+  const project = job.webhookUrl ? null : await getProjectWebhook(db, job.projectId);
+  const url = job.webhookUrl ?? project?.webhookUrl ?? null;
+  if (!url) return { emitted: false, reason: "no webhook url" };
+  // Only the transition INTO the status is an event: a `cancel_requested` on a running job keeps
+  // the status `running` at a new version, and must not report the job started again.
+  const change = await jobEventAt(db, job.id, job.version);
+  if (change?.type !== job.status) return { emitted: false, reason: "current version is not a transition" };
+  // A retried job is claimed again; receivers hear that it started once.
+  if (type === "job.started" && (await hasWebhookEventOfType(db, job.id, type))) {
+    return { emitted: false, reason: "job.started already sent" };
+  }
+
+  const images = job.status === "succeeded" ? await getJobImages(db, job.id) : [];
+  const body = buildWebhookBody(type, new Date(change.createdAt), serializeJob(job, images));
+  const gone = await isUrlGone(db, job.instanceId, url);
+  const eventId = newId("msg");
+  const inserted = await insertWebhookEvent(db, {
+    id: eventId,
+    jobId: job.id,
+    instanceId: job.instanceId,
+    projectId: job.projectId,
+    type,
+    jobVersion: job.version,
+    url,
+    body,
+    // A URL that answered 410 Gone gets nothing more: the event is recorded, never sent.
+    status: gone ? "gone" : "pending",
+    attempts: 0,
+    createdAt: deps.now(),
+  });
+  if (!inserted) return { emitted: false, reason: "already emitted for this job version" };
+  if (gone) return { emitted: true, eventId, type, status: "gone" };
+  try {
+    await deps.queue.send(webhookDeliveryMessage(eventId), { contentType: "json" });
+  } catch (error) {
+    // Nothing will deliver it: say so in its status; POST /v1/jobs/{id}/webhooks/redeliver retries it.
+    logLine("error", "webhook enqueue failed", { job_id: job.id, event_id: eventId, error: String(error) });
+    await finishEventStatement(db, eventId, "failed");
+    return { emitted: true, eventId, type, status: "failed" };
+  }
+  return { emitted: true, eventId, type, status: "pending" };
+}
+
+/** Emits the webhook of the job's current state, if any. Never throws: a webhook never fails a job. */
+export async function emitWebhookForJob(deps: EmitDeps, jobId: string): Promise<EmitResult> {
+  try {
+    return await emit(deps, jobId);
+  } catch (error) {
+    logLine("error", "webhook emit failed", { job_id: jobId, error: String(error) });
+    return { emitted: false, reason: "error" };
+  }
+}

@@ -1,0 +1,23 @@
+// The webhooks queue's message body: which event to deliver and where in the retry schedule this
+// delivery is. The webhook_events row, not the message, holds the body, the URL and the status.
+import { z } from "zod";
+
+export const WebhookDeliveryMessageSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal("webhook"),
+  /** webhook_events.id, sent as the `webhook-id` header on every attempt. */
+  event_id: z.string().min(1),
+  /** Position in the retry schedule (1 = the immediate attempt); a redelivery starts again at 1. */
+  attempt: z.number().int().min(1),
+  /** Wait still owed before the attempt: waits above the Queues 12 h maximum travel in hops. */
+  remaining_seconds: z.number().int().min(0).default(0),
+});
+export type WebhookDeliveryMessage = z.input<typeof WebhookDeliveryMessageSchema>;
+
+export function webhookDeliveryMessage(
+  eventId: string,
+  attempt = 1,
+  remainingSeconds = 0,
+): WebhookDeliveryMessage {
+  return { v: 1, kind: "webhook", event_id: eventId, attempt, remaining_seconds: remainingSeconds };
+}

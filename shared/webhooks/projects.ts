@@ -1,0 +1,130 @@
+// A project's webhook settings: its default URL and its signing secret (with the previous one,
+// which keeps signing for a day after a rotation so receivers can switch without losing events).
+import type { Db } from "../db/client";
+import {
+  clearGoneUrl,
+  getProjectWebhook,
+  getProjectWebhookForInstance,
+  type ProjectWebhookRow,
+  rotateProjectSecret,
+  setProjectSecretIfMissing,
+  setProjectWebhookUrl,
+} from "../db/queries/webhooks";
+import { ApiError } from "../errors";
+import { generateWebhookSecret } from "./secret";
+import { checkWebhookUrl } from "./url-safety";
+
+/** How long the previous secret keeps signing after a rotation. */
+export const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface ProjectWebhookView {
+  project_id: string;
+  url: string | null;
+  secret: string;
+  previous_secret_expires_at: string | null;
+}
+
+function previousSecretExpiresAt(project: ProjectWebhookRow, now: number): number | null {
+  if (!project.webhookSecretPrevious || project.webhookSecretRotatedAt === null) return null;
+  const expiresAt = project.webhookSecretRotatedAt + PREVIOUS_SECRET_TTL_MS;
+  return expiresAt > now ? expiresAt : null;
+}
+
+/** The secrets a delivery is signed with: the current one, plus the previous one during a rotation. */
+export function signingSecrets(
+  project: ProjectWebhookRow & { webhookSecret: string },
+  now: number,
+): string[] {
+  return previousSecretExpiresAt(project, now) === null
+    ? [project.webhookSecret]
+    : [project.webhookSecret, project.webhookSecretPrevious!];
+}
+
+/**
+ * Projects get their secret when they are created; one created before webhooks existed gets it on
+ * first need. Re-read after the conditional write, so concurrent callers agree on one secret.
+ */
+export async function withWebhookSecret(
+  db: Db,
+  project: ProjectWebhookRow,
+): Promise<ProjectWebhookRow & { webhookSecret: string }> {
+  if (project.webhookSecret) return { ...project, webhookSecret: project.webhookSecret };
+  await setProjectSecretIfMissing(db, project.id, generateWebhookSecret());
+  const reread = await getProjectWebhook(db, project.id);
+  if (!reread?.webhookSecret)
+    throw new Error(`project ${project.id} has no webhook secret after setting one`);
+  return { ...reread, webhookSecret: reread.webhookSecret };
+}
+
+function view(project: ProjectWebhookRow & { webhookSecret: string }, now: number): ProjectWebhookView {
+  const expiresAt = previousSecretExpiresAt(project, now);
+  return {
+    project_id: project.id,
+    url: project.webhookUrl,
+    secret: project.webhookSecret,
+    previous_secret_expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+  };
+}
+
+export interface ProjectWebhookDeps {
+  db: Db;
+  now: () => number;
+}
+
+async function projectOf(db: Db, instanceId: string, projectId: string) {
+  const project = await getProjectWebhookForInstance(db, instanceId, projectId);
+  if (!project) throw new ApiError("project_not_found", `No project ${projectId}`);
+  return withWebhookSecret(db, project);
+}
+
+export async function getProjectWebhookSettings(
+  deps: ProjectWebhookDeps,
+  instanceId: string,
+  projectId: string,
+): Promise<ProjectWebhookView> {
+  return view(await projectOf(deps.db, instanceId, projectId), deps.now());
+}
+
+/** Sets (or, with null, clears) the project's default URL; the URL passes the SSRF check first. */
+export async function updateProjectWebhookUrl(
+  deps: ProjectWebhookDeps & { allowLocalhost: boolean },
+  instanceId: string,
+  projectId: string,
+  url: string | null,
+): Promise<ProjectWebhookView> {
+  if (url !== null) {
+    const check = checkWebhookUrl(url, { allowLocalhost: deps.allowLocalhost });
+    if (!check.ok)
+      throw new ApiError("webhook_url_invalid", check.message, [{ path: "url", message: check.code }]);
+  }
+  const project = await projectOf(deps.db, instanceId, projectId);
+  await setProjectWebhookUrl(deps.db, project.id, url);
+  // Setting a URL again is how its owner says it is back after answering 410 Gone.
+  if (url !== null) await clearGoneUrl(deps.db, instanceId, url);
+  return view({ ...project, webhookUrl: url }, deps.now());
+}
+
+/** A new current secret; the old one becomes the previous one and still signs for 24 h. */
+export async function rotateProjectWebhookSecret(
+  deps: ProjectWebhookDeps,
+  instanceId: string,
+  projectId: string,
+): Promise<ProjectWebhookView> {
+  const project = await projectOf(deps.db, instanceId, projectId);
+  const next = generateWebhookSecret();
+  const now = deps.now();
+  if (!(await rotateProjectSecret(deps.db, project.id, project.webhookSecret, next, now))) {
+    // A concurrent request rotated it first: that rotation is the one asked for (rotating again
+    // would cut off the secret receivers still use), so answer the settings as they now are.
+    return view(await projectOf(deps.db, instanceId, projectId), deps.now());
+  }
+  return view(
+    {
+      ...project,
+      webhookSecret: next,
+      webhookSecretPrevious: project.webhookSecret,
+      webhookSecretRotatedAt: now,
+    },
+    now,
+  );
+}
