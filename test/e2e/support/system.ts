@@ -61,6 +61,9 @@ export interface ApiEvent {
 
 export interface System {
   baseUrl: string;
+  /** The wrangler persist directory and the tree it runs from (to reach local D1 from a test). */
+  persistDir: string;
+  cwd: string;
   apiKey: string;
   adminKey: string;
   /** fetch against the API with the dev user key (Bearer) and a JSON content type for bodies. */
@@ -107,7 +110,12 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function childEnv(port: number, persistDir: string, credentialsPath: string): NodeJS.ProcessEnv {
+function childEnv(
+  port: number,
+  persistDir: string,
+  credentialsPath: string,
+  extra: Record<string, string>,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!PASS_THROUGH.test(name)) env[name] = value;
   return {
@@ -119,6 +127,7 @@ function childEnv(port: number, persistDir: string, credentialsPath: string): No
     CREDENTIALS_PATH: credentialsPath,
     DEFAULT_PROVIDER: "demo",
     WRANGLER_SEND_METRICS: "false",
+    ...extra,
     // Not vitest's own NODE_ENV=test and friends: the system runs as it would for a user.
     NODE_ENV: undefined,
     VITEST: undefined,
@@ -175,7 +184,12 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, output: () =>
   );
 }
 
-export async function startSystem(): Promise<System> {
+export interface StartOptions {
+  /** Extra environment for `npm start`, e.g. a provider's base URL and key pointing at a fake. */
+  env?: Record<string, string>;
+}
+
+export async function startSystem(options: StartOptions = {}): Promise<System> {
   const dir = await mkdtemp(join(tmpdir(), "genqueue-e2e-"));
   const persistDir = join(dir, "state");
   const credentialsPath = join(dir, "credentials.json");
@@ -202,7 +216,7 @@ export async function startSystem(): Promise<System> {
   // detached: the child leads a new process group, so stop() reaches wrangler and workerd too.
   const child = spawn(process.execPath, [TSX_CLI, join(cwd, "scripts/start.ts")], {
     cwd,
-    env: childEnv(port, persistDir, credentialsPath),
+    env: childEnv(port, persistDir, credentialsPath, options.env ?? {}),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -279,6 +293,8 @@ export async function startSystem(): Promise<System> {
 
   return {
     baseUrl,
+    persistDir,
+    cwd,
     apiKey: credentials.api_key,
     adminKey: credentials.admin_key,
     api,
