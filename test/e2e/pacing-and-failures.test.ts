@@ -33,7 +33,9 @@ const imageJob = (prompt: string, extra: Record<string, unknown> = {}) => ({
 async function pollWithKey(id: string, key: string, timeoutMs = 30_000): Promise<ApiJob> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await fetch(`${system.baseUrl}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(`${system.baseUrl}/v1/jobs/${id}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     const job = (await res.json()) as ApiJob;
     if (terminal(job) || Date.now() > deadline) return job;
     await new Promise((r) => setTimeout(r, 200));
@@ -47,10 +49,17 @@ async function events(id: string): Promise<ApiEvent[]> {
 beforeAll(async () => {
   // The fake enforces RATE/s with room for one request of network jitter: our bucket grants a
   // call every 1/RATE s exactly, but arrival times at the provider wobble by a few ms.
-  fake = await startIdeogramFake({ apiKey: FAKE_KEY, knobs: { rateLimit: { ratePerSecond: RATE, burst: 2 } } });
+  fake = await startIdeogramFake({
+    apiKey: FAKE_KEY,
+    knobs: { rateLimit: { ratePerSecond: RATE, burst: 2 } },
+  });
   system = await startSystem({ env: { IDEOGRAM_API_KEY: FAKE_KEY, IDEOGRAM_BASE_URL: fake.url } });
   d1 = await openLocalD1(system);
-  await setProviderLimits(d1, DEV_TENANT.instanceId, "ideogram", { ratePerSecond: RATE, burst: 1, maxInFlight: 10 });
+  await setProviderLimits(d1, DEV_TENANT.instanceId, "ideogram", {
+    ratePerSecond: RATE,
+    burst: 1,
+    maxInFlight: 10,
+  });
 });
 
 afterAll(async () => {
@@ -63,9 +72,13 @@ describe("pacing against a strictly limited provider", () => {
   it("never exceeds the instance's rate, while another instance runs unhindered", async () => {
     fake.reset();
     const other = await seedInstance(d1);
-    const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => enqueue(imageJob(`burst ${i}`, { provider: "ideogram" }))));
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => enqueue(imageJob(`burst ${i}`, { provider: "ideogram" }))),
+    );
     const started = Date.now();
-    const others = await Promise.all(Array.from({ length: 4 }, (_, i) => enqueue(imageJob(`other ${i}`), other.apiKey)));
+    const others = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => enqueue(imageJob(`other ${i}`), other.apiKey)),
+    );
 
     // The other instance is not queued behind the limited one's backlog (12 jobs at 2/s = 6 s).
     for (const id of others) expect((await pollWithKey(id, other.apiKey)).status).toBe("succeeded");

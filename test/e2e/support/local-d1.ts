@@ -27,12 +27,26 @@ export async function openLocalD1(system: System): Promise<LocalD1> {
 }
 
 /** A fresh organization / instance / project with one user key. */
-export async function seedInstance(d1: LocalD1): Promise<{ instanceId: string; projectId: string; apiKey: string }> {
+export async function seedInstance(
+  d1: LocalD1,
+): Promise<{ instanceId: string; projectId: string; apiKey: string }> {
   const now = Date.now();
   const [orgId, instanceId, projectId] = [newId("org"), newId("ins"), newId("prj")];
   await d1.run("INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)", orgId, "e2e", now);
-  await d1.run("INSERT INTO instances (id, organization_id, name, created_at) VALUES (?, ?, ?, ?)", instanceId, orgId, "e2e", now);
-  await d1.run("INSERT INTO projects (id, instance_id, name, created_at) VALUES (?, ?, ?, ?)", projectId, instanceId, "e2e", now);
+  await d1.run(
+    "INSERT INTO instances (id, organization_id, name, created_at) VALUES (?, ?, ?, ?)",
+    instanceId,
+    orgId,
+    "e2e",
+    now,
+  );
+  await d1.run(
+    "INSERT INTO projects (id, instance_id, name, created_at) VALUES (?, ?, ?, ?)",
+    projectId,
+    instanceId,
+    "e2e",
+    now,
+  );
   const apiKey = generateApiKey();
   await d1.run(
     "INSERT INTO api_keys (id, instance_id, project_id, role, name, key_hash, prefix, created_at) VALUES (?, ?, ?, 'user', 'e2e', ?, ?, ?)",

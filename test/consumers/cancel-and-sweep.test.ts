@@ -1,0 +1,148 @@
+// Cancel as the consumer sees it, pacing deferrals, and the cron sweep that re-sends messages
+// for jobs whose message was lost.
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { asc, eq } from "drizzle-orm";
+import { describe, expect, it, vi } from "vitest";
+import worker from "../../consumers/src/index";
+import { sweepStaleJobs } from "../../consumers/src/sweep";
+import { consumerConfig } from "../../shared/config";
+import { createDb } from "../../shared/db/client";
+import type { JobRow } from "../../shared/db/queries/jobs";
+import { jobEvents, jobImages, jobs, providerLimits } from "../../shared/db/schema";
+import type { JobMessage } from "../../shared/jobs/message";
+import { seedJob, seedTenant } from "../support/tenant";
+
+const db = createDb(env.DB);
+
+function spyEnv() {
+  const spy = () => ({ send: vi.fn(async () => {}), sendBatch: vi.fn(async () => {}) });
+  const JOBS = spy();
+  return { env: { ...env, JOBS, JOBS_DLQ: spy() } as unknown as ConsumerEnv, JOBS };
+}
+
+const messageFor = (job: JobRow): JobMessage => ({
+  v: 1,
+  kind: "job",
+  job_id: job.id,
+  instance_id: job.instanceId,
+  project_id: job.projectId,
+  request_id: job.requestId,
+  attempt: 0,
+});
+
+async function deliver(job: JobRow, target: ConsumerEnv) {
+  const batch = createMessageBatch(env.JOBS_QUEUE_NAME, [
+    { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: messageFor(job) },
+  ]);
+  const ctx = createExecutionContext();
+  await (worker as ExportedHandler<ConsumerEnv>).queue!(batch, target, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+const jobRow = async (id: string) => (await db.select().from(jobs).where(eq(jobs.id, id)).get())!;
+const eventTypes = async (id: string) =>
+  (
+    await db.select().from(jobEvents).where(eq(jobEvents.jobId, id)).orderBy(asc(jobEvents.version)).all()
+  ).map((e) => e.type);
+
+describe("cancel while running", () => {
+  it("ends the job canceled and keeps no result when the cancel arrives during the provider call", async () => {
+    const tenant = await seedTenant(env.DB);
+    const job = await seedJob(env.DB, tenant, {
+      overrides: { input: { prompt: "slow [demo:delay=400]", aspect_ratio: "1x1", num_images: 1 } },
+    });
+    const { env: target } = spyEnv();
+    const delivery = deliver(job, target);
+    // What POST /v1/jobs/{id}/cancel does to a running job.
+    for (let i = 0; i < 50 && (await jobRow(job.id)).status !== "running"; i++) await scheduler.wait(10);
+    await db.update(jobs).set({ cancelRequestedAt: Date.now() }).where(eq(jobs.id, job.id));
+    await delivery;
+
+    const row = await jobRow(job.id);
+    expect(row.status).toBe("canceled");
+    expect(await eventTypes(job.id)).toEqual(["queued", "running", "canceled"]);
+    expect(await db.select().from(jobImages).where(eq(jobImages.jobId, job.id)).all()).toEqual([]);
+    const stored = await env.IMAGES.list({ prefix: `${job.instanceId}/${job.projectId}/${job.id}/` });
+    expect(stored.objects).toEqual([]);
+  });
+
+  it("skips a queued job whose cancel was requested, without calling the provider", async () => {
+    const tenant = await seedTenant(env.DB);
+    const job = await seedJob(env.DB, tenant, { overrides: { cancelRequestedAt: Date.now() } });
+    const result = await deliver(job, spyEnv().env);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect((await jobRow(job.id)).attempts).toBe(0);
+  });
+});
+
+describe("pacing deferral", () => {
+  it("defers a job when its instance has no token, without counting an attempt", async () => {
+    const tenant = await seedTenant(env.DB);
+    // One call per 100 s: the second job of the instance must wait far longer than inline waits.
+    await db.insert(providerLimits).values({
+      instanceId: tenant.instanceId,
+      provider: "demo",
+      ratePerSecond: 0.01,
+      burst: 1,
+      maxInFlight: 5,
+      updatedAt: Date.now(),
+    });
+    const first = await seedJob(env.DB, tenant);
+    const second = await seedJob(env.DB, tenant);
+    const { env: target, JOBS } = spyEnv();
+    await deliver(first, target);
+    expect((await jobRow(first.id)).status).toBe("succeeded");
+
+    const result = await deliver(second, target);
+    expect(result.explicitAcks).toHaveLength(1);
+    const row = await jobRow(second.id);
+    expect(row.status).toBe("queued");
+    expect(row.attempts).toBe(0);
+    expect(await eventTypes(second.id)).toEqual(["queued"]);
+    const [body, options] = JOBS.send.mock.calls.at(-1) as unknown as [JobMessage, QueueSendOptions];
+    expect(body).toMatchObject({ job_id: second.id, attempt: 0 });
+    expect(options.delaySeconds).toBeGreaterThanOrEqual(90);
+  });
+});
+
+describe("sweep of lost messages", () => {
+  it("re-sends stale queued jobs and running jobs with long-expired leases, and only those", async () => {
+    const tenant = await seedTenant(env.DB);
+    const now = Date.now();
+    const config = consumerConfig(env);
+    const staleQueued = await seedJob(env.DB, tenant, { overrides: { updatedAt: now - 3 * 3600_000 } });
+    const freshQueued = await seedJob(env.DB, tenant);
+    const deadRunning = await seedJob(env.DB, tenant, {
+      status: "running",
+      overrides: { leaseToken: "gone", leaseExpiresAt: now - 10 * 60_000, attempts: 2 },
+    });
+    const liveRunning = await seedJob(env.DB, tenant, {
+      status: "running",
+      overrides: { leaseToken: "live", leaseExpiresAt: now + 60_000 },
+    });
+    const done = await seedJob(env.DB, tenant, {
+      status: "succeeded",
+      overrides: { updatedAt: now - 3 * 3600_000 },
+    });
+    const { JOBS } = spyEnv();
+
+    await sweepStaleJobs(db, JOBS as unknown as Queue<JobMessage>, config, now);
+    const sent = JOBS.sendBatch.mock.calls.flatMap((call) =>
+      [...(call as unknown as [Iterable<{ body: JobMessage }>])[0]].map((m) => m.body),
+    );
+    const ids = sent.map((m) => m.job_id);
+    expect(ids).toContain(staleQueued.id);
+    expect(ids).toContain(deadRunning.id);
+    for (const id of [freshQueued.id, liveRunning.id, done.id]) expect(ids).not.toContain(id);
+    expect(sent.find((m) => m.job_id === deadRunning.id)?.attempt).toBe(1);
+
+    // Touched: the next sweep within the window leaves them alone.
+    JOBS.sendBatch.mockClear();
+    await sweepStaleJobs(db, JOBS as unknown as Queue<JobMessage>, config, now + 1000);
+    const again = JOBS.sendBatch.mock.calls.flatMap((call) =>
+      [...(call as unknown as [Iterable<{ body: JobMessage }>])[0]].map((m) => m.body.job_id),
+    );
+    expect(again).not.toContain(staleQueued.id);
+  });
+});
