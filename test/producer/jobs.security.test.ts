@@ -143,7 +143,11 @@ describe("tenant isolation", () => {
     const t = await seedTenant(env.DB);
     const other = await seedProject(env.DB, t);
     const theirs = await createJobViaApi(other.userKey);
-    for (const path of [`/v1/jobs/${theirs.id}`, `/v1/jobs/${theirs.id}/events`, `/v1/jobs/${theirs.id}/images/0`]) {
+    for (const path of [
+      `/v1/jobs/${theirs.id}`,
+      `/v1/jobs/${theirs.id}/events`,
+      `/v1/jobs/${theirs.id}/images/0`,
+    ]) {
       await expectProblem(await call(path, getInit(t.userKey)), 404, "job_not_found");
     }
     await expectProblem(

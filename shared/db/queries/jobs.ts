@@ -21,8 +21,13 @@ export interface JobScope {
  * A job as its tenant sees it: another instance's job (or, for a project-bound key, another
  * project's) does not exist: 404, never 403. A bare instance id means instance-wide.
  */
-export async function getJobForInstance(db: Db, scope: string | JobScope, jobId: string): Promise<JobRow | null> {
-  const { instanceId, projectId } = typeof scope === "string" ? { instanceId: scope, projectId: null } : scope;
+export async function getJobForInstance(
+  db: Db,
+  scope: string | JobScope,
+  jobId: string,
+): Promise<JobRow | null> {
+  const { instanceId, projectId } =
+    typeof scope === "string" ? { instanceId: scope, projectId: null } : scope;
   const conditions = [eq(jobs.id, jobId), eq(jobs.instanceId, instanceId)];
   if (projectId) conditions.push(eq(jobs.projectId, projectId));
   return (
