@@ -8,7 +8,6 @@ import { terminalStatuses } from "../../shared/jobs/enums";
 import {
   cancelRunningJob,
   claimJob,
-  failJob,
   moveToProvider,
   releaseLease,
   succeedJob,
