@@ -42,11 +42,26 @@ export const ImageInputSchema = z
   .openapi("ImageInput");
 export type ImageInput = z.infer<typeof ImageInputSchema>;
 
+// JSON.parse keeps a "__proto__" key, but zod's record drops it without a word: refuse it instead.
 const MetadataSchema = z
-  .record(z.string().min(1).max(64), z.string().max(512))
-  .refine(
-    (m) => Object.keys(m).length <= MAX_METADATA_ENTRIES,
-    `at most ${MAX_METADATA_ENTRIES} metadata entries`,
+  .preprocess(
+    (value, ctx) => {
+      if (value !== null && typeof value === "object" && Object.hasOwn(value, "__proto__")) {
+        ctx.issues.push({
+          code: "custom",
+          message: "__proto__ is not allowed as a key",
+          input: value,
+          path: ["__proto__"],
+        });
+      }
+      return value;
+    },
+    z
+      .record(z.string().min(1).max(64), z.string().max(512))
+      .refine(
+        (m) => Object.keys(m).length <= MAX_METADATA_ENTRIES,
+        `at most ${MAX_METADATA_ENTRIES} metadata entries`,
+      ),
   )
   .openapi({ description: "Your own string key/values, returned as given", example: { order: "A-1001" } });
 

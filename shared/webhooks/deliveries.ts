@@ -1,6 +1,6 @@
 // A job's webhook history (events with their attempts) and redelivery of its latest event.
 import type { Db } from "../db/client";
-import { getJobForInstance } from "../db/queries/jobs";
+import { getJobForInstance, type JobScope } from "../db/queries/jobs";
 import {
   attemptsForEvents,
   clearGoneUrl,
@@ -41,14 +41,19 @@ export function serializeWebhookEvent(event: WebhookEventRow, attempts: WebhookA
   };
 }
 
-async function jobOf(db: Db, instanceId: string, jobId: string) {
-  const job = await getJobForInstance(db, instanceId, jobId);
+/** The job as the caller may see it: its instance and, for a project-bound key, its project only. */
+async function jobOf(db: Db, scope: string | JobScope, jobId: string) {
+  const job = await getJobForInstance(db, scope, jobId);
   if (!job) throw new ApiError("job_not_found", `No job ${jobId}`);
   return job;
 }
 
-export async function listJobWebhooks(db: Db, instanceId: string, jobId: string): Promise<WebhookEventList> {
-  const job = await jobOf(db, instanceId, jobId);
+export async function listJobWebhooks(
+  db: Db,
+  scope: string | JobScope,
+  jobId: string,
+): Promise<WebhookEventList> {
+  const job = await jobOf(db, scope, jobId);
   const events = await listWebhookEventsForJob(db, job.id);
   const attempts = await attemptsForEvents(
     db,
@@ -73,11 +78,11 @@ export interface RedeliverDeps {
  */
 export async function redeliverLatestWebhook(
   deps: RedeliverDeps,
-  instanceId: string,
+  scope: string | JobScope,
   jobId: string,
 ): Promise<WebhookEvent> {
   const { db } = deps;
-  const job = await jobOf(db, instanceId, jobId);
+  const job = await jobOf(db, scope, jobId);
   const event = await latestWebhookEventForJob(db, job.id);
   if (!event)
     throw new ApiError("webhook_event_not_found", `Job ${job.id} has no webhook event to redeliver`);

@@ -13,10 +13,16 @@ const CreateBodySchema = z
       .enum(providerNames)
       .refine((name) => providers[name].requiresKey, { message: "this provider needs no API key" })
       .openapi({ description: "The provider the key is for", example: "ideogram" }),
-    api_key: z.string().min(8).max(512).regex(/^\S+$/, "must not contain whitespace").openapi({
-      description: "The provider API key. Stored encrypted; never shown again (only its last 4 characters)",
-      example: "ideo_live_0123456789abcdefx9Qa",
-    }),
+    // Visible ASCII, as provider keys are: other text would not be stored (nor its last 4 shown) as sent.
+    api_key: z
+      .string()
+      .min(8)
+      .max(512)
+      .regex(/^[\x21-\x7e]+$/, "must be visible ASCII")
+      .openapi({
+        description: "The provider API key. Stored encrypted; never shown again (only its last 4 characters)",
+        example: "ideo_live_0123456789abcdefx9Qa",
+      }),
   })
   .strict()
   .openapi("CreateProviderKeyRequest");

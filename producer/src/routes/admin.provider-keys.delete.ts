@@ -22,6 +22,7 @@ export const deleteProviderKeyRoute = createRoute({
       "forbidden",
       "provider_key_not_found",
       "validation_failed",
+      "payload_too_large",
       "encryption_not_configured",
     ),
   },

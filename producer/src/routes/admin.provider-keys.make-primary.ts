@@ -29,6 +29,7 @@ export const makePrimaryProviderKeyRoute = createRoute({
       "provider_key_not_found",
       "validation_failed",
       "unsupported_media_type",
+      "payload_too_large",
       "encryption_not_configured",
     ),
   },

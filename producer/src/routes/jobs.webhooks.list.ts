@@ -27,6 +27,6 @@ export type ListJobWebhooksResponse = z.infer<typeof WebhookEventListSchema>;
 export function registerListJobWebhooks(app: App) {
   app.openapi(listJobWebhooksRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await listJobWebhooks(c.get("db"), c.get("principal").instanceId, id), 200);
+    return c.json(await listJobWebhooks(c.get("db"), c.get("principal"), id), 200);
   });
 }

@@ -37,6 +37,6 @@ export function registerRedeliverJobWebhook(app: App) {
   app.openapi(redeliverJobWebhookRoute, async (c) => {
     const { id } = c.req.valid("param");
     const deps = { db: c.get("db"), queue: c.env.WEBHOOKS };
-    return c.json(await redeliverLatestWebhook(deps, c.get("principal").instanceId, id), 202);
+    return c.json(await redeliverLatestWebhook(deps, c.get("principal"), id), 202);
   });
 }
