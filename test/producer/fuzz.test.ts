@@ -42,7 +42,8 @@ import { type FuzzTenant, type FuzzWorld, seedWorld, snapshotTenant } from "./fu
 const routes = fuzzRoutes();
 const byName = new Map(routes.map((r) => [`${r.method} ${r.template}`, r]));
 const bodyRoutes = routes.filter((r) => r.hasBody || ["POST", "PUT", "PATCH", "DELETE"].includes(r.method));
-const paramRoutes = routes.filter((r) => r.params.some((p) => p !== "n"));
+/** Routes with a path id that belongs to a tenant (`n` is an index; `provider` a name shared by all). */
+const paramRoutes = routes.filter((r) => r.params.some((p) => p !== "n" && p !== "provider"));
 const namingRoutes = routes.filter((r) => r.naming);
 
 /** Shares of FUZZ_RUNS: the properties' runs add up to FUZZ_RUNS cases (a case may send several requests). */

@@ -4,6 +4,7 @@
 // example body built from the schema's examples. `bodyOverrides` and `idsForParam` are the two
 // places to touch when a new route needs real ids in its body or its path.
 import app from "../../../producer/src/index";
+import { providerNames } from "../../../shared/jobs/enums";
 import type { FuzzTenant } from "./world";
 
 export interface FuzzRoute {
@@ -57,6 +58,8 @@ const bodyOverrides: Record<string, (t: FuzzTenant) => unknown> = {
   "POST /v1/admin/dead-letters/replay": (t) => ({ ids: t.deadLetterIds, dry_run: true }),
   "POST /v1/admin/provider-keys": () => ({ provider: "ideogram", api_key: "ideo_fuzz_0123456789abcdef" }),
   "PUT /v1/admin/projects/{id}/webhook": () => ({ url: "https://hooks.example.org/genqueue" }),
+  "PUT /v1/admin/provider-limits/{provider}": () => ({ rate_per_second: 2.5, burst: 5, max_in_flight: 4 }),
+  "PUT /v1/admin/fallback-providers": () => ({ fallback_providers: ["openai", "replicate"] }),
 };
 
 /** Routes that name ids in their body or query. Keyed `METHOD template`. */
@@ -92,6 +95,9 @@ export function idsForParam(route: FuzzRoute, param: string, t: FuzzTenant): str
       return [t.projectId];
     case "dead-letters":
       return t.deadLetterIds;
+    case "provider-limits":
+      // Provider names, the same for every tenant: not ids (fuzz.test.ts leaves them out of isolation).
+      return [...providerNames];
     case "events":
     case "webhook-events":
       return t.webhookEventIds;

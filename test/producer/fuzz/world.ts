@@ -176,7 +176,8 @@ export async function seedWorld(): Promise<FuzzWorld> {
 
 /**
  * What of a tenant a request could change: jobs, events, dead letters, provider keys, project,
- * webhook events, idempotency records. Compared before and after a property: B's never changes.
+ * webhook events, idempotency records, provider limits and fallback chain. Compared before and
+ * after a property: B's never changes.
  */
 export async function snapshotTenant(t: FuzzTenant): Promise<string> {
   const q = (sql: string, ...params: unknown[]) =>
@@ -194,6 +195,8 @@ export async function snapshotTenant(t: FuzzTenant): Promise<string> {
     q("SELECT * FROM provider_keys WHERE instance_id = ? ORDER BY id", t.instanceId),
     q("SELECT * FROM projects WHERE instance_id = ? ORDER BY id", t.instanceId),
     q("SELECT * FROM webhook_events WHERE instance_id = ? ORDER BY id", t.instanceId),
+    q("SELECT * FROM provider_limits WHERE instance_id = ? ORDER BY provider", t.instanceId),
+    q("SELECT fallback_providers FROM instances WHERE id = ?", t.instanceId),
     q(
       "SELECT api_key_id, key, fingerprint, job_id FROM idempotency_keys WHERE api_key_id IN (?, ?, ?, ?) ORDER BY api_key_id, key",
       ...Object.values(t.keyIds),

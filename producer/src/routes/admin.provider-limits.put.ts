@@ -1,0 +1,81 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { problemResponses } from "../../../shared/errors";
+import { setInstanceLimit } from "../../../shared/pacing/limits-admin";
+import type { App } from "../app";
+import {
+  PICKUP_NOTE,
+  ProviderLimitSchema,
+  ProviderParamSchema,
+  serializeProviderLimit,
+} from "./admin.provider-limits.list";
+
+const MAX_LIMIT = 10_000;
+
+const PutBodySchema = z
+  .object({
+    rate_per_second: z.number().positive().max(MAX_LIMIT).multipleOf(0.001).openapi({
+      description:
+        "Sustained requests per second: above 0, at most 10000, up to 3 decimals (0.2 = one every 5 s)",
+      example: 1.5,
+    }),
+    burst: z.number().int().min(1).max(MAX_LIMIT).openapi({
+      description: "Requests that may go out at once after a quiet spell: an integer from 1 to 10000",
+      example: 3,
+    }),
+    max_in_flight: z.number().int().min(1).max(MAX_LIMIT).openapi({
+      description: "Most requests running at once: an integer from 1 to 10000",
+      example: 10,
+    }),
+  })
+  .strict()
+  .openapi("PutProviderLimitRequest");
+
+export const putProviderLimitRoute = createRoute({
+  method: "put",
+  path: "/v1/admin/provider-limits/{provider}",
+  tags: ["admin"],
+  summary: "Set the instance's own pacing limits for a provider",
+  description:
+    "Replaces the limits of the admin key's instance for this provider (all three values at once). " +
+    `${PICKUP_NOTE} An unknown provider is a 400. Admin keys only.`,
+  request: {
+    params: ProviderParamSchema,
+    body: { required: true, content: { "application/json": { schema: PutBodySchema } } },
+  },
+  responses: {
+    200: {
+      description: "The limits now in effect for the provider (`source` is `instance`)",
+      content: { "application/json": { schema: ProviderLimitSchema } },
+    },
+    ...problemResponses(
+      "unauthorized",
+      "forbidden",
+      "validation_failed",
+      "malformed_json",
+      "unsupported_media_type",
+      "payload_too_large",
+    ),
+  },
+});
+export type PutProviderLimitRequest = z.infer<typeof PutBodySchema>;
+export type PutProviderLimitParams = z.infer<typeof ProviderParamSchema>;
+
+export function registerPutProviderLimit(app: App) {
+  app.openapi(putProviderLimitRoute, async (c) => {
+    const { provider } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const values = {
+      ratePerSecond: body.rate_per_second,
+      burst: body.burst,
+      maxInFlight: body.max_in_flight,
+    };
+    const limit = await setInstanceLimit(
+      c.get("db"),
+      c.get("principal").instanceId,
+      provider,
+      values,
+      Date.now(),
+    );
+    return c.json(serializeProviderLimit(limit), 200);
+  });
+}
