@@ -139,7 +139,13 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     const now = Date.now();
     const pacing = this.withLimits(req.limits, now);
     const pass = canPass(pacing.circuit, circuitConfig(pacing.limits), now);
-    if (!pass.allowed) return { granted: false, retryAfterMs: pass.retryAfterMs, reason: "circuit_open" };
+    if (!pass.allowed) {
+      // Half open, the probe holds the slot until its lease would expire (minutes), but usually
+      // answers within seconds: callers look again soon, as for in-flight waits.
+      const halfOpen = pass.state.status === "half_open";
+      const retryAfterMs = halfOpen ? Math.min(pass.retryAfterMs, IN_FLIGHT_RETRY_CAP_MS) : pass.retryAfterMs;
+      return { granted: false, retryAfterMs, reason: "circuit_open" };
+    }
     const lease = acquireLease(this.leases, now, {
       max: pacing.limits.maxInFlight,
       ttlMs: pacing.limits.leaseTtlMs,

@@ -113,6 +113,21 @@ describe("TokenBucket", () => {
     expect(await stub.acquire({ leaseId: "y", limits })).toMatchObject({ granted: true, probe: false });
   });
 
+  it("asks callers to look again within 2 s while the half-open probe runs, not when its lease ends", async () => {
+    const stub = bucket("half-open-wait");
+    for (const id of ["f1", "f2"]) {
+      await stub.acquire({ leaseId: id, limits });
+      await stub.release(id, "retryable_failure");
+    }
+    advance(10_000);
+    expect(await stub.acquire({ leaseId: "probe", limits })).toMatchObject({ granted: true, probe: true });
+    expect(await stub.acquire({ leaseId: "other", limits })).toEqual({
+      granted: false,
+      retryAfterMs: 2_000,
+      reason: "circuit_open",
+    });
+  });
+
   it("keeps instances independent", async () => {
     const i1 = bucket("i1");
     const i2 = bucket("i2");

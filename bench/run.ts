@@ -1,0 +1,386 @@
+// `npm run bench`: pacing fidelity, throughput against a bare baseline, latency under load, and
+// the platform cost model, measured on the local system (wrangler dev) with fake providers.
+// Prints the figures and writes them to bench/results/bench-<timestamp>.json (+ latest.json).
+//
+//   npm run bench -- [--only pacing,throughput,latency,cost] [--rate 5] [--backlog-factor 30]
+//                    [--jobs 2000] [--concurrency 20] [--latency-rate 50,20] [--latency-seconds 20]
+//                    [--latency-backlog 1500] [--cost-jobs 200] [--batch-size N] [--out DIR]
+//
+// --batch-size overrides the jobs queue's max_batch_size for the run (an experiment; the default
+// is the repository's wrangler.consumer.toml, and the baseline always copies whatever is used).
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { startIdeogramFake } from "../test/fakes/ideogram";
+import { generateMasterKey } from "../shared/providers/keys/crypto";
+import { costModel } from "./lib/cost";
+import { startKeyRouter } from "./lib/key-router";
+import { latencyUnderLoad } from "./lib/latency";
+import { closedLoop } from "./lib/load";
+import { machineInfo, writeResult } from "./lib/machine";
+import { MeteringCollector } from "./lib/metering-log";
+import { apiClient, StateReader, waitForTerminal } from "./lib/observe";
+import {
+  type PacingScenarioResult,
+  runPacingScenario,
+  slotToCallTrace,
+  startPacingFakes,
+} from "./lib/pacing";
+import { printBench } from "./lib/report";
+import { type QueueConsumerConfig, type RawConfig, readConfig, startBenchSystem } from "./lib/system";
+import { seedTenants, type LimitRow } from "./lib/tenant";
+import { AckCounter, BatchLog, baselineThroughput, genqueueThroughput } from "./lib/throughput";
+import { round } from "./lib/stats";
+import { startWebhookReceiver } from "./lib/webhook-receiver";
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string", default: "pacing,throughput,latency,cost" },
+    rate: { type: "string", default: "5" },
+    "backlog-factor": { type: "string", default: "30" },
+    jobs: { type: "string", default: "2000" },
+    concurrency: { type: "string", default: "20" },
+    "latency-rate": { type: "string", default: "50,20" },
+    "latency-seconds": { type: "string", default: "20" },
+    "latency-backlog": { type: "string", default: "1500" },
+    "cost-jobs": { type: "string", default: "200" },
+    "batch-size": { type: "string" },
+    "limit-factor": { type: "string", default: "1" },
+    "trace-pacing": { type: "boolean", default: false },
+    "pacing-scenarios": { type: "string", default: "one_instance,two_instances,two_projects_one_instance" },
+    "deadline-s": { type: "string", default: "600" },
+    out: { type: "string", default: "bench/results" },
+    quiet: { type: "boolean", default: false },
+  },
+});
+
+const num = (name: keyof typeof values): number => {
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+  return n;
+};
+const only = new Set(String(values.only).split(","));
+/** A comma-separated list of positive numbers. */
+const rates = (name: "latency-rate"): number[] =>
+  String(values[name])
+    .split(",")
+    .map((v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name}: ${v} is not a positive number`);
+      return n;
+    });
+const R = num("rate");
+const deadlineMs = num("deadline-s") * 1000;
+const outDir = resolve(process.cwd(), String(values.out));
+const say = (text: string) => {
+  if (!values.quiet) console.log(text);
+};
+
+const JOBS_QUEUE = "genqueue-jobs";
+const repoJobsConsumer = (readConfig("wrangler.consumer.toml").queues?.consumers ?? []).find(
+  (c) => c.queue === JOBS_QUEUE,
+) as QueueConsumerConfig;
+const batch = {
+  max_batch_size: values["batch-size"] ? num("batch-size") : (repoJobsConsumer.max_batch_size ?? 10),
+  max_batch_timeout: repoJobsConsumer.max_batch_timeout ?? 1,
+};
+const patchJobsBatch = (queue: string) => (raw: RawConfig) => {
+  for (const c of raw.queues?.consumers ?? []) if (c.queue === queue) Object.assign(c, batch);
+};
+
+const startedAt = new Date();
+const result: Record<string, unknown> = {
+  kind: "bench",
+  startedAt: startedAt.toISOString(),
+  machine: machineInfo(),
+  settings: {
+    only: [...only],
+    rate: R,
+    backlogFactor: num("backlog-factor"),
+    throughputJobs: num("jobs"),
+    concurrency: num("concurrency"),
+    latency: {
+      ratesPerSecond: rates("latency-rate"),
+      seconds: num("latency-seconds"),
+      backlog: num("latency-backlog"),
+    },
+    costJobs: num("cost-jobs"),
+    /** provider_limits.rate_per_second = limitFactor x R (the fakes always enforce R). */
+    limitFactor: num("limit-factor"),
+    jobsQueueBatch: batch,
+    repoJobsQueueBatch: {
+      max_batch_size: repoJobsConsumer.max_batch_size,
+      max_batch_timeout: repoJobsConsumer.max_batch_timeout,
+    },
+  },
+};
+
+const highLimits = (provider: LimitRow["provider"]): LimitRow => ({
+  provider,
+  ratePerSecond: 100_000,
+  burst: 100_000,
+  maxInFlight: 100_000,
+});
+
+async function mainSession() {
+  const pacingNames = ["one", "two1", "two2", "proj"];
+  const fakes = await startPacingFakes(pacingNames, R);
+  // The "instant provider" of the throughput and latency runs: the Ideogram fake, no limit, no latency.
+  const instantKey = "bench-ideogram-key-instant";
+  const instant = await startIdeogramFake({ apiKey: instantKey, knobs: { latencyMs: 0 } });
+  const routes = Object.fromEntries([...fakes.byTenant.values()].map((f) => [f.apiKey, f.fake.url]));
+  const router = await startKeyRouter({ ...routes, [instantKey]: instant.url });
+  const masterKey = generateMasterKey();
+  const paced = (name: string, projects: number) => ({
+    name,
+    projects,
+    limits: [
+      { provider: "ideogram" as const, ratePerSecond: R * num("limit-factor"), burst: 1, maxInFlight: 10 },
+    ],
+    providerKeys: { ideogram: fakes.byTenant.get(name)!.apiKey },
+  });
+  say("bench: starting the system (producer + consumer, fake Ideogram accounts)...");
+  const traces: { kind: string; at: number }[] = [];
+  const jobBatches = new BatchLog(JOBS_QUEUE);
+  const onLine = (line: string) => {
+    jobBatches.onLine(line);
+    const at = line.indexOf('{"trace":');
+    if (at >= 0) traces.push((JSON.parse(line.slice(at)) as { trace: { kind: string; at: number } }).trace);
+  };
+  const sys = await startBenchSystem({
+    label: "main",
+    onLine,
+    workers: [
+      { config: "wrangler.producer.toml", vars: { ENVIRONMENT: "development" } },
+      {
+        config: "wrangler.consumer.toml",
+        vars: {
+          ENVIRONMENT: "development",
+          IDEOGRAM_BASE_URL: router.url,
+          PROVIDER_KEYS_MASTER_KEY: masterKey,
+        },
+        patch: patchJobsBatch(JOBS_QUEUE),
+        wrap: { trace: Boolean(values["trace-pacing"]) },
+      },
+    ],
+    seed: (env) =>
+      seedTenants(
+        env.DB,
+        [
+          paced("one", 1),
+          paced("two1", 1),
+          paced("two2", 1),
+          paced("proj", 2),
+          {
+            name: "tput",
+            projects: 1,
+            limits: [highLimits("ideogram")],
+            providerKeys: { ideogram: instantKey },
+          },
+          {
+            name: "lat",
+            projects: 1,
+            limits: [highLimits("ideogram")],
+            providerKeys: { ideogram: instantKey },
+          },
+        ],
+        masterKey,
+      ),
+  });
+  const state = new StateReader(sys.persistDir);
+  const t = sys.seeded;
+  try {
+    if (only.has("pacing")) {
+      const backlog = Math.ceil(num("backlog-factor") * R);
+      const runs = [
+        {
+          scenario: "one_instance",
+          description: `one instance limited to ${R}/s, ${backlog} jobs`,
+          parts: [{ tenant: t.one!, jobsPerProject: backlog }],
+        },
+        {
+          scenario: "two_instances",
+          description: `two instances at once, each limited to ${R}/s (own provider account), ${backlog} jobs each`,
+          parts: [
+            { tenant: t.two1!, jobsPerProject: backlog },
+            { tenant: t.two2!, jobsPerProject: backlog },
+          ],
+        },
+        {
+          scenario: "two_projects_one_instance",
+          description: `two projects of one instance sharing ${R}/s, ${backlog} jobs in all`,
+          parts: [{ tenant: t.proj!, jobsPerProject: Math.ceil(backlog / 2) }],
+        },
+      ];
+      const pacing: PacingScenarioResult[] = [];
+      const wanted = new Set(String(values["pacing-scenarios"]).split(","));
+      for (const run of runs.filter((r) => wanted.has(r.scenario))) {
+        say(`bench: pacing, ${run.description}...`);
+        traces.length = 0;
+        const figures = await runPacingScenario(sys.baseUrl, state, fakes, R, run, deadlineMs);
+        if (values["trace-pacing"] && run.parts.length === 1) {
+          const arrivals = fakes.byTenant.get(run.parts[0]!.tenant.name)!.fake.stats().callTimestamps;
+          figures.trace = slotToCallTrace(traces, arrivals);
+        }
+        pacing.push(figures);
+      }
+      result.pacing = { rate: R, burst: 1, fakeLatencyMs: 50, scenarios: pacing };
+    }
+    if (only.has("throughput")) {
+      say(`bench: throughput, ${num("jobs")} jobs with an instant provider (Ideogram fake, no latency)...`);
+      jobBatches.arm();
+      const tput = await genqueueThroughput(
+        sys.baseUrl,
+        t.tput!.projects[0]!.apiKey,
+        t.tput!.instanceId,
+        state,
+        num("jobs"),
+        num("concurrency"),
+        deadlineMs,
+      );
+      tput.batches = jobBatches.summary();
+      result.throughput = { genqueue: tput };
+    }
+    if (only.has("latency")) {
+      const points = [];
+      for (const rate of rates("latency-rate")) {
+        say(`bench: latency, ${rate} POST/s + ${rate} GET/s for ${num("latency-seconds")} s...`);
+        points.push(
+          await latencyUnderLoad(sys.baseUrl, t.lat!.projects[0]!.apiKey, t.lat!.instanceId, state, {
+            ratePerSecond: rate,
+            seconds: num("latency-seconds"),
+            backlog: num("latency-backlog"),
+          }),
+        );
+      }
+      result.latency = points;
+    }
+  } finally {
+    state.close();
+    await sys.stop();
+    await router.close();
+    await fakes.close();
+    await instant.close();
+  }
+}
+
+async function baselineSession() {
+  const queue = "bench-baseline-jobs";
+  const acks = new AckCounter(queue);
+  const baseBatches = new BatchLog(queue);
+  say("bench: starting the bare baseline (send-only Worker + ack-only consumer)...");
+  const sys = await startBenchSystem({
+    label: "baseline",
+    workers: [
+      { config: "bench/baseline/wrangler.producer.toml" },
+      { config: "bench/baseline/wrangler.consumer.toml", patch: patchJobsBatch(queue) },
+    ],
+    onLine: (line) => {
+      acks.onLine(line);
+      baseBatches.onLine(line);
+    },
+  });
+  try {
+    say(`bench: baseline, ${num("jobs")} messages...`);
+    baseBatches.arm();
+    const base = await baselineThroughput(sys.baseUrl, acks, num("jobs"), num("concurrency"), deadlineMs);
+    base.batches = baseBatches.summary();
+    const throughput = (result.throughput ?? {}) as Record<string, unknown> & {
+      genqueue?: { jobsPerSecond: number };
+    };
+    throughput.baseline = base;
+    if (throughput.genqueue)
+      throughput.ratioToBaseline = round(throughput.genqueue.jobsPerSecond / base.jobsPerSecond, 3);
+    result.throughput = throughput;
+  } finally {
+    await sys.stop();
+  }
+}
+
+async function costSession() {
+  const meter = new MeteringCollector();
+  const apiKey = "bench-ideogram-key-cost";
+  const fake = await startIdeogramFake({ apiKey, knobs: { latencyMs: 0 } });
+  const receiver = await startWebhookReceiver();
+  const masterKey = generateMasterKey();
+  say("bench: starting the metered system (bindings counted)...");
+  const sys = await startBenchSystem({
+    label: "cost",
+    workers: [
+      { config: "wrangler.producer.toml", vars: { ENVIRONMENT: "development" }, wrap: { meter: true } },
+      {
+        config: "wrangler.consumer.toml",
+        vars: {
+          ENVIRONMENT: "development",
+          IDEOGRAM_BASE_URL: fake.url,
+          PROVIDER_KEYS_MASTER_KEY: masterKey,
+        },
+        wrap: { meter: true },
+        patch: patchJobsBatch(JOBS_QUEUE),
+      },
+    ],
+    seed: (env) =>
+      seedTenants(
+        env.DB,
+        [{ name: "cost", projects: 1, limits: [highLimits("ideogram")], providerKeys: { ideogram: apiKey } }],
+        masterKey,
+      ),
+    onLine: meter.onLine,
+  });
+  const state = new StateReader(sys.persistDir);
+  try {
+    const jobs = num("cost-jobs");
+    const tenant = sys.seeded.cost!;
+    const client = apiClient(sys.baseUrl, tenant.projects[0]!.apiKey);
+    say(`bench: cost model, ${jobs} metered jobs (Ideogram fake, one terminal webhook each)...`);
+    meter.arm();
+    const load = await closedLoop(jobs, 10, async (i) => {
+      const res = await client.createJob({
+        type: "image.generate",
+        provider: "ideogram",
+        webhook_url: receiver.url,
+        input: { prompt: `bench cost ${i}`, aspect_ratio: "1x1" },
+      });
+      await res.body?.cancel();
+      return { ok: res.status === 202, status: res.status };
+    });
+    const accepted = load.calls.filter((c) => c.ok).length;
+    const waited = await waitForTerminal(state, [tenant.instanceId], accepted, deadlineMs);
+    // Webhook deliveries and the last metering lines (the DO flushes 250 ms after its last write).
+    const hookDeadline = Date.now() + 30_000;
+    while (receiver.deliveries.length < accepted && Date.now() < hookDeadline)
+      await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 2_000));
+    const totals = meter.totals();
+    result.cost = {
+      jobs: accepted,
+      statuses: waited.counts,
+      webhookDeliveries: receiver.deliveries.length,
+      scope:
+        "one job end to end: POST /v1/jobs, queue delivery, pacing slot, provider call (Ideogram fake, image downloaded), R2 put, D1 writes, one terminal webhook (job.succeeded) enqueued and delivered; client polling not included",
+      totals,
+      model: costModel(totals, accepted),
+    };
+  } finally {
+    state.close();
+    await sys.stop();
+    await receiver.close();
+    await fake.close();
+  }
+}
+
+try {
+  if (only.has("pacing") || only.has("throughput") || only.has("latency")) await mainSession();
+  if (only.has("throughput")) await baselineSession();
+  if (only.has("cost")) await costSession();
+} catch (error) {
+  result.error = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
+  console.error(error);
+}
+const finishedAt = new Date();
+result.finishedAt = finishedAt.toISOString();
+result.durationSeconds = round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1);
+result.loadAverageAtEnd = machineInfo().loadAverage;
+const file = await writeResult(outDir, "bench", result);
+if (!values.quiet) printBench(result);
+console.log(`bench: results written to ${file}`);
+process.exit(result.error ? 1 : 0);

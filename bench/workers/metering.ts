@@ -1,0 +1,352 @@
+// Bench-only metering of a Worker's bindings (`npm run bench -- --only cost`): it runs inside
+// workerd, wrapped around the real producer and consumer by a generated entry (see
+// bench/lib/entries.ts), so no application file knows about it. It counts what Cloudflare bills:
+//   D1   rows read / written, from each result's `meta` (batch results included);
+//   R2   class A (put, list, multipart) and class B (get, head) operations; delete is free;
+//   Queues  one write per 64 KB sent, one read per 64 KB delivered (redeliveries too), one delete
+//        per 64 KB acknowledged (explicitly or by a successful return);
+//   Durable Objects  one request per RPC call or fetch on a stub, plus the object's SQLite rows;
+//   Workers  one request per fetch / queue / scheduled invocation.
+// After each invocation it logs one line `{"metering":{"worker":…,"counts":{…}}}` with the counts
+// since the previous line; bench/lib/metering-log.ts sums them from wrangler's output.
+//
+// D1 note: `raw()` has no `meta`, so a metered statement runs `all()` and maps rows to arrays the
+// way drizzle's own batch path does (column order = object key order).
+
+export type Counts = Record<string, number>;
+
+const QUEUE_CHUNK_BYTES = 64 * 1024;
+const encoder = new TextEncoder();
+
+let pending: Counts = {};
+
+export function count(name: string, n = 1): void {
+  if (n !== 0) pending[name] = (pending[name] ?? 0) + n;
+}
+
+/** Logs and clears what was counted since the last flush (nothing when nothing was counted). */
+export function flush(worker: string): void {
+  if (Object.keys(pending).length === 0) return;
+  const counts = pending;
+  pending = {};
+  console.log(JSON.stringify({ metering: { worker, counts } }));
+}
+
+/** 64 KB units of a queue message body (JSON-encoded size; at least 1). */
+export function queueChunks(body: unknown): number {
+  let size = 0;
+  try {
+    size = encoder.encode(typeof body === "string" ? body : (JSON.stringify(body) ?? "")).byteLength;
+  } catch {
+    size = 0;
+  }
+  return Math.max(1, Math.ceil(size / QUEUE_CHUNK_BYTES));
+}
+
+/** "insert jobs", "update jobs", "select job_images"…: what a statement does, to attribute its rows. */
+export function statementKey(sql: string): string {
+  const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? "?";
+  const table = /\b(?:into|from|update)\s+["`]?(\w+)/i.exec(sql)?.[1] ?? "?";
+  return `${verb} ${table}`;
+}
+
+function recordD1Meta(meta: unknown, sql: string | undefined): void {
+  const m = (meta ?? {}) as { rows_read?: number; rows_written?: number };
+  const key = sql === undefined ? "?" : statementKey(sql);
+  count("d1_queries");
+  count("d1_rows_read", m.rows_read ?? 0);
+  count("d1_rows_written", m.rows_written ?? 0);
+  count(`d1_rows_read_by:${key}`, m.rows_read ?? 0);
+  count(`d1_rows_written_by:${key}`, m.rows_written ?? 0);
+}
+
+type AnyStatement = D1PreparedStatement & { __metered?: D1PreparedStatement; __sql?: string };
+
+function meterStatement(stmt: D1PreparedStatement, sql: string): D1PreparedStatement {
+  const wrapped = {
+    __metered: stmt,
+    __sql: sql,
+    bind: (...values: unknown[]) => meterStatement(stmt.bind(...values), sql),
+    async all<T>() {
+      const result = await stmt.all<T>();
+      recordD1Meta(result.meta, sql);
+      return result;
+    },
+    async run<T>() {
+      const result = await stmt.run<T>();
+      recordD1Meta(result.meta, sql);
+      return result;
+    },
+    async first<T>(column?: string) {
+      const result = await stmt.all<Record<string, unknown>>();
+      recordD1Meta(result.meta, sql);
+      const row = result.results[0];
+      if (!row) return null;
+      return (column === undefined ? row : (row[column] ?? null)) as T;
+    },
+    async raw<T>(options?: { columnNames?: boolean }) {
+      const result = await stmt.all<Record<string, unknown>>();
+      recordD1Meta(result.meta, sql);
+      const rows = result.results.map((row) => Object.keys(row).map((k) => row[k]));
+      if (options?.columnNames) return [Object.keys(result.results[0] ?? {}), ...rows] as T[];
+      return rows as T[];
+    },
+  };
+  return wrapped as unknown as D1PreparedStatement;
+}
+
+function meterD1(db: D1Database): D1Database {
+  const wrapped = {
+    prepare: (query: string) => meterStatement(db.prepare(query), query),
+    async batch<T>(statements: D1PreparedStatement[]) {
+      const inner = statements.map((s) => (s as AnyStatement).__metered ?? s);
+      const results = await db.batch<T>(inner);
+      results.forEach((r, i) => {
+        recordD1Meta(r.meta, (statements[i] as AnyStatement).__sql);
+      });
+      return results;
+    },
+    async exec(query: string) {
+      count("d1_exec_calls");
+      return db.exec(query);
+    },
+    withSession: (...args: Parameters<D1Database["withSession"]>) => db.withSession(...args),
+    dump: () => db.dump(),
+  };
+  return wrapped as unknown as D1Database;
+}
+
+function meterR2(bucket: R2Bucket): R2Bucket {
+  const classA = new Set(["put", "list", "createMultipartUpload", "resumeMultipartUpload"]);
+  const classB = new Set(["get", "head"]);
+  return new Proxy(bucket, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function" || typeof prop !== "string") return value;
+      return (...args: unknown[]) => {
+        if (classA.has(prop)) count("r2_class_a");
+        else if (classB.has(prop)) count("r2_class_b");
+        else if (prop === "delete") count("r2_deletes_free");
+        return Reflect.apply(value as (...a: unknown[]) => unknown, target, args);
+      };
+    },
+  });
+}
+
+function meterQueue(queue: Queue): Queue {
+  return {
+    metrics: () => queue.metrics(),
+    async send(body: unknown, options?: QueueSendOptions) {
+      count("queue_messages_sent");
+      count("queue_write_ops", queueChunks(body));
+      return queue.send(body, options);
+    },
+    async sendBatch(messages: Iterable<MessageSendRequest>, options?: QueueSendBatchOptions) {
+      const list = [...messages];
+      count("queue_messages_sent", list.length);
+      count(
+        "queue_write_ops",
+        list.reduce((sum, m) => sum + queueChunks(m.body), 0),
+      );
+      return queue.sendBatch(list, options);
+    },
+  } as Queue;
+}
+
+const STUB_PASSTHROUGH = new Set(["id", "name", "then", "toJSON", "constructor"]);
+
+function meterStub<T extends object>(stub: T): T {
+  return new Proxy(stub, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (typeof prop !== "string" || STUB_PASSTHROUGH.has(prop) || typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        count("do_requests");
+        return Reflect.apply(value as (...a: unknown[]) => unknown, target, args);
+      };
+    },
+  });
+}
+
+function meterNamespace(ns: DurableObjectNamespace): DurableObjectNamespace {
+  return new Proxy(ns, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (prop === "get" || prop === "getByName") {
+        return (...args: unknown[]) =>
+          meterStub(Reflect.apply(value as (...a: unknown[]) => object, target, args) as object);
+      }
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+type Binding = Record<string, unknown>;
+const has = (v: Binding, ...names: string[]) => names.every((n) => typeof v[n] === "function");
+
+function meterBinding(value: unknown): unknown {
+  if (!value || typeof value !== "object") return value;
+  const v = value as Binding;
+  if (has(v, "prepare", "batch", "exec")) return meterD1(value as D1Database);
+  if (has(v, "put", "get", "head", "list", "createMultipartUpload")) return meterR2(value as R2Bucket);
+  if (has(v, "send", "sendBatch")) return meterQueue(value as Queue);
+  if (has(v, "idFromName", "getByName")) return meterNamespace(value as DurableObjectNamespace);
+  return value;
+}
+
+const meteredEnvs = new WeakMap<object, object>();
+
+/** The env with every D1, R2, Queue and Durable Object binding metered (one wrapper per env). */
+export function meterEnv<E extends object>(env: E): E {
+  let out = meteredEnvs.get(env);
+  if (!out) {
+    const copy: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(env)) copy[key] = meterBinding(value);
+    out = copy;
+    meteredEnvs.set(env, out);
+  }
+  return out as E;
+}
+
+/** Wraps a batch so acknowledgements can be counted as the queue's delete operations. */
+function meterBatch<B>(batch: MessageBatch<B>) {
+  const fate = new Map<string, "ack" | "retry">();
+  const chunks = new Map<string, number>();
+  let all: "ack" | "retry" | null = null;
+  const messages = batch.messages.map((m) => {
+    chunks.set(m.id, queueChunks(m.body));
+    return {
+      get id() {
+        return m.id;
+      },
+      get timestamp() {
+        return m.timestamp;
+      },
+      get body() {
+        return m.body;
+      },
+      get attempts() {
+        return m.attempts;
+      },
+      ack() {
+        if (!fate.has(m.id)) fate.set(m.id, "ack");
+        m.ack();
+      },
+      retry(options?: QueueRetryOptions) {
+        if (!fate.has(m.id)) fate.set(m.id, "retry");
+        m.retry(options);
+      },
+    } satisfies Message<B>;
+  });
+  const wrapped: MessageBatch<B> = {
+    queue: batch.queue,
+    metadata: batch.metadata,
+    messages,
+    ackAll() {
+      all ??= "ack";
+      batch.ackAll();
+    },
+    retryAll(options?: QueueRetryOptions) {
+      all ??= "retry";
+      batch.retryAll(options);
+    },
+  };
+  const settle = (succeeded: boolean) => {
+    let deletes = 0;
+    for (const [id, size] of chunks) {
+      const f = fate.get(id) ?? all ?? (succeeded ? "ack" : "retry");
+      if (f === "ack") deletes += size;
+      else count("queue_retries");
+    }
+    count("queue_delete_ops", deletes);
+  };
+  return { wrapped, settle };
+}
+
+type Handler<E> = ExportedHandler<E> & { fetch?: ExportedHandlerFetchHandler<E> };
+
+/** Wraps a Worker's exported handler: metered env, invocation counts, one log line per invocation. */
+export function meterWorker<E extends object>(handler: Handler<E>, worker: string): ExportedHandler<E> {
+  const out: ExportedHandler<E> = {};
+  if (handler.fetch) {
+    out.fetch = async (request, env, ctx) => {
+      count("worker_requests");
+      count("worker_fetch");
+      try {
+        return await handler.fetch!(request, meterEnv(env), ctx);
+      } finally {
+        flush(worker);
+      }
+    };
+  }
+  if (handler.queue) {
+    out.queue = async (batch, env, ctx) => {
+      count("worker_requests");
+      count("worker_queue_invocations");
+      count("queue_messages_delivered", batch.messages.length);
+      count(
+        "queue_read_ops",
+        batch.messages.reduce((sum, m) => sum + queueChunks(m.body), 0),
+      );
+      count(`queue_delivered:${batch.queue}`, batch.messages.length);
+      const { wrapped, settle } = meterBatch(batch);
+      try {
+        await handler.queue!(wrapped, meterEnv(env), ctx);
+        settle(true);
+      } catch (error) {
+        settle(false);
+        throw error;
+      } finally {
+        flush(worker);
+      }
+    };
+  }
+  if (handler.scheduled) {
+    out.scheduled = async (controller, env, ctx) => {
+      count("worker_requests");
+      count("worker_scheduled");
+      try {
+        await handler.scheduled!(controller, meterEnv(env), ctx);
+      } finally {
+        flush(worker);
+      }
+    };
+  }
+  return out;
+}
+
+/**
+ * Counts the SQLite rows a Durable Object's storage reads and writes (its storage bill). The
+ * runtime insists on its own DurableObjectState, so `exec` is replaced on the storage's `sql`
+ * object itself, before the object's constructor runs.
+ */
+export function meterSqlStorage(ctx: DurableObjectState, worker: string): DurableObjectState {
+  const sql = ctx.storage.sql;
+  const exec = sql.exec.bind(sql);
+  let open: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  let flushScheduled = false;
+  const harvest = () => {
+    for (const cursor of open) {
+      count("do_sql_rows_read", cursor.rowsRead);
+      count("do_sql_rows_written", cursor.rowsWritten);
+    }
+    open = [];
+  };
+  const metered = (query: string, ...bindings: unknown[]) => {
+    harvest();
+    const cursor = exec(query, ...(bindings as SqlStorageValue[]));
+    open.push(cursor);
+    count("do_sql_statements");
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setTimeout(() => {
+        flushScheduled = false;
+        harvest();
+        flush(worker);
+      }, 250);
+    }
+    return cursor;
+  };
+  Object.defineProperty(sql, "exec", { value: metered, configurable: true, writable: true });
+  return ctx;
+}

@@ -1,0 +1,77 @@
+// Bench-only timing trace for pacing analysis (`npm run bench -- --trace-pacing`, and the soak):
+// logs one line `{"trace":{"kind":"grant"|"deny"|"fetch",…}}` when the consumer is granted (or
+// denied, with the reason) a pacing slot by a TokenBucket stub, and when it starts a provider
+// generation request, so the bench can measure
+// how long a granted slot takes to become a call at the provider (the gap a strict provider sees
+// as jitter). Wrapped around the real consumer by a generated entry; no application file changes.
+
+const GENERATE = /\/v1\/ideogram-v3\/generate$/;
+
+function traceLine(kind: string, fields: Record<string, unknown>) {
+  console.log(JSON.stringify({ trace: { kind, at: Date.now(), ...fields } }));
+}
+
+function tracedNamespace(ns: DurableObjectNamespace): DurableObjectNamespace {
+  return new Proxy(ns, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (prop !== "getByName" || typeof value !== "function") {
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      }
+      return (name: string, ...rest: unknown[]) => {
+        const stub = Reflect.apply(value as (...a: unknown[]) => object, target, [name, ...rest]) as Record<
+          string,
+          unknown
+        >;
+        return new Proxy(stub, {
+          get(s, p) {
+            const v = Reflect.get(s, p);
+            if (p !== "acquire") return v;
+            return async (...args: unknown[]) => {
+              const answer = (await Reflect.apply(v as (...a: unknown[]) => Promise<unknown>, s, args)) as {
+                granted?: boolean;
+                reason?: string;
+                retryAfterMs?: number;
+              };
+              if (answer?.granted) traceLine("grant", { bucket: name });
+              else
+                traceLine("deny", {
+                  bucket: name,
+                  reason: answer?.reason,
+                  retryAfterMs: answer?.retryAfterMs,
+                });
+              return answer;
+            };
+          },
+        });
+      };
+    },
+  });
+}
+
+let fetchPatched = false;
+
+export function traceWorker<E extends object>(handler: ExportedHandler<E>): ExportedHandler<E> {
+  const envs = new WeakMap<object, E>();
+  return {
+    ...handler,
+    async queue(batch, env, ctx) {
+      if (!fetchPatched) {
+        fetchPatched = true;
+        const original = globalThis.fetch;
+        globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+          const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+          if (GENERATE.test(url)) traceLine("fetch", {});
+          return original(input, init);
+        }) as typeof fetch;
+      }
+      let traced = envs.get(env);
+      if (!traced) {
+        const ns = (env as { TOKEN_BUCKET?: DurableObjectNamespace }).TOKEN_BUCKET;
+        traced = (ns ? { ...env, TOKEN_BUCKET: tracedNamespace(ns) } : env) as E;
+        envs.set(env, traced);
+      }
+      await handler.queue!(batch, traced, ctx);
+    },
+  };
+}
