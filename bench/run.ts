@@ -45,6 +45,7 @@ const { values } = parseArgs({
     "cost-jobs": { type: "string", default: "200" },
     "batch-size": { type: "string" },
     "limit-factor": { type: "string", default: "1" },
+    "fake-burst": { type: "string", default: "2" },
     "trace-pacing": { type: "boolean", default: false },
     "pacing-scenarios": { type: "string", default: "one_instance,two_instances,two_projects_one_instance" },
     "deadline-s": { type: "string", default: "600" },
@@ -106,6 +107,8 @@ const result: Record<string, unknown> = {
     costJobs: num("cost-jobs"),
     /** provider_limits.rate_per_second = limitFactor x R (the fakes always enforce R). */
     limitFactor: num("limit-factor"),
+    /** Capacity of the fake provider's own bucket: 1 = no jitter tolerated at all. */
+    fakeBurst: num("fake-burst"),
     jobsQueueBatch: batch,
     repoJobsQueueBatch: {
       max_batch_size: repoJobsConsumer.max_batch_size,
@@ -123,7 +126,7 @@ const highLimits = (provider: LimitRow["provider"]): LimitRow => ({
 
 async function mainSession() {
   const pacingNames = ["one", "two1", "two2", "proj"];
-  const fakes = await startPacingFakes(pacingNames, R);
+  const fakes = await startPacingFakes(pacingNames, R, num("fake-burst"));
   // The "instant provider" of the throughput and latency runs: the Ideogram fake, no limit, no latency.
   const instantKey = "bench-ideogram-key-instant";
   const instant = await startIdeogramFake({ apiKey: instantKey, knobs: { latencyMs: 0 } });

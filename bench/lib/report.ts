@@ -10,9 +10,10 @@ const fmt = (n: number | undefined, digits = 2) =>
 export function benchTables(result: Record<string, unknown>): string {
   const out: string[] = [];
   const pacing = result.pacing as { rate: number; scenarios: PacingScenarioResult[] } | undefined;
+  const fakeBurst = (result.settings as { fakeBurst?: number } | undefined)?.fakeBurst ?? 2;
   if (pacing) {
     out.push(
-      `Pacing (limit ${pacing.rate}/s, burst 1, strict fake: calls closer than 1/R apart count as over the limit)`,
+      `Pacing (instance limit ${pacing.rate}/s burst 1; strict fake: a bucket of ${pacing.rate}/s holding ${fakeBurst}, every call over it counted)`,
       "",
       "| scenario | jobs | account | calls/s (steady) | ratio | over limit / calls | accepted calls/s | max calls in 1 s | drain s | pass |",
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",

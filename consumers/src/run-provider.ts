@@ -9,6 +9,7 @@ import { ProviderError } from "../../shared/providers/errors";
 import { getProvider, resolveProviderConfig } from "../../shared/providers/registry";
 import type { ProviderResult } from "../../shared/providers/types";
 import type { Gate } from "./pacing";
+import type { ReleaseOutcome } from "./token-bucket";
 
 export interface ProviderRun {
   result: ProviderResult;
@@ -73,6 +74,13 @@ export interface QuickRetryRequest {
   gateFor(): Promise<Gate>;
 }
 
+/** What the pacing object learns from a failed call (only outages feed the circuit breaker). */
+function releaseOutcome(error: unknown): ReleaseOutcome {
+  if (!(error instanceof ProviderError) || !error.retryable) return "permanent_failure";
+  const limited = error.code === "provider_rate_limited" || error.code === "provider_inflight_limit";
+  return limited ? "rate_limited" : "retryable_failure";
+}
+
 function isQuickRetryable(error: unknown): error is ProviderError {
   return (
     error instanceof ProviderError &&
@@ -94,8 +102,7 @@ export async function runWithQuickRetries(req: QuickRetryRequest): Promise<Provi
         await gate.release("success");
         return run;
       } catch (error) {
-        const retryable = error instanceof ProviderError && error.retryable;
-        await gate.release(retryable ? "retryable_failure" : "permanent_failure");
+        await gate.release(releaseOutcome(error));
         if (!(error instanceof ProviderError) || !isQuickRetryable(error))
           throw new AbortError(error as Error);
         lastError = error;

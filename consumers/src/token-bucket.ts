@@ -51,7 +51,16 @@ export interface AcquireRequest {
 export type AcquireResponse =
   | { granted: true; leaseId: string; leaseExpiresAt: number; probe: boolean }
   | { granted: false; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };
-export type ReleaseOutcome = "success" | "retryable_failure" | "permanent_failure" | "not_called";
+/**
+ * How the call went. `rate_limited` (the provider said 429 / in-flight limit) is no sign of an
+ * outage: it never opens the circuit, and it gives no verdict on a half-open probe.
+ */
+export type ReleaseOutcome =
+  | "success"
+  | "retryable_failure"
+  | "rate_limited"
+  | "permanent_failure"
+  | "not_called";
 export interface PacingSnapshot {
   limits: ResolvedLimits | null;
   tokens: number;

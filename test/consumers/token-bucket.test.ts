@@ -85,7 +85,10 @@ describe("TokenBucket", () => {
 
   it("opens the circuit on retryable failures only and lets one probe through after the cooldown", async () => {
     const stub = bucket("circuit");
-    const call = async (id: string, outcome: "success" | "retryable_failure" | "permanent_failure") => {
+    const call = async (
+      id: string,
+      outcome: "success" | "retryable_failure" | "rate_limited" | "permanent_failure",
+    ) => {
       expect(await stub.acquire({ leaseId: id, limits })).toMatchObject({ granted: true });
       await stub.release(id, outcome);
       advance(1_000);
@@ -93,6 +96,9 @@ describe("TokenBucket", () => {
     await call("p1", "permanent_failure");
     await call("r1", "retryable_failure");
     await call("p2", "permanent_failure");
+    // A provider's 429 says it is up and busy, not down: it never counts towards opening.
+    await call("l1", "rate_limited");
+    await call("l2", "rate_limited");
     expect((await stub.snapshot()).circuit).toMatchObject({ status: "closed", failures: 1 });
     await call("r2", "retryable_failure");
     expect((await stub.snapshot()).circuit.status).toBe("open");
