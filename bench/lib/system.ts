@@ -10,11 +10,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { experimental_readRawConfig, getPlatformProxy } from "wrangler";
 import { type Wrap, wrappedEntrySource } from "./entries";
+import { freePort, groupAlive } from "../../scripts/lib/processes";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 const WRANGLER_CLI = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -54,19 +54,6 @@ export interface BenchSystem<Seeded> {
   output(): string;
   /** Stops wrangler (whole process group) and removes the temporary directory. */
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -277,14 +264,5 @@ export async function startBenchSystem<Seeded = undefined>(
     process.off("SIGTERM", onSignal);
     await cleanup();
     throw error;
-  }
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
