@@ -35,6 +35,16 @@ export async function handleJobMessage(message: Message<unknown>, env: ConsumerE
     decision = { kind: "retry", delaySeconds: INFRA_RETRY_SECONDS, reason: "unexpected error" };
   }
   await applyDecision(message, decision, env);
-  // job.succeeded / job.failed / job.canceled for whatever state the job is in now (idempotent).
-  await emitWebhookForJob({ db: deps.db, queue: env.WEBHOOKS, now: deps.now }, parsed.data.job_id);
+  log("info", "job message handled", {
+    job_id: parsed.data.job_id,
+    request_id: parsed.data.request_id,
+    decision: decision.kind,
+    reason: decision.reason,
+  });
+  // An ack is the only decision after which the job may have ended (now, or by an earlier delivery
+  // that died before emitting): emit its terminal webhook, idempotently. Deferrals and retries,
+  // the bulk of messages under a backlog, leave the job queued and cost no extra read.
+  if (decision.kind === "ack") {
+    await emitWebhookForJob({ db: deps.db, queue: env.WEBHOOKS, now: deps.now }, parsed.data.job_id);
+  }
 }

@@ -18,6 +18,7 @@ import { deferDelaySeconds } from "../../shared/pacing/backoff";
 import { ProviderError } from "../../shared/providers/errors";
 import { defaultProviderName, isProviderName } from "../../shared/providers/registry";
 import { emitWebhookForJob } from "../../shared/webhooks/emit";
+import { wantsEvent } from "../../shared/webhooks/payload";
 import type { Decision } from "./decision";
 import { log } from "./log";
 import { onProviderError } from "./on-provider-error";
@@ -83,8 +84,10 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
     await gate.release("not_called");
     return afterLostClaim(deps, message);
   }
-  // job.started, only when the job's filter asks for it (emit checks); never fails the job.
-  await emitWebhookForJob({ db, queue: deps.env.WEBHOOKS, now: deps.now }, job.id);
+  // job.started is opt-in: most jobs skip the emit (and its reads) altogether. Never fails the job.
+  if (wantsEvent(job.webhookEvents, "job.started")) {
+    await emitWebhookForJob({ db, queue: deps.env.WEBHOOKS, now: deps.now }, job.id);
+  }
 
   try {
     const keyTarget = { instanceId: job.instanceId, provider };
