@@ -151,6 +151,19 @@ export function problemResponse(
   });
 }
 
+// What the producer's middleware can answer, named once so each route declares it the same way.
+/** Any /v1 route: the API key check. */
+export const authErrors = ["unauthorized"] as const satisfies readonly ErrorCode[];
+/** /v1/admin routes: a user key is authenticated but not allowed. */
+export const adminErrors = ["unauthorized", "forbidden"] as const satisfies readonly ErrorCode[];
+/** POST/PUT/PATCH routes: the body middleware (JSON only, size limit). */
+export const bodyErrors = [
+  "unsupported_media_type",
+  "payload_too_large",
+] as const satisfies readonly ErrorCode[];
+/** Routes that parse and validate a JSON body. */
+export const jsonBodyErrors = [...bodyErrors, "malformed_json", "validation_failed"] as const;
+
 /** The OpenAPI response entry for a set of error codes (used by every route definition). */
 export function problemResponses(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();

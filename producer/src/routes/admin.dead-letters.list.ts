@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type DeadLetterRow, listDeadLetters } from "../../../shared/db/queries/dead-letters";
 import { decodeCursor, encodeCursor } from "../../../shared/db/queries/jobs";
-import { ApiError, problemResponses } from "../../../shared/errors";
+import { adminErrors, ApiError, problemResponses } from "../../../shared/errors";
 import type { App } from "../app";
 
 export const DeadLetterFilterSchema = z.object({
@@ -100,7 +100,7 @@ export const listDeadLettersRoute = createRoute({
       description: "A page of dead letters",
       content: { "application/json": { schema: DeadLetterListSchema } },
     },
-    ...problemResponses("unauthorized", "forbidden", "validation_failed"),
+    ...problemResponses(...adminErrors, "validation_failed"),
   },
 });
 export type ListDeadLettersQuery = z.infer<typeof ListQuerySchema>;

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
 import { replayDeadLetters } from "../../../shared/jobs/replay";
 import type { App } from "../app";
 import { DeadLetterFilterSchema } from "./admin.dead-letters.list";
@@ -113,14 +113,7 @@ export const replayDeadLettersRoute = createRoute({
       description: "What was replayed, skipped and failed",
       content: { "application/json": { schema: ReplayResponseSchema } },
     },
-    ...problemResponses(
-      "unauthorized",
-      "forbidden",
-      "validation_failed",
-      "malformed_json",
-      "unsupported_media_type",
-      "payload_too_large",
-    ),
+    ...problemResponses(...adminErrors, ...jsonBodyErrors),
   },
 });
 export type ReplayDeadLettersRequest = z.infer<typeof ReplayBodySchema>;

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getFallbackProviders } from "../../../shared/db/queries/provider-limits";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../../../shared/errors";
 import type { App } from "../app";
 import { PICKUP_NOTE } from "./admin.provider-limits.list";
 
@@ -30,7 +30,7 @@ export const getFallbackProvidersRoute = createRoute({
       description: "The instance's default fallback chain",
       content: { "application/json": { schema: FallbackProvidersSchema } },
     },
-    ...problemResponses("unauthorized", "forbidden"),
+    ...problemResponses(...adminErrors),
   },
 });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { setFallbackProviders } from "../../../shared/db/queries/provider-limits";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
 import { providerNames } from "../../../shared/jobs/enums";
 import type { App } from "../app";
 import { FallbackProvidersSchema } from "./admin.fallback-providers.get";
@@ -38,14 +38,7 @@ export const putFallbackProvidersRoute = createRoute({
       description: "The instance's default fallback chain as stored",
       content: { "application/json": { schema: FallbackProvidersSchema } },
     },
-    ...problemResponses(
-      "unauthorized",
-      "forbidden",
-      "validation_failed",
-      "malformed_json",
-      "unsupported_media_type",
-      "payload_too_large",
-    ),
+    ...problemResponses(...adminErrors, ...jsonBodyErrors),
   },
 });
 export type PutFallbackProvidersRequest = z.infer<typeof PutBodySchema>;

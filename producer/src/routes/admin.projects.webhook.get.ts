@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../../../shared/errors";
 import { getProjectWebhookSettings } from "../../../shared/webhooks/projects";
 import { ProjectIdParamSchema, ProjectWebhookSchema } from "../../../shared/webhooks/schemas";
 import type { App } from "../app";
@@ -16,7 +16,7 @@ export const getProjectWebhookRoute = createRoute({
       description: "The project's webhook settings",
       content: { "application/json": { schema: ProjectWebhookSchema } },
     },
-    ...problemResponses("unauthorized", "forbidden", "project_not_found", "validation_failed"),
+    ...problemResponses(...adminErrors, "project_not_found", "validation_failed"),
   },
 });
 export type ProjectWebhookResponse = z.infer<typeof ProjectWebhookSchema>;

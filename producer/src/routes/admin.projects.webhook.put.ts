@@ -1,6 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { isLocal } from "../../../shared/config";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
 import { updateProjectWebhookUrl } from "../../../shared/webhooks/projects";
 import {
   ProjectIdParamSchema,
@@ -27,16 +27,7 @@ export const putProjectWebhookRoute = createRoute({
       description: "The project's webhook settings",
       content: { "application/json": { schema: ProjectWebhookSchema } },
     },
-    ...problemResponses(
-      "unauthorized",
-      "forbidden",
-      "project_not_found",
-      "webhook_url_invalid",
-      "validation_failed",
-      "malformed_json",
-      "unsupported_media_type",
-      "payload_too_large",
-    ),
+    ...problemResponses(...adminErrors, ...jsonBodyErrors, "project_not_found", "webhook_url_invalid"),
   },
 });
 export type PutProjectWebhookRequest = z.infer<typeof PutProjectWebhookBodySchema>;

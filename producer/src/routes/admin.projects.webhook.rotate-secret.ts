@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, bodyErrors, problemResponses } from "../../../shared/errors";
 import { rotateProjectWebhookSecret } from "../../../shared/webhooks/projects";
 import { ProjectIdParamSchema, ProjectWebhookSchema } from "../../../shared/webhooks/schemas";
 import type { App } from "../app";
@@ -18,14 +18,7 @@ export const rotateProjectWebhookSecretRoute = createRoute({
       description: "The new settings, with the new secret",
       content: { "application/json": { schema: ProjectWebhookSchema } },
     },
-    ...problemResponses(
-      "unauthorized",
-      "forbidden",
-      "project_not_found",
-      "validation_failed",
-      "unsupported_media_type",
-      "payload_too_large",
-    ),
+    ...problemResponses(...adminErrors, ...bodyErrors, "project_not_found", "validation_failed"),
   },
 });
 

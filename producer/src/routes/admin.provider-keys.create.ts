@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
 import { providerNames } from "../../../shared/jobs/enums";
 import { setKey } from "../../../shared/providers/keys/service";
 import { providers } from "../../../shared/providers/registry";
@@ -44,15 +44,7 @@ export const createProviderKeyRoute = createRoute({
       description: "The key as stored, masked",
       content: { "application/json": { schema: ProviderKeySchema } },
     },
-    ...problemResponses(
-      "unauthorized",
-      "forbidden",
-      "validation_failed",
-      "malformed_json",
-      "unsupported_media_type",
-      "payload_too_large",
-      "encryption_not_configured",
-    ),
+    ...problemResponses(...adminErrors, ...jsonBodyErrors, "encryption_not_configured"),
   },
 });
 export type CreateProviderKeyRequest = z.infer<typeof CreateBodySchema>;

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { ApiError, problemResponses } from "../../../shared/errors";
+import { adminErrors, ApiError, problemResponses } from "../../../shared/errors";
 import { deleteKey } from "../../../shared/providers/keys/service";
 import type { App } from "../app";
 import { requireMasterKey } from "../master-key";
@@ -18,8 +18,7 @@ export const deleteProviderKeyRoute = createRoute({
   responses: {
     204: { description: "Deleted" },
     ...problemResponses(
-      "unauthorized",
-      "forbidden",
+      ...adminErrors,
       "provider_key_not_found",
       "validation_failed",
       "payload_too_large",

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../../../shared/errors";
 import { providerNames } from "../../../shared/jobs/enums";
 import { listKeys, type MaskedProviderKey } from "../../../shared/providers/keys/service";
 import type { App } from "../app";
@@ -76,7 +76,7 @@ export const listProviderKeysRoute = createRoute({
       description: "The instance's provider keys",
       content: { "application/json": { schema: ProviderKeyListSchema } },
     },
-    ...problemResponses("unauthorized", "forbidden", "validation_failed", "encryption_not_configured"),
+    ...problemResponses(...adminErrors, "validation_failed", "encryption_not_configured"),
   },
 });
 export type ListProviderKeysQuery = z.infer<typeof ListQuerySchema>;

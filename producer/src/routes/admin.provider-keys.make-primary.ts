@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { ApiError, problemResponses } from "../../../shared/errors";
+import { adminErrors, ApiError, bodyErrors, problemResponses } from "../../../shared/errors";
 import { makePrimary } from "../../../shared/providers/keys/service";
 import type { App } from "../app";
 import { requireMasterKey } from "../master-key";
@@ -24,12 +24,10 @@ export const makePrimaryProviderKeyRoute = createRoute({
       content: { "application/json": { schema: ProviderKeySchema } },
     },
     ...problemResponses(
-      "unauthorized",
-      "forbidden",
+      ...adminErrors,
+      ...bodyErrors,
       "provider_key_not_found",
       "validation_failed",
-      "unsupported_media_type",
-      "payload_too_large",
       "encryption_not_configured",
     ),
   },

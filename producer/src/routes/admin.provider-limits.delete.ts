@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../../../shared/errors";
 import { resetInstanceLimit } from "../../../shared/pacing/limits-admin";
 import type { App } from "../app";
 import { PICKUP_NOTE, ProviderParamSchema } from "./admin.provider-limits.list";
@@ -15,7 +15,7 @@ export const deleteProviderLimitRoute = createRoute({
   request: { params: ProviderParamSchema },
   responses: {
     204: { description: "The provider is on its defaults" },
-    ...problemResponses("unauthorized", "forbidden", "validation_failed", "payload_too_large"),
+    ...problemResponses(...adminErrors, "validation_failed", "payload_too_large"),
   },
 });
 export type DeleteProviderLimitParams = z.infer<typeof ProviderParamSchema>;

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../../../shared/errors";
 import { providerNames } from "../../../shared/jobs/enums";
 import {
   type EffectiveProviderLimit,
@@ -79,7 +79,7 @@ export const listProviderLimitsRoute = createRoute({
       description: "The effective limits, one entry per provider",
       content: { "application/json": { schema: ProviderLimitListSchema } },
     },
-    ...problemResponses("unauthorized", "forbidden"),
+    ...problemResponses(...adminErrors),
   },
 });
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { adminErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
 import { setInstanceLimit } from "../../../shared/pacing/limits-admin";
 import type { App } from "../app";
 import {
@@ -47,14 +47,7 @@ export const putProviderLimitRoute = createRoute({
       description: "The limits now in effect for the provider (`source` is `instance`)",
       content: { "application/json": { schema: ProviderLimitSchema } },
     },
-    ...problemResponses(
-      "unauthorized",
-      "forbidden",
-      "validation_failed",
-      "malformed_json",
-      "unsupported_media_type",
-      "payload_too_large",
-    ),
+    ...problemResponses(...adminErrors, ...jsonBodyErrors),
   },
 });
 export type PutProviderLimitRequest = z.infer<typeof PutBodySchema>;

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { authErrors, bodyErrors, problemResponses } from "../../../shared/errors";
 import { cancelJob } from "../../../shared/jobs/cancel";
 import { JobIdParamSchema, JobSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";
@@ -21,12 +21,11 @@ export const cancelJobRoute = createRoute({
       content: { "application/json": { schema: JobSchema } },
     },
     ...problemResponses(
-      "unauthorized",
+      ...bodyErrors,
+      ...authErrors,
       "job_not_found",
       "job_not_cancelable",
       "validation_failed",
-      "unsupported_media_type",
-      "payload_too_large",
       "service_unavailable",
     ),
   },

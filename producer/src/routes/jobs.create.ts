@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { authErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
 import { createJob } from "../../../shared/jobs/create";
 import {
   claimIdempotencyKey,
@@ -37,11 +37,8 @@ export const createJobRoute = createRoute({
       content: { "application/json": { schema: JobSchema } },
     },
     ...problemResponses(
-      "validation_failed",
-      "malformed_json",
-      "unsupported_media_type",
-      "payload_too_large",
-      "unauthorized",
+      ...jsonBodyErrors,
+      ...authErrors,
       "idempotency_key_invalid",
       "idempotency_key_reused",
       "idempotency_key_in_progress",

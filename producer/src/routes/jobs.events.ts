@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { getJobEvents, getJobForInstance } from "../../../shared/db/queries/jobs";
-import { ApiError, problemResponses } from "../../../shared/errors";
+import { ApiError, authErrors, problemResponses } from "../../../shared/errors";
 import { JobEventListSchema, JobIdParamSchema } from "../../../shared/jobs/schemas";
 import { serializeEvent } from "../../../shared/jobs/serialize";
 import type { App } from "../app";
@@ -16,7 +16,7 @@ export const jobEventsRoute = createRoute({
       description: "Every state change of the job",
       content: { "application/json": { schema: JobEventListSchema } },
     },
-    ...problemResponses("unauthorized", "job_not_found", "validation_failed"),
+    ...problemResponses(...authErrors, "job_not_found", "validation_failed"),
   },
 });
 

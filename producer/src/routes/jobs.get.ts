@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { getJobForInstance, getJobImages } from "../../../shared/db/queries/jobs";
-import { ApiError, problemResponses } from "../../../shared/errors";
+import { ApiError, authErrors, problemResponses } from "../../../shared/errors";
 import { JobIdParamSchema, JobSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";
 import type { App } from "../app";
@@ -13,7 +13,7 @@ export const getJobRoute = createRoute({
   request: { params: JobIdParamSchema },
   responses: {
     200: { description: "The job", content: { "application/json": { schema: JobSchema } } },
-    ...problemResponses("unauthorized", "job_not_found", "validation_failed"),
+    ...problemResponses(...authErrors, "job_not_found", "validation_failed"),
   },
 });
 

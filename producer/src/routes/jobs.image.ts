@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getJobForInstance, getJobImages } from "../../../shared/db/queries/jobs";
-import { ApiError, problemResponses } from "../../../shared/errors";
+import { ApiError, authErrors, problemResponses } from "../../../shared/errors";
 import { JobIdParamSchema } from "../../../shared/jobs/schemas";
 import type { App } from "../app";
 
@@ -24,7 +24,7 @@ export const jobImageRoute = createRoute({
       description: "The image bytes",
       content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } },
     },
-    ...problemResponses("unauthorized", "job_not_found", "image_not_found", "validation_failed"),
+    ...problemResponses(...authErrors, "job_not_found", "image_not_found", "validation_failed"),
   },
 });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { decodeCursor, encodeCursor, getImagesForJobs, listJobs } from "../../../shared/db/queries/jobs";
-import { ApiError, problemResponses } from "../../../shared/errors";
+import { ApiError, authErrors, problemResponses } from "../../../shared/errors";
 import { jobStatuses } from "../../../shared/jobs/enums";
 import { JobListSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";
@@ -21,7 +21,7 @@ export const listJobsRoute = createRoute({
   request: { query: ListQuerySchema },
   responses: {
     200: { description: "A page of jobs", content: { "application/json": { schema: JobListSchema } } },
-    ...problemResponses("unauthorized", "validation_failed"),
+    ...problemResponses(...authErrors, "validation_failed"),
   },
 });
 export type ListJobsQuery = z.infer<typeof ListQuerySchema>;

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { authErrors, problemResponses } from "../../../shared/errors";
 import { JobIdParamSchema } from "../../../shared/jobs/schemas";
 import { listJobWebhooks } from "../../../shared/webhooks/deliveries";
 import { WebhookEventListSchema } from "../../../shared/webhooks/schemas";
@@ -19,7 +19,7 @@ export const listJobWebhooksRoute = createRoute({
       description: "The job's webhook events",
       content: { "application/json": { schema: WebhookEventListSchema } },
     },
-    ...problemResponses("unauthorized", "job_not_found", "validation_failed"),
+    ...problemResponses(...authErrors, "job_not_found", "validation_failed"),
   },
 });
 export type ListJobWebhooksResponse = z.infer<typeof WebhookEventListSchema>;

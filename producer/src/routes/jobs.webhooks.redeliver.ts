@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { problemResponses } from "../../../shared/errors";
+import { authErrors, bodyErrors, problemResponses } from "../../../shared/errors";
 import { JobIdParamSchema } from "../../../shared/jobs/schemas";
 import { redeliverLatestWebhook } from "../../../shared/webhooks/deliveries";
 import { WebhookEventSchema } from "../../../shared/webhooks/schemas";
@@ -21,12 +21,11 @@ export const redeliverJobWebhookRoute = createRoute({
       content: { "application/json": { schema: WebhookEventSchema } },
     },
     ...problemResponses(
-      "unauthorized",
+      ...bodyErrors,
+      ...authErrors,
       "job_not_found",
       "webhook_event_not_found",
       "validation_failed",
-      "unsupported_media_type",
-      "payload_too_large",
       "queue_unavailable",
     ),
   },
