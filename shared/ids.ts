@@ -1,16 +1,22 @@
-// Prefixed, sortable-enough ids from one helper: the prefix says what an id names in logs,
-// the random part (crypto) makes them unguessable.
+// Prefixed ids from one helper: the prefix says what an id names in logs and support tickets;
+// the random part (crypto, unbiased) makes them unguessable.
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+/** The largest multiple of 36 below 256: bytes above it are redrawn, so no character is favoured. */
+const UNBIASED_LIMIT = 256 - (256 % ALPHABET.length);
 
-export type IdPrefix = "job" | "key" | "req" | "org" | "ins" | "prj" | "evt" | "dl" | "pk" | "msg";
+export type IdPrefix = "job" | "key" | "req" | "org" | "ins" | "prj" | "dl" | "pk" | "msg";
 
-export function newId(prefix: IdPrefix, length = 20): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
+/** `length` random characters of [0-9a-z]. */
+export function randomToken(length: number): string {
   let out = "";
-  for (const b of bytes) out += ALPHABET[b % ALPHABET.length];
-  return `${prefix}_${out}`;
+  while (out.length < length) {
+    for (const b of crypto.getRandomValues(new Uint8Array(length))) {
+      if (b < UNBIASED_LIMIT && out.length < length) out += ALPHABET[b % ALPHABET.length];
+    }
+  }
+  return out;
 }
 
-export function hasPrefix(id: string, prefix: IdPrefix): boolean {
-  return id.startsWith(`${prefix}_`) && /^[a-z]+_[0-9a-z]{8,40}$/.test(id);
+export function newId(prefix: IdPrefix, length = 20): string {
+  return `${prefix}_${randomToken(length)}`;
 }

@@ -1,13 +1,12 @@
 // API keys: shown once at creation, stored only as a SHA-256 hash plus a short display prefix.
-const KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+import { randomToken } from "../ids";
+
 const KEY_PATTERN = /^gq_[a-z0-9]{40}$/;
 export const KEY_DISPLAY_PREFIX_LENGTH = 10;
 
+/** `gq_` + 40 characters of [0-9a-z]: about 206 bits. */
 export function generateApiKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(40));
-  let body = "";
-  for (const b of bytes) body += KEY_ALPHABET[b % KEY_ALPHABET.length];
-  return `gq_${body}`;
+  return `gq_${randomToken(40)}`;
 }
 
 export function isWellFormedApiKey(key: string): boolean {

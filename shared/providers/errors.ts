@@ -76,10 +76,6 @@ export class ProviderError extends Error {
   }
 }
 
-export function isProviderError(e: unknown): e is ProviderError {
-  return e instanceof ProviderError;
-}
-
 /** Parses a Retry-After header (delta seconds or HTTP date) into milliseconds from `now`. */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;

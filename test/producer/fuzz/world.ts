@@ -68,7 +68,7 @@ async function seedProjectJobs(t: SeededTenant, projectId: string, tag: string) 
     requestIds.push(job.requestId);
     if (status === "succeeded") {
       await seedJobImage(env, job.id, { index: 0, bytes: PNG, contentType: "image/png" });
-      const eventId = newId("evt");
+      const eventId = newId("msg");
       await db.insert(webhookEvents).values({
         id: eventId,
         jobId: job.id,
