@@ -22,6 +22,7 @@ import {
 import { deadLetters, jobs } from "../db/schema";
 import { type JobMessage, jobMessage } from "./message";
 import { transition } from "./transitions";
+import { isoTime } from "../time";
 
 /** Seconds the replayed message waits in the queue: time for the transition to commit first. */
 export const REPLAY_DELAY_SECONDS = 5;
@@ -72,7 +73,7 @@ function itemOf(candidate: ReplayCandidate): ReplayedItem {
     project_id: dl.projectId,
     provider: dl.provider,
     error: { code: dl.errorCode, message: dl.errorMessage },
-    dead_lettered_at: new Date(dl.createdAt).toISOString(),
+    dead_lettered_at: isoTime(dl.createdAt),
   };
 }
 

@@ -1,8 +1,7 @@
 // Renders job rows as the API (and, later, webhook payloads) shows them.
 import type { JobEventRow, JobImageRow, JobRow } from "../db/queries/jobs";
 import type { Job } from "./schemas";
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+import { isoTime, isoTimeOrNull } from "../time";
 
 export function imagePath(jobId: string, index: number): string {
   return `/v1/jobs/${jobId}/images/${index}`;
@@ -41,9 +40,9 @@ export function serializeJob(row: JobRow, images: JobImageRow[]): Job {
         : null,
     cancel_requested: row.cancelRequestedAt !== null,
     request_id: row.requestId,
-    created_at: iso(row.createdAt)!,
-    started_at: iso(row.startedAt),
-    completed_at: iso(row.completedAt),
+    created_at: isoTime(row.createdAt),
+    started_at: isoTimeOrNull(row.startedAt),
+    completed_at: isoTimeOrNull(row.completedAt),
   };
 }
 
@@ -53,6 +52,6 @@ export function serializeEvent(row: JobEventRow) {
     type: row.type,
     status: row.status,
     data: row.data ?? null,
-    created_at: iso(row.createdAt)!,
+    created_at: isoTime(row.createdAt),
   };
 }

@@ -15,8 +15,7 @@ import { ApiError } from "../errors";
 import { type WebhookDeliveryMessage, webhookDeliveryMessage } from "./message";
 import type { WebhookEventType } from "./payload";
 import type { WebhookEvent, WebhookEventList } from "./schemas";
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+import { isoTime, isoTimeOrNull } from "../time";
 
 export function serializeWebhookEvent(event: WebhookEventRow, attempts: WebhookAttemptRow[]): WebhookEvent {
   return {
@@ -27,16 +26,16 @@ export function serializeWebhookEvent(event: WebhookEventRow, attempts: WebhookA
     job_version: event.jobVersion,
     url: event.url,
     status: event.status,
-    created_at: iso(event.createdAt)!,
-    delivered_at: iso(event.deliveredAt),
+    created_at: isoTime(event.createdAt),
+    delivered_at: isoTimeOrNull(event.deliveredAt),
     attempts: attempts.map((a) => ({
       attempt: a.attempt,
       url: a.url,
       status_code: a.statusCode,
       duration_ms: a.durationMs,
       error: a.error,
-      next_attempt_at: iso(a.nextAttemptAt),
-      created_at: iso(a.createdAt)!,
+      next_attempt_at: isoTimeOrNull(a.nextAttemptAt),
+      created_at: isoTime(a.createdAt),
     })),
   };
 }

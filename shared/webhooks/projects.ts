@@ -13,6 +13,7 @@ import {
 import { ApiError } from "../errors";
 import { generateWebhookSecret } from "./secret";
 import { checkWebhookUrl } from "./url-safety";
+import { isoTimeOrNull } from "../time";
 
 /** How long the previous secret keeps signing after a rotation. */
 export const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
@@ -62,7 +63,7 @@ function view(project: ProjectWebhookRow & { webhookSecret: string }, now: numbe
     project_id: project.id,
     url: project.webhookUrl,
     secret: project.webhookSecret,
-    previous_secret_expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+    previous_secret_expires_at: isoTimeOrNull(expiresAt),
   };
 }
 

@@ -3,6 +3,7 @@ import { type DeadLetterRow, listDeadLetters } from "../../../shared/db/queries/
 import { decodeCursor, encodeCursor } from "../../../shared/db/queries/jobs";
 import { adminErrors, ApiError, problemResponses } from "../../../shared/errors";
 import type { App } from "../app";
+import { isoTime, isoTimeOrNull } from "../../../shared/time";
 
 export const DeadLetterFilterSchema = z.object({
   since: z.iso.datetime({ offset: true }).optional().openapi({
@@ -106,8 +107,6 @@ export const listDeadLettersRoute = createRoute({
 export type ListDeadLettersQuery = z.infer<typeof ListQuerySchema>;
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 export function serializeDeadLetter(row: DeadLetterRow): DeadLetter {
   return {
     id: row.id,
@@ -116,8 +115,8 @@ export function serializeDeadLetter(row: DeadLetterRow): DeadLetter {
     provider: row.provider,
     error: { code: row.errorCode, message: row.errorMessage },
     attempts: row.attempts,
-    dead_lettered_at: iso(row.createdAt)!,
-    replayed_at: iso(row.replayedAt),
+    dead_lettered_at: isoTime(row.createdAt),
+    replayed_at: isoTimeOrNull(row.replayedAt),
     replay_count: row.replayCount,
     message: row.message,
   };

@@ -4,6 +4,7 @@ import { providerNames } from "../../../shared/jobs/enums";
 import { listKeys, type MaskedProviderKey } from "../../../shared/providers/keys/service";
 import type { App } from "../app";
 import { requireMasterKey } from "../master-key";
+import { isoTime } from "../../../shared/time";
 
 /** A stored provider key as the API shows it: never the key, never its ciphertext. */
 export const ProviderKeySchema = z
@@ -58,7 +59,7 @@ export function serializeProviderKey(key: MaskedProviderKey): ProviderKey {
     provider: key.provider,
     last4: key.last4,
     is_primary: key.isPrimary,
-    created_at: new Date(key.createdAt).toISOString(),
+    created_at: isoTime(key.createdAt),
   };
 }
 
