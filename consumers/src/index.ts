@@ -2,6 +2,7 @@
 // from configuration), plus the Durable Object classes it hosts.
 import { consumerConfig } from "../../shared/config";
 import { createDb } from "../../shared/db/client";
+import { purgeExpiredIdempotencyKeys } from "../../shared/jobs/idempotency";
 import { handleDeadLetter } from "./dead-letters";
 import { handleJobMessage } from "./handle-job-message";
 import { handleWebhookDeadLetter, handleWebhookMessage } from "./handle-webhook-message";
@@ -34,7 +35,11 @@ export default {
     await Promise.all(batch.messages.map((m) => handleJobMessage(m, env)));
   },
 
+  // Housekeeping: re-send lost job messages; forget idempotency records past their 24 h.
   async scheduled(_controller, env) {
-    await sweepStaleJobs(createDb(env.DB), env.JOBS, consumerConfig(env), Date.now());
+    const db = createDb(env.DB);
+    const now = Date.now();
+    await sweepStaleJobs(db, env.JOBS, consumerConfig(env), now);
+    await purgeExpiredIdempotencyKeys(db, now);
   },
 } satisfies ExportedHandler<ConsumerEnv>;

@@ -48,13 +48,14 @@ export async function claimIdempotencyKey(
   now: number,
 ): Promise<IdempotencyClaim> {
   const where = and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key));
-  // An expired record is forgotten before the claim, so an old key may be used again.
-  await db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.expiresAt, now)));
-  const inserted = await db
-    .insert(idempotencyKeys)
-    .values({ apiKeyId, key, fingerprint: print, createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS })
-    .onConflictDoNothing()
-    .run();
+  // An expired record is forgotten before the claim (same round trip), so an old key may be reused.
+  const [, inserted] = await db.batch([
+    db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.expiresAt, now))),
+    db
+      .insert(idempotencyKeys)
+      .values({ apiKeyId, key, fingerprint: print, createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS })
+      .onConflictDoNothing(),
+  ]);
   if (inserted.meta.changes === 1) return { kind: "claimed" };
 
   const existing = await db.select().from(idempotencyKeys).where(where).get();
@@ -96,4 +97,10 @@ export async function releaseIdempotencyKey(db: Db, apiKeyId: string, key: strin
   await db
     .delete(idempotencyKeys)
     .where(and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key)));
+}
+
+/** Drops records past their 24 h (run by the consumer's cron), so the table does not grow forever. */
+export async function purgeExpiredIdempotencyKeys(db: Db, now: number): Promise<number> {
+  const result = await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now)).run();
+  return result.meta.changes;
 }

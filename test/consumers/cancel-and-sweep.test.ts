@@ -1,6 +1,12 @@
 // Cancel as the consumer sees it, pacing deferrals, and the cron sweep that re-sends messages
 // for jobs whose message was lost.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
@@ -9,7 +15,7 @@ import { sweepStaleJobs } from "../../consumers/src/sweep";
 import { consumerConfig } from "../../shared/config";
 import { createDb } from "../../shared/db/client";
 import type { JobRow } from "../../shared/db/queries/jobs";
-import { jobEvents, jobImages, jobs, providerLimits } from "../../shared/db/schema";
+import { idempotencyKeys, jobEvents, jobImages, jobs, providerLimits } from "../../shared/db/schema";
 import type { JobMessage } from "../../shared/jobs/message";
 import { seedJob, seedTenant } from "../support/tenant";
 
@@ -144,5 +150,31 @@ describe("sweep of lost messages", () => {
       [...(call as unknown as [Iterable<{ body: JobMessage }>])[0]].map((m) => m.body.job_id),
     );
     expect(again).not.toContain(staleQueued.id);
+  });
+});
+
+describe("cron housekeeping", () => {
+  it("forgets idempotency records past their 24 hours and keeps the others", async () => {
+    const tenant = await seedTenant(env.DB);
+    const now = Date.now();
+    const record = (key: string, expiresAt: number) => ({
+      apiKeyId: tenant.keyIds.user,
+      key,
+      fingerprint: "f",
+      createdAt: expiresAt - 86_400_000,
+      expiresAt,
+    });
+    await db.insert(idempotencyKeys).values([record("old", now - 1000), record("fresh", now + 3_600_000)]);
+
+    const ctx = createExecutionContext();
+    await (worker as ExportedHandler<ConsumerEnv>).scheduled!(createScheduledController(), spyEnv().env, ctx);
+    await waitOnExecutionContext(ctx);
+
+    const left = await db
+      .select({ key: idempotencyKeys.key })
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.apiKeyId, tenant.keyIds.user))
+      .all();
+    expect(left.map((r) => r.key)).toEqual(["fresh"]);
   });
 });
