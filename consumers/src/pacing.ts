@@ -3,19 +3,19 @@
 import type { Db } from "../../shared/db/client";
 import { type InstanceSettings, loadInstanceSettings } from "../../shared/db/queries/instance-settings";
 import type { ProviderName } from "../../shared/jobs/enums";
+import { TtlCache } from "../../shared/ttl-cache";
 import { getProvider } from "../../shared/providers/registry";
 import type { ImageJobInput } from "../../shared/providers/types";
 import type { AcquireResponse, PacingLimits, ReleaseOutcome } from "./token-bucket";
 
-const SETTINGS_TTL_MS = 30_000;
-const settingsCache = new Map<string, { at: number; settings: InstanceSettings }>();
+const settingsCache = new TtlCache<InstanceSettings>(30_000);
 
 /** Instance settings change rarely; a 30 s cache per isolate saves a D1 round trip per job. */
 export async function instanceSettings(db: Db, instanceId: string, now: number): Promise<InstanceSettings> {
-  const hit = settingsCache.get(instanceId);
-  if (hit && now - hit.at < SETTINGS_TTL_MS) return hit.settings;
+  const hit = settingsCache.get(instanceId, now);
+  if (hit) return hit;
   const settings = await loadInstanceSettings(db, instanceId);
-  settingsCache.set(instanceId, { at: now, settings });
+  settingsCache.set(instanceId, settings, now);
   return settings;
 }
 

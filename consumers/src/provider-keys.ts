@@ -8,12 +8,12 @@ import { MasterKeyError } from "../../shared/providers/keys/crypto";
 import { masterKeyFrom } from "../../shared/providers/keys/master-key";
 import { hasInstanceKeys, type ResolvedKey, resolveInstanceKeys } from "../../shared/providers/keys/service";
 import { getProvider } from "../../shared/providers/registry";
+import { TtlCache } from "../../shared/ttl-cache";
 import { log } from "./log";
 import type { Gate } from "./pacing";
 
 export const INSTANCE_KEYS_TTL_MS = 30_000;
-const MAX_CACHED = 1_000;
-const cache = new Map<string, { at: number; keys: readonly ResolvedKey[] }>();
+const cache = new TtlCache<readonly ResolvedKey[]>(INSTANCE_KEYS_TTL_MS);
 
 export interface ProviderKeyDeps {
   env: object;
@@ -55,8 +55,8 @@ export async function instanceProviderKeys(
   if (!getProvider(provider).requiresKey) return [];
   const cacheKey = `${instanceId}:${provider}`;
   const now = deps.now();
-  const hit = cache.get(cacheKey);
-  if (hit && now - hit.at < INSTANCE_KEYS_TTL_MS) return hit.keys;
+  const hit = cache.get(cacheKey, now);
+  if (hit) return hit;
 
   const masterKey = await usableMasterKey(deps.env);
   let undecryptable = 0;
@@ -78,9 +78,7 @@ export async function instanceProviderKeys(
       message: `${provider}: the instance's API keys cannot be decrypted (check PROVIDER_KEYS_MASTER_KEY of the consumer)`,
     });
   }
-  cache.delete(cacheKey);
-  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-  cache.set(cacheKey, { at: now, keys });
+  cache.set(cacheKey, keys, now);
   return keys;
 }
 
