@@ -30,10 +30,13 @@ function tracedNamespace(ns: DurableObjectNamespace): DurableObjectNamespace {
             return async (...args: unknown[]) => {
               const answer = (await Reflect.apply(v as (...a: unknown[]) => Promise<unknown>, s, args)) as {
                 granted?: boolean;
+                waitMs?: number;
                 reason?: string;
                 retryAfterMs?: number;
               };
-              if (answer?.granted) traceLine("grant", { bucket: name });
+              // A booked token's slot starts when it falls due, not when it was booked.
+              if (answer?.granted)
+                traceLine("grant", { bucket: name, at: Date.now() + (answer.waitMs ?? 0) });
               else
                 traceLine("deny", {
                   bucket: name,

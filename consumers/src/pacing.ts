@@ -53,15 +53,21 @@ export interface GateRequest {
   sleep(ms: number): Promise<void>;
 }
 
-/** Waits in-process for short gaps (keeps calls/s close to the limit); longer ones are deferred. */
+/**
+ * Books the next rate token when it falls due within the inline budget and sleeps until then, so
+ * a backlog calls at the limit (not a little under it, as polling would); an in-flight wait is
+ * polled within the same budget. Longer waits, and an open circuit, are left to the caller.
+ */
 export async function acquireSlot(req: GateRequest): Promise<Gate> {
   const stub = req.namespace.getByName(bucketName(req.instanceId, req.provider));
   const leaseId = crypto.randomUUID();
   const weight = getProvider(req.provider).inFlightUnits?.(req.input) ?? 1;
   let waited = 0;
   for (;;) {
-    const answer: AcquireResponse = await stub.acquire({ leaseId, weight, limits: req.limits });
+    const maxWaitMs = Math.max(0, req.maxInlineWaitMs - waited);
+    const answer: AcquireResponse = await stub.acquire({ leaseId, weight, limits: req.limits, maxWaitMs });
     if (answer.granted) {
+      if (answer.waitMs > 0) await req.sleep(answer.waitMs);
       return {
         kind: "granted",
         leaseId,
@@ -70,7 +76,8 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
         },
       };
     }
-    if (answer.reason === "circuit_open" || waited + answer.retryAfterMs > req.maxInlineWaitMs) {
+    // A rate denial means no token falls due within the budget: waiting cannot help.
+    if (answer.reason !== "in_flight" || waited + answer.retryAfterMs > req.maxInlineWaitMs) {
       return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
     }
     await req.sleep(answer.retryAfterMs);

@@ -12,7 +12,7 @@ import {
   isFull,
   refill,
   refund,
-  take,
+  reserve,
 } from "../../shared/pacing/bucket";
 import {
   type CircuitConfig,
@@ -47,9 +47,21 @@ export interface AcquireRequest {
   weight?: number;
   /** Required on the first call and after idle cleanup; otherwise the stored limits apply. */
   limits?: PacingLimits;
+  /**
+   * How long the caller will sleep for a rate token it books now (0, the default: only a token
+   * that is there now). Capped at MAX_BOOKING_MS. In-flight and circuit answers never wait.
+   */
+  maxWaitMs?: number;
 }
 export type AcquireResponse =
-  | { granted: true; leaseId: string; leaseExpiresAt: number; probe: boolean }
+  | {
+      granted: true;
+      leaseId: string;
+      leaseExpiresAt: number;
+      probe: boolean;
+      /** Sleep this long before the call: the booked token falls due then. */
+      waitMs: number;
+    }
   | { granted: false; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };
 /**
  * How the call went. `rate_limited` (the provider said 429 / in-flight limit) is no sign of an
@@ -72,6 +84,8 @@ export interface PacingSnapshot {
 export const PACING_DEFAULTS = { leaseTtlMs: 5 * 60_000, failureThreshold: 5, cooldownMs: 30_000 };
 /** State untouched this long (no leases, bucket full, circuit closed) is deleted by the alarm. */
 export const IDLE_TTL_MS = 15 * 60_000;
+/** The furthest ahead a caller may book a token, whatever it asks: bounds the bucket's debt. */
+export const MAX_BOOKING_MS = 10_000;
 /** A slot is usually released long before its lease expires, so ask callers to look again soon. */
 const IN_FLIGHT_RETRY_CAP_MS = 2_000;
 
@@ -143,7 +157,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     return pacing.limits;
   }
 
-  /** Circuit, then in-flight, then bucket. A denial changes nothing. */
+  /** Circuit, then bucket (booking ahead up to `maxWaitMs`), then in-flight. A denial changes nothing. */
   async acquire(req: AcquireRequest): Promise<AcquireResponse> {
     const now = Date.now();
     const pacing = this.withLimits(req.limits, now);
@@ -155,9 +169,13 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       const retryAfterMs = halfOpen ? Math.min(pass.retryAfterMs, IN_FLIGHT_RETRY_CAP_MS) : pass.retryAfterMs;
       return { granted: false, retryAfterMs, reason: "circuit_open" };
     }
+    const maxWaitMs = Math.min(Math.max(0, req.maxWaitMs ?? 0), MAX_BOOKING_MS);
+    const booked = reserve(pacing.bucket, bucketConfig(pacing.limits), now, maxWaitMs);
+    if (!booked.granted) return { granted: false, retryAfterMs: booked.retryAfterMs, reason: "rate" };
+    // The slot is held from the booking on, and lives as long after the call as any other.
     const lease = acquireLease(this.leases, now, {
       max: pacing.limits.maxInFlight,
-      ttlMs: pacing.limits.leaseTtlMs,
+      ttlMs: pacing.limits.leaseTtlMs + booked.waitMs,
       leaseId: req.leaseId,
       weight: req.weight,
     });
@@ -165,8 +183,6 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       const retryAfterMs = Math.min(lease.retryAfterMs, IN_FLIGHT_RETRY_CAP_MS);
       return { granted: false, retryAfterMs, reason: "in_flight" };
     }
-    const taken = take(pacing.bucket, bucketConfig(pacing.limits), now);
-    if (!taken.allowed) return { granted: false, retryAfterMs: taken.retryAfterMs, reason: "rate" };
 
     const probeLeaseId = pass.probe ? req.leaseId : pacing.probeLeaseId;
     this.leases = lease.leases;
@@ -181,12 +197,18 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     );
     await this.commit({
       ...pacing,
-      bucket: taken.state,
+      bucket: booked.state,
       circuit: pass.state,
       probeLeaseId,
       lastActiveAt: now,
     });
-    return { granted: true, leaseId: req.leaseId, leaseExpiresAt: lease.lease.expiresAt, probe: pass.probe };
+    return {
+      granted: true,
+      leaseId: req.leaseId,
+      leaseExpiresAt: lease.lease.expiresAt,
+      probe: pass.probe,
+      waitMs: booked.waitMs,
+    };
   }
 
   /**

@@ -5,7 +5,7 @@
 // callers retry at `retryAfterMs`, calls therefore run at the rate and never above it.
 
 export interface BucketState {
-  /** Tokens available at `updatedAt` (may be fractional). */
+  /** Tokens available at `updatedAt` (may be fractional; negative while tokens are booked ahead). */
   tokens: number;
   /** Epoch ms (an integer, as from Date.now) of the last refill. */
   updatedAt: number;
@@ -89,6 +89,38 @@ export function take(state: BucketState, config: BucketConfig, now: number, cost
     limit: config.capacity,
     reset: left >= cap ? 0 : lag + msUntil(cap - left, rate),
   };
+}
+
+export type ReserveResult =
+  | { granted: true; state: BucketState /** Ms to wait before using the token; 0: now. */; waitMs: number }
+  | {
+      granted: false;
+      state: BucketState /** Ms until a reservation would fit in `maxWaitMs`. */;
+      retryAfterMs: number;
+    };
+
+/**
+ * `take` for a caller willing to wait up to `maxWaitMs`: the next token is booked now and the
+ * bucket goes into debt (negative tokens) until it falls due. Every booking is due exactly 1/rate
+ * after the one before, so callers that sleep `waitMs` call at the rate however late they wake;
+ * with polling, each late wake-up is lost for good once the bucket sits at capacity. A refused
+ * booking debits nothing.
+ */
+export function reserve(
+  state: BucketState,
+  config: BucketConfig,
+  now: number,
+  maxWaitMs: number,
+  cost = 1,
+): ReserveResult {
+  const asTake = take(state, config, now, cost);
+  if (asTake.allowed) return { granted: true, state: asTake.state, waitMs: 0 };
+  const waitMs = asTake.retryAfterMs;
+  if (waitMs > Math.max(0, maxWaitMs)) {
+    return { granted: false, state: asTake.state, retryAfterMs: waitMs - Math.max(0, maxWaitMs) };
+  }
+  const tokens = (toUnits(asTake.state.tokens) - toUnits(cost)) / SCALE;
+  return { granted: true, state: { tokens, updatedAt: asTake.state.updatedAt }, waitMs };
 }
 
 /** Gives tokens back (a call that was never made); never above capacity. */

@@ -6,7 +6,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { IDLE_TTL_MS, type PacingLimits } from "../../consumers/src/token-bucket";
+import { IDLE_TTL_MS, MAX_BOOKING_MS, type PacingLimits } from "../../consumers/src/token-bucket";
 
 // The object runs in the test isolate, so a faked Date drives its clock too. Fake time starts a
 // day ahead of the real clock: workerd fires alarms on real time, and one set in the real past
@@ -59,6 +59,50 @@ describe("TokenBucket", () => {
     expect(await stub.release("a", "success")).toEqual({ released: false });
     expect(await stub.acquire({ leaseId: "b", limits: one })).toMatchObject({ granted: true });
     expect((await stub.snapshot()).inFlight).toBe(1);
+  });
+
+  it("books tokens ahead within maxWaitMs, 1/rate apart, and caps how far ahead", async () => {
+    const stub = bucket("booking");
+    const fast = { ...limits, ratePerSecond: 5, burst: 1 };
+    const book = (leaseId: string, maxWaitMs: number) => stub.acquire({ leaseId, limits: fast, maxWaitMs });
+    expect(await book("a", 1000)).toMatchObject({ granted: true, waitMs: 0 });
+    expect(await book("b", 1000)).toMatchObject({ granted: true, waitMs: 200 });
+    expect(await book("c", 1000)).toMatchObject({ granted: true, waitMs: 400 });
+    // Booked slots hold in-flight units from the booking on.
+    expect((await stub.snapshot()).inFlight).toBe(3);
+    expect(await book("d", 300)).toEqual({ granted: false, retryAfterMs: 300, reason: "rate" });
+    // In flight counts booked slots: 3 + 7 = maxInFlight 10.
+    const more = await Promise.all(Array.from({ length: 10 }, (_, i) => book(`m${i}`, 60_000)));
+    expect(more.filter((a) => a.granted)).toHaveLength(7);
+  });
+
+  it("books no further ahead than MAX_BOOKING_MS, whatever a caller asks", async () => {
+    const stub = bucket("booking-cap");
+    const wide = { ...limits, ratePerSecond: 5, burst: 1, maxInFlight: 1000 };
+    const answers = await Promise.all(
+      Array.from({ length: 80 }, (_, i) =>
+        stub.acquire({ leaseId: `x${i}`, limits: wide, maxWaitMs: 60_000 }),
+      ),
+    );
+    const waits = answers.flatMap((a) => (a.granted ? [a.waitMs] : []));
+    expect(Math.max(...waits)).toBe(MAX_BOOKING_MS);
+    expect(waits).toHaveLength(MAX_BOOKING_MS / 200 + 1);
+  });
+
+  it("a refused booking debits nothing", async () => {
+    const stub = bucket("booking-refused");
+    const slow = { ...limits, ratePerSecond: 1, burst: 1 };
+    await stub.acquire({ leaseId: "a", limits: slow });
+    for (let i = 0; i < 5; i++) {
+      expect(await stub.acquire({ leaseId: `n${i}`, limits: slow, maxWaitMs: 500 })).toMatchObject({
+        granted: false,
+        retryAfterMs: 500,
+      });
+    }
+    expect(await stub.acquire({ leaseId: "b", limits: slow, maxWaitMs: 1000 })).toMatchObject({
+      granted: true,
+      waitMs: 1000,
+    });
   });
 
   it("counts weight against maxInFlight", async () => {

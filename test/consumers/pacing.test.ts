@@ -1,0 +1,67 @@
+// The consumer's side of pacing against the real TokenBucket: a booked token is slept for, a
+// rate wait beyond the budget is handed back at once, an in-flight wait is polled.
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { acquireSlot, type GateRequest } from "../../consumers/src/pacing";
+
+const T0 = Math.ceil(Date.now() / 1000) * 1000 + 86_400_000;
+
+function request(instanceId: string, over: Partial<GateRequest> = {}) {
+  const slept: number[] = [];
+  const req: GateRequest = {
+    namespace: env.TOKEN_BUCKET,
+    instanceId,
+    provider: "demo",
+    input: { prompt: "p", num_images: 1 } as GateRequest["input"],
+    limits: { ratePerSecond: 5, burst: 1, maxInFlight: 10, leaseTtlMs: 60_000 },
+    maxInlineWaitMs: 3000,
+    sleep: async (ms) => {
+      slept.push(ms);
+    },
+    ...over,
+  };
+  return { req, slept };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(T0);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("acquireSlot", () => {
+  it("sleeps until a booked token falls due, one 1/rate after the other", async () => {
+    const waits: number[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const { req, slept } = request("slot-booked");
+      expect(await acquireSlot(req)).toMatchObject({ kind: "granted" });
+      waits.push(slept);
+    }
+    expect(waits).toEqual([[], [200], [400]]);
+  });
+
+  it("hands a rate wait beyond its budget back at once, without sleeping", async () => {
+    await acquireSlot(request("slot-budget").req);
+    const { req, slept } = request("slot-budget", { maxInlineWaitMs: 150 });
+    expect(await acquireSlot(req)).toEqual({ kind: "denied", retryAfterMs: 50, reason: "rate" });
+    expect(slept).toEqual([]);
+  });
+
+  it("polls an in-flight wait within its budget", async () => {
+    const one = { ratePerSecond: 100, burst: 10, maxInFlight: 1, leaseTtlMs: 60_000 };
+    const first = await acquireSlot(request("slot-inflight", { limits: one }).req);
+    if (first.kind !== "granted") throw new Error("first slot refused");
+    const { req, slept } = request("slot-inflight", {
+      limits: one,
+      // The holder finishes while the second caller waits.
+      sleep: async (ms) => {
+        slept.push(ms);
+        await first.release("success");
+      },
+    });
+    expect(await acquireSlot(req)).toMatchObject({ kind: "granted" });
+    expect(slept).toEqual([2000]);
+  });
+});
