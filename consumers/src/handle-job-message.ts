@@ -3,6 +3,7 @@
 import { createDb } from "../../shared/db/client";
 import { consumerConfig } from "../../shared/config";
 import { JobMessageSchema } from "../../shared/jobs/message";
+import { undoResend } from "../../shared/jobs/resend";
 import { emitWebhookForJob } from "../../shared/webhooks/emit";
 import { applyDecision, type Decision } from "./decision";
 import { log } from "./log";
@@ -34,7 +35,14 @@ export async function handleJobMessage(message: Message<unknown>, env: ConsumerE
     });
     decision = { kind: "retry", delaySeconds: INFRA_RETRY_SECONDS, reason: "unexpected error" };
   }
-  await applyDecision(message, decision, env);
+  try {
+    await applyDecision(message, decision, env);
+  } catch (error) {
+    // The re-send was claimed but never sent: without the claim back, the redelivery of this
+    // message would take itself for a stale copy and the job would wait for the sweep.
+    if (decision.kind === "requeue") await undoResend(deps.db, decision.resend).catch(() => {});
+    throw error;
+  }
   log("info", "job message handled", {
     job_id: parsed.data.job_id,
     request_id: parsed.data.request_id,

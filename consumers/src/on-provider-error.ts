@@ -38,7 +38,8 @@ export async function onProviderError(deps: JobDeps, call: FailedCall): Promise<
   const next = error.worthFallback ? nextProvider(chain, provider) : null;
   if (next) {
     await moveToProvider(deps.db, job.id, { from: provider, to: next, reason: error.code, leaseToken }, now);
-    return { kind: "requeue", delaySeconds: 0, message, reason: `moved to ${next}` };
+    const resend = { jobId: job.id, seen: null, due: now };
+    return { kind: "requeue", delaySeconds: 0, message, resend, reason: `moved to ${next}` };
   }
   if (!error.retryable) {
     await failJob(deps.db, job.id, leaseToken, jobError, now);
@@ -58,5 +59,13 @@ export async function onProviderError(deps: JobDeps, call: FailedCall): Promise<
   const retryAfter = Math.ceil((error.retryAfterMs ?? 0) / 1000);
   const delaySeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(backoff, retryAfter));
   await scheduleRetry(deps.db, job.id, leaseToken, { error: jobError, delaySeconds, attempt }, now);
-  return { kind: "requeue", delaySeconds, message: { ...message, attempt }, reason: `retry: ${error.code}` };
+  // The retry's state change set the due time; a failed send clears it (seen: null).
+  const resend = { jobId: job.id, seen: null, due: now + delaySeconds * 1000 };
+  return {
+    kind: "requeue",
+    delaySeconds,
+    message: { ...message, attempt },
+    resend,
+    reason: `retry: ${error.code}`,
+  };
 }

@@ -14,6 +14,7 @@ import {
 } from "../../shared/jobs/lifecycle";
 import type { JobMessage } from "../../shared/jobs/message";
 import { currentProvider, nextProvider, providerChain } from "../../shared/jobs/provider-chain";
+import { claimResend, isStaleCopy } from "../../shared/jobs/resend";
 import { deferDelaySeconds } from "../../shared/pacing/backoff";
 import { ProviderError } from "../../shared/providers/errors";
 import { defaultProviderName, isProviderName } from "../../shared/providers/registry";
@@ -40,6 +41,8 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
   const job = await getJob(db, message.job_id);
   if (!job) return { kind: "ack", reason: "job does not exist" };
   if (terminalStatuses.includes(job.status)) return { kind: "ack", reason: `job already ${job.status}` };
+  if (isStaleCopy(job, deps.now()))
+    return { kind: "ack", reason: "stale copy: the next message is on its way" };
 
   const settings = await instanceSettings(db, job.instanceId, deps.now());
   const env = deps.env as unknown as Record<string, unknown>;
@@ -60,17 +63,17 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
   const gate = await gateFor();
   if (gate.kind === "denied") {
     const next = gate.reason === "circuit_open" ? nextProvider(chain, provider) : null;
-    if (next && job.status === "queued") {
-      await moveToProvider(db, job.id, { from: provider, to: next, reason: "circuit_open" }, deps.now());
-      return { kind: "requeue", delaySeconds: 0, message, reason: `circuit open: moved to ${next}` };
-    }
+    const move = next !== null && job.status === "queued";
     // A busy instance never costs an attempt: the message comes back when the bucket says so.
-    return {
-      kind: "requeue",
-      delaySeconds: deferDelaySeconds(gate.retryAfterMs),
-      message,
-      reason: `deferred: ${gate.reason}`,
-    };
+    const delaySeconds = move ? 0 : deferDelaySeconds(gate.retryAfterMs);
+    const now = deps.now();
+    const resend = { jobId: job.id, seen: job.resendDueAt, due: now + delaySeconds * 1000 };
+    if (!(await claimResend(db, resend))) return { kind: "ack", reason: "another copy re-sent the job" };
+    if (move) {
+      await moveToProvider(db, job.id, { from: provider, to: next, reason: "circuit_open" }, now);
+      return { kind: "requeue", delaySeconds, message, resend, reason: `circuit open: moved to ${next}` };
+    }
+    return { kind: "requeue", delaySeconds, message, resend, reason: `deferred: ${gate.reason}` };
   }
 
   const leaseToken = crypto.randomUUID();
@@ -148,11 +151,9 @@ async function afterLostClaim(deps: JobDeps, message: JobMessage): Promise<Decis
   if (!job || terminalStatuses.includes(job.status)) return { kind: "ack", reason: "job ended meanwhile" };
   if (job.cancelRequestedAt !== null) return { kind: "ack", reason: "cancel requested" };
   // A live lease: look again once it would have expired, in case its holder died.
-  const waitMs = Math.max(1000, (job.leaseExpiresAt ?? deps.now()) - deps.now() + 1000);
-  return {
-    kind: "requeue",
-    delaySeconds: deferDelaySeconds(waitMs),
-    message,
-    reason: "held by another delivery",
-  };
+  const now = deps.now();
+  const delaySeconds = deferDelaySeconds(Math.max(1000, (job.leaseExpiresAt ?? now) - now + 1000));
+  const resend = { jobId: job.id, seen: job.resendDueAt, due: now + delaySeconds * 1000 };
+  if (!(await claimResend(deps.db, resend))) return { kind: "ack", reason: "another copy re-sent the job" };
+  return { kind: "requeue", delaySeconds, message, resend, reason: "held by another delivery" };
 }

@@ -103,6 +103,11 @@ export const jobs = sqliteTable(
     leaseToken: text("lease_token"),
     leaseExpiresAt: integer("lease_expires_at", { mode: "number" }),
     cancelRequestedAt: integer("cancel_requested_at", { mode: "number" }),
+    /**
+     * When the job's one pending re-sent message falls due (epoch ms). A delivery that finds it
+     * still ahead is a duplicate copy whose successor is already on its way (jobs/resend.ts).
+     */
+    resendDueAt: integer("resend_due_at", { mode: "number" }),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     model: text("model"),

@@ -76,6 +76,7 @@ export async function createJob(
     leaseToken: null,
     leaseExpiresAt: null,
     cancelRequestedAt: null,
+    resendDueAt: null,
     errorCode: null,
     errorMessage: null,
     model: null,

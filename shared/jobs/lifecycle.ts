@@ -139,6 +139,7 @@ export async function scheduleRetry(
       errorMessage: info.error.message,
       leaseToken: null,
       leaseExpiresAt: null,
+      resendDueAt: now + info.delaySeconds * 1000,
     },
     data: { error: info.error, delay_seconds: info.delaySeconds, attempt: info.attempt },
     now,
@@ -197,7 +198,8 @@ export async function moveToProvider(
     to: "queued",
     event: "provider_fallback",
     leaseToken: move.leaseToken,
-    set: { provider: move.to, leaseToken: null, leaseExpiresAt: null },
+    // Its message is sent at once (shared/jobs/resend.ts).
+    set: { provider: move.to, leaseToken: null, leaseExpiresAt: null, resendDueAt: now },
     data: { from: move.from, to: move.to, reason: move.reason },
     now,
   });

@@ -136,6 +136,7 @@ async function replayOne(deps: ReplayDeps, candidate: ReplayCandidate): Promise<
       completedAt: null,
       leaseToken: null,
       leaseExpiresAt: null,
+      resendDueAt: null,
     },
     data: { dead_letter_id: dl.id, replayed_by: deps.replayedBy, request_id: deps.requestId },
     // Marks the dead letter in the same batch, only if the job's change above was ours.

@@ -14,6 +14,7 @@ type JobPatch = Partial<
     | "leaseToken"
     | "leaseExpiresAt"
     | "cancelRequestedAt"
+    | "resendDueAt"
     | "errorCode"
     | "errorMessage"
     | "model"

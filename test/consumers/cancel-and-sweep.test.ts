@@ -112,6 +112,85 @@ describe("pacing deferral", () => {
   });
 });
 
+describe("duplicate copies of a deferred job", () => {
+  async function busyInstanceJob() {
+    const tenant = await seedTenant(env.DB);
+    await db.insert(providerLimits).values({
+      instanceId: tenant.instanceId,
+      provider: "demo",
+      ratePerSecond: 0.01,
+      burst: 1,
+      maxInFlight: 5,
+      updatedAt: Date.now(),
+    });
+    // The instance's one token goes to another job: this one must wait ~100 s.
+    const token = await env.TOKEN_BUCKET.getByName(`instance:${tenant.instanceId}:provider:demo`).acquire({
+      leaseId: crypto.randomUUID(),
+      limits: { ratePerSecond: 0.01, burst: 1, maxInFlight: 5 },
+    });
+    expect(token.granted).toBe(true);
+    return seedJob(env.DB, tenant);
+  }
+
+  async function deliverCopies(job: JobRow, copies: number, target: ConsumerEnv) {
+    const batch = createMessageBatch(
+      env.JOBS_QUEUE_NAME,
+      Array.from({ length: copies }, () => ({
+        id: crypto.randomUUID(),
+        timestamp: new Date(),
+        attempts: 1,
+        body: messageFor(job),
+      })),
+    );
+    const ctx = createExecutionContext();
+    await (worker as ExportedHandler<ConsumerEnv>).queue!(batch, target, ctx);
+    return getQueueResult(batch, ctx);
+  }
+
+  it("re-sends the job once however many copies arrive together", async () => {
+    const job = await busyInstanceJob();
+    const { env: target, JOBS } = spyEnv();
+    const result = await deliverCopies(job, 4, target);
+    expect(result.explicitAcks).toHaveLength(4);
+    expect(JOBS.send).toHaveBeenCalledTimes(1);
+    const [, options] = JOBS.send.mock.calls[0] as unknown as [JobMessage, QueueSendOptions];
+    const row = await jobRow(job.id);
+    expect(row.status).toBe("queued");
+    expect(row.resendDueAt).toBeGreaterThan(Date.now() + 60_000);
+    expect(options.delaySeconds).toBe(Math.round((row.resendDueAt! - Date.now()) / 1000));
+  });
+
+  it("acks a later copy without work while the re-sent message is still ahead", async () => {
+    const job = await busyInstanceJob();
+    const { env: target, JOBS } = spyEnv();
+    await deliverCopies(job, 1, target);
+    const before = await jobRow(job.id);
+    const again = await deliverCopies(job, 1, target);
+    expect(again.explicitAcks).toHaveLength(1);
+    expect(JOBS.send).toHaveBeenCalledTimes(1);
+    expect(await jobRow(job.id)).toEqual(before);
+  });
+
+  it("runs the job when its re-sent message falls due", async () => {
+    const tenant = await seedTenant(env.DB);
+    const job = await seedJob(env.DB, tenant, { overrides: { resendDueAt: Date.now() - 100 } });
+    const { env: target, JOBS } = spyEnv();
+    await deliverCopies(job, 1, target);
+    expect((await jobRow(job.id)).status).toBe("succeeded");
+    expect(JOBS.send).not.toHaveBeenCalled();
+  });
+
+  it("gives the claim back when the re-send fails, so the redelivery is not taken for a copy", async () => {
+    const job = await busyInstanceJob();
+    const { env: target, JOBS } = spyEnv();
+    JOBS.send.mockRejectedValueOnce(new Error("queue unavailable"));
+    await expect(deliverCopies(job, 1, target)).rejects.toThrow("queue unavailable");
+    expect((await jobRow(job.id)).resendDueAt).toBeNull();
+    await deliverCopies(job, 1, target);
+    expect(JOBS.send).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe("sweep of lost messages", () => {
   it("re-sends stale queued jobs and running jobs with long-expired leases, and only those", async () => {
     const tenant = await seedTenant(env.DB);

@@ -409,7 +409,9 @@ describe("jobs consumer: leases", () => {
     const result = await deliver(JOBS_QUEUE, [{ id: "m-held", body }], t.env);
 
     expect(result.explicitAcks).toEqual(["m-held"]);
-    expect(await jobRow(job.id)).toEqual(job);
+    // Nothing changes but the time the look-again message is due (one per job, whatever the copies).
+    const after = await jobRow(job.id);
+    expect(after).toEqual({ ...job, resendDueAt: expect.any(Number) });
     expect(await typesOf(job.id)).toEqual(["running"]);
     expect(await objectsUnder(prefixOf(job))).toEqual([]);
     expect(t.JOBS.send).toHaveBeenCalledTimes(1);
@@ -418,6 +420,7 @@ describe("jobs consumer: leases", () => {
     // Not an attempt: the same message, back once the lease would have expired (+1 s).
     expect(options!.delaySeconds).toBeGreaterThanOrEqual(60);
     expect(options!.delaySeconds).toBeLessThanOrEqual(62);
+    expect(Math.abs(after.resendDueAt! - (Date.now() + options!.delaySeconds! * 1000))).toBeLessThan(2000);
   });
 
   it("takes over a running job whose lease expired and finishes it", async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE `jobs` ADD `resend_due_at` integer;
