@@ -81,7 +81,13 @@ export interface PacingSnapshot {
   circuit: { status: CircuitStatus; failures: number; openedAt: number | null };
 }
 
-export const PACING_DEFAULTS = { leaseTtlMs: 5 * 60_000, failureThreshold: 5, cooldownMs: 30_000 };
+/**
+ * failureThreshold: consecutive retryable failures that open the circuit. An outage fails every
+ * call, so any small number finds it; the number must be large enough that a merely flaky
+ * provider does not trip it. At a 27% failure rate (the soak's), 5 in a row happen about once
+ * per 700 calls (each trip idles the instance for a cooldown); 10 in a row once per ~500,000.
+ */
+export const PACING_DEFAULTS = { leaseTtlMs: 5 * 60_000, failureThreshold: 10, cooldownMs: 30_000 };
 /** State untouched this long (no leases, bucket full, circuit closed) is deleted by the alarm. */
 export const IDLE_TTL_MS = 15 * 60_000;
 /** The furthest ahead a caller may book a token, whatever it asks: bounds the bucket's debt. */
