@@ -54,33 +54,27 @@ export interface GateRequest {
 }
 
 /**
- * Books the next rate token when it falls due within the inline budget and sleeps until then, so
- * a backlog calls at the limit (not a little under it, as polling would); an in-flight wait is
- * polled within the same budget. Longer waits, and an open circuit, are left to the caller.
+ * Asks for a slot willing to wait up to the inline budget: the bucket books the next rate token
+ * when it falls due within it (this sleeps until then, so a backlog calls at the limit) and holds
+ * the request until an in-flight slot frees. Longer waits, and an open circuit, are the caller's.
  */
 export async function acquireSlot(req: GateRequest): Promise<Gate> {
   const stub = req.namespace.getByName(bucketName(req.instanceId, req.provider));
   const leaseId = crypto.randomUUID();
   const weight = getProvider(req.provider).inFlightUnits?.(req.input) ?? 1;
-  let waited = 0;
-  for (;;) {
-    const maxWaitMs = Math.max(0, req.maxInlineWaitMs - waited);
-    const answer: AcquireResponse = await stub.acquire({ leaseId, weight, limits: req.limits, maxWaitMs });
-    if (answer.granted) {
-      if (answer.waitMs > 0) await req.sleep(answer.waitMs);
-      return {
-        kind: "granted",
-        leaseId,
-        release: async (outcome) => {
-          await stub.release(leaseId, outcome);
-        },
-      };
-    }
-    // A rate denial means no token falls due within the budget: waiting cannot help.
-    if (answer.reason !== "in_flight" || waited + answer.retryAfterMs > req.maxInlineWaitMs) {
-      return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
-    }
-    await req.sleep(answer.retryAfterMs);
-    waited += answer.retryAfterMs;
-  }
+  const answer: AcquireResponse = await stub.acquire({
+    leaseId,
+    weight,
+    limits: req.limits,
+    maxWaitMs: req.maxInlineWaitMs,
+  });
+  if (!answer.granted) return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
+  if (answer.waitMs > 0) await req.sleep(answer.waitMs);
+  return {
+    kind: "granted",
+    leaseId,
+    release: async (outcome) => {
+      await stub.release(leaseId, outcome);
+    },
+  };
 }

@@ -90,7 +90,22 @@ export interface PacingSnapshot {
 export const PACING_DEFAULTS = { leaseTtlMs: 5 * 60_000, failureThreshold: 10, cooldownMs: 30_000 };
 /** State untouched this long (no leases, bucket full, circuit closed) is deleted by the alarm. */
 export const IDLE_TTL_MS = 15 * 60_000;
-/** The furthest ahead a caller may book a token, whatever it asks: bounds the bucket's debt. */
+
+/** A wait that can be called off: an acquire that got its slot must not keep a timer alive. */
+function timer(ms: number): { elapsed: Promise<"elapsed">; cancel(): void } {
+  let handle: ReturnType<typeof setTimeout> | null = null;
+  const elapsed = new Promise<"elapsed">((resolve) => {
+    handle = setTimeout(() => resolve("elapsed"), ms);
+  });
+  return {
+    elapsed,
+    cancel: () => {
+      if (handle !== null) clearTimeout(handle);
+    },
+  };
+}
+
+/** The furthest ahead a caller may book a token, or wait for a slot, whatever it asks. */
 export const MAX_BOOKING_MS = 10_000;
 /** A slot is usually released long before its lease expires, so ask callers to look again soon. */
 const IN_FLIGHT_RETRY_CAP_MS = 2_000;
@@ -163,8 +178,46 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     return pacing.limits;
   }
 
-  /** Circuit, then bucket (booking ahead up to `maxWaitMs`), then in-flight. A denial changes nothing. */
+  /**
+   * Circuit, then bucket (booking ahead up to `maxWaitMs`), then in-flight. With no slot free, the
+   * call waits here, up to `maxWaitMs`, for a release: the slot goes to a waiter the moment it is
+   * freed, where a caller polling every so often would leave it idle in between (with calls that
+   * take seconds, as image generation does, in flight is what binds). A denial changes nothing.
+   */
   async acquire(req: AcquireRequest): Promise<AcquireResponse> {
+    const budgetMs = Math.min(Math.max(0, req.maxWaitMs ?? 0), MAX_BOOKING_MS);
+    const first = await this.tryAcquire(req, budgetMs);
+    if (first.granted || first.reason !== "in_flight" || budgetMs === 0) return first;
+    const started = Date.now();
+    const deadline = timer(budgetMs);
+    try {
+      for (;;) {
+        const woke = await Promise.race([this.nextRelease(), deadline.elapsed]);
+        // Out of time (or a slot freed by lease expiry, which signals nothing): one last look.
+        if (woke === "elapsed") return await this.tryAcquire(req, 0);
+        const answer = await this.tryAcquire(req, Math.max(0, budgetMs - (Date.now() - started)));
+        if (answer.granted || answer.reason !== "in_flight") return answer;
+      }
+    } finally {
+      deadline.cancel();
+    }
+  }
+
+  private releaseSignal: { promise: Promise<"released">; resolve: () => void } | null = null;
+
+  /** Resolves at the next release; every waiter wakes and tries again, one at a time. */
+  private nextRelease(): Promise<"released"> {
+    if (!this.releaseSignal) {
+      let resolve!: () => void;
+      const promise = new Promise<"released">((r) => {
+        resolve = () => r("released");
+      });
+      this.releaseSignal = { promise, resolve };
+    }
+    return this.releaseSignal.promise;
+  }
+
+  private async tryAcquire(req: AcquireRequest, maxWaitMs: number): Promise<AcquireResponse> {
     const now = Date.now();
     const pacing = this.withLimits(req.limits, now);
     const pass = canPass(pacing.circuit, circuitConfig(pacing.limits), now);
@@ -175,7 +228,6 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       const retryAfterMs = halfOpen ? Math.min(pass.retryAfterMs, IN_FLIGHT_RETRY_CAP_MS) : pass.retryAfterMs;
       return { granted: false, retryAfterMs, reason: "circuit_open" };
     }
-    const maxWaitMs = Math.min(Math.max(0, req.maxWaitMs ?? 0), MAX_BOOKING_MS);
     const booked = reserve(pacing.bucket, bucketConfig(pacing.limits), now, maxWaitMs);
     if (!booked.granted) return { granted: false, retryAfterMs: booked.retryAfterMs, reason: "rate" };
     // The slot is held from the booking on, and lives as long after the call as any other.
@@ -239,6 +291,8 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     this.ctx.storage.sql.exec("DELETE FROM leases WHERE id = ?", leaseId);
     const probeLeaseId = isProbe ? null : pacing.probeLeaseId;
     await this.commit({ ...pacing, bucket, circuit, probeLeaseId, lastActiveAt: now });
+    this.releaseSignal?.resolve();
+    this.releaseSignal = null;
     return { released: true };
   }
 

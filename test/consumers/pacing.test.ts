@@ -1,5 +1,5 @@
 // The consumer's side of pacing against the real TokenBucket: a booked token is slept for, a
-// rate wait beyond the budget is handed back at once, an in-flight wait is polled.
+// rate wait beyond the budget is handed back at once, an in-flight wait is held by the bucket.
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { acquireSlot, type GateRequest } from "../../consumers/src/pacing";
@@ -49,19 +49,21 @@ describe("acquireSlot", () => {
     expect(slept).toEqual([]);
   });
 
-  it("polls an in-flight wait within its budget", async () => {
+  it("is handed an in-flight slot the moment it is released", async () => {
     const one = { ratePerSecond: 100, burst: 10, maxInFlight: 1, leaseTtlMs: 60_000 };
     const first = await acquireSlot(request("slot-inflight", { limits: one }).req);
     if (first.kind !== "granted") throw new Error("first slot refused");
-    const { req, slept } = request("slot-inflight", {
-      limits: one,
-      // The holder finishes while the second caller waits.
-      sleep: async (ms) => {
-        slept.push(ms);
-        await first.release("success");
-      },
-    });
-    expect(await acquireSlot(req)).toMatchObject({ kind: "granted" });
-    expect(slept).toEqual([2000]);
+    const { req, slept } = request("slot-inflight", { limits: one });
+    const second = acquireSlot(req);
+    await first.release("success");
+    expect(await second).toMatchObject({ kind: "granted" });
+    expect(slept).toEqual([]);
+  });
+
+  it("gives an in-flight wait up when its budget runs out", async () => {
+    const one = { ratePerSecond: 100, burst: 10, maxInFlight: 1, leaseTtlMs: 60_000 };
+    await acquireSlot(request("slot-inflight-out", { limits: one }).req);
+    const { req } = request("slot-inflight-out", { limits: one, maxInlineWaitMs: 50 });
+    expect(await acquireSlot(req)).toMatchObject({ kind: "denied", reason: "in_flight" });
   });
 });
