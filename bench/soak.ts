@@ -1,9 +1,6 @@
 // `npm run soak`: a chaos run on the local system, then the invariants that must survive it.
-//   - N jobs through the fake Ideogram injecting 20% 5xx, 10% 429, 5% timeouts, 2% malformed
-//     bodies, behind a real rate limit. N defaults to 500, not the issue's 5,000: on this 2-core
-//     machine the run goes at about 1 job/s, because with 37% of calls failing the circuit breaker
-//     (5 consecutive retryable failures, 429s included; 30 s cooldown) keeps opening, so 5,000
-//     jobs would take well over an hour (`--jobs 5000` still runs it);
+//   - N jobs (default 5,000) through the fake Ideogram injecting 20% 5xx, 10% 429, 5% timeouts,
+//     2% malformed bodies, behind a real rate limit and in-flight limit;
 //   - every jobs-queue and webhooks-queue message delivered twice (bench/workers/chaos.ts);
 //   - the consumer "crashing" after the provider call for a share of jobs (first R2 write throws);
 //   - the webhook receiver down (503) for a while (from the first terminal webhooks on).
@@ -12,8 +9,9 @@
 // terminal webhook event per job after dedup by webhook-id, no provider call over the limit.
 // Writes bench/results/soak-<timestamp>.json (+ latest.json); exits 1 when a check fails.
 //
-//   npm run soak -- [--jobs 500] [--rate 40] [--crash-rate 0.05] [--webhook-down-from-s 60]
-//                   [--webhook-down-s 20] [--deadline-s 1500] [--batch-size 100] [--out DIR] [--log FILE]
+//   npm run soak -- [--jobs 5000] [--rate 40] [--crash-rate 0.05] [--webhook-down-from-s 60]
+//                   [--webhook-down-s 20] [--deadline-s 600 + jobs] [--batch-size 100] [--out DIR]
+//                   [--log FILE]
 //
 // Settings that differ from wrangler.consumer.toml, and why (all in the result's `settings`):
 //   jobs queue max_batch_size (default 100): local Queues deliver one batch at a time per queue,
@@ -36,12 +34,13 @@ import { startWebhookReceiver, terminalEventsPerJob } from "./lib/webhook-receiv
 
 const { values } = parseArgs({
   options: {
-    jobs: { type: "string", default: "500" },
+    jobs: { type: "string", default: "5000" },
     rate: { type: "string", default: "40" },
     "crash-rate": { type: "string", default: "0.05" },
     "webhook-down-from-s": { type: "string", default: "60" },
     "webhook-down-s": { type: "string", default: "20" },
-    "deadline-s": { type: "string", default: "1500" },
+    /** Default: 600 s plus 1 s per job. */
+    "deadline-s": { type: "string" },
     "batch-size": { type: "string", default: "100" },
     concurrency: { type: "string", default: "20" },
     /** Where to write wrangler's output (the last 512 KB), for diagnosis. */
@@ -61,7 +60,7 @@ const say = (text: string) => {
 
 const N = num("jobs", 1);
 const RATE = num("rate", 1);
-const deadlineMs = num("deadline-s", 1) * 1000;
+const deadlineMs = (values["deadline-s"] === undefined ? 600 + N : num("deadline-s", 1)) * 1000;
 const errorRates = { server5xx: 0.2, rateLimit429: 0.1, timeout: 0.05, malformed: 0.02 };
 const providerLimit = { ratePerSecond: RATE, burst: 10 };
 const instanceLimit = { provider: "ideogram" as const, ratePerSecond: RATE, burst: 5, maxInFlight: 10 };

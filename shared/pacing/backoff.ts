@@ -38,14 +38,3 @@ export function deferDelaySeconds(retryAfterMs: number): number {
     Math.max(1, Number.isFinite(seconds) ? seconds : MAX_QUEUE_DELAY_SECONDS),
   );
 }
-
-export type WaitPlan = { kind: "sleep"; ms: number } | { kind: "defer"; delaySeconds: number };
-
-/**
- * Whether to sleep in-process or hand the message back to the queue. A short wait costs less
- * than a redelivery (which also rounds up to a whole second and spends an attempt).
- */
-export function planWait(retryAfterMs: number, sleepBelowMs = 1000): WaitPlan {
-  if (retryAfterMs < sleepBelowMs) return { kind: "sleep", ms: Math.max(0, Math.ceil(retryAfterMs)) };
-  return { kind: "defer", delaySeconds: deferDelaySeconds(retryAfterMs) };
-}

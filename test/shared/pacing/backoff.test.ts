@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   deferDelaySeconds,
   MAX_QUEUE_DELAY_SECONDS,
-  planWait,
   queueRetryDelaySeconds,
 } from "../../../shared/pacing/backoff";
 
@@ -54,12 +53,3 @@ describe("deferDelaySeconds", () => {
   });
 });
 
-describe("planWait", () => {
-  it("sleeps in-process below a second and defers to the queue from a second up", () => {
-    expect(planWait(0)).toEqual({ kind: "sleep", ms: 0 });
-    expect(planWait(999)).toEqual({ kind: "sleep", ms: 999 });
-    expect(planWait(1000)).toEqual({ kind: "defer", delaySeconds: 1 });
-    expect(planWait(2500)).toEqual({ kind: "defer", delaySeconds: 3 });
-    expect(planWait(2500, 5000)).toEqual({ kind: "sleep", ms: 2500 });
-  });
-});
