@@ -11,6 +11,7 @@ import {
   fullBucket,
   isFull,
   refill,
+  bookingHorizonMs,
   refund,
   reserve,
 } from "../../shared/pacing/bucket";
@@ -48,8 +49,9 @@ export interface AcquireRequest {
   /** Required on the first call and after idle cleanup; otherwise the stored limits apply. */
   limits?: PacingLimits;
   /**
-   * How long the caller will sleep for a rate token it books now (0, the default: only a token
-   * that is there now). Capped at MAX_BOOKING_MS. In-flight and circuit answers never wait.
+   * How long the caller will wait, in all, for its slot (0, the default: only a slot free now).
+   * Capped at MAX_BOOKING_MS. Bookings reach no further than the booking horizon (bucket.ts);
+   * an open circuit is answered at once.
    */
   maxWaitMs?: number;
 }
@@ -92,10 +94,13 @@ export const PACING_DEFAULTS = { leaseTtlMs: 5 * 60_000, failureThreshold: 10, c
 export const IDLE_TTL_MS = 15 * 60_000;
 
 /** A wait that can be called off: an acquire that got its slot must not keep a timer alive. */
-function timer(ms: number): { elapsed: Promise<"elapsed">; cancel(): void } {
+function timer<T extends string = "deadline">(
+  ms: number,
+  label = "deadline" as T,
+): { elapsed: Promise<T>; cancel(): void } {
   let handle: ReturnType<typeof setTimeout> | null = null;
-  const elapsed = new Promise<"elapsed">((resolve) => {
-    handle = setTimeout(() => resolve("elapsed"), ms);
+  const elapsed = new Promise<T>((resolve) => {
+    handle = setTimeout(() => resolve(label), ms);
   });
   return {
     elapsed,
@@ -105,7 +110,7 @@ function timer(ms: number): { elapsed: Promise<"elapsed">; cancel(): void } {
   };
 }
 
-/** The furthest ahead a caller may book a token, or wait for a slot, whatever it asks. */
+/** The longest a caller may wait in `acquire`, whatever it asks. */
 export const MAX_BOOKING_MS = 10_000;
 /** A slot is usually released long before its lease expires, so ask callers to look again soon. */
 const IN_FLIGHT_RETRY_CAP_MS = 2_000;
@@ -179,27 +184,30 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   }
 
   /**
-   * Circuit, then bucket (booking ahead up to `maxWaitMs`), then in-flight. With no slot free, the
-   * call waits here, up to `maxWaitMs`, for a release: the slot goes to a waiter the moment it is
-   * freed, where a caller polling every so often would leave it idle in between (with calls that
-   * take seconds, as image generation does, in flight is what binds). A denial changes nothing.
+   * Circuit, then bucket, then in-flight. A caller willing to wait (`maxWaitMs`) books the next
+   * rate token when it falls due within the booking horizon, and is otherwise held here until
+   * it can: until a booking fits, or a release frees an in-flight slot (the slot goes to a waiter
+   * at once, where a caller polling every so often would leave it idle in between; with calls
+   * that take seconds, as image generation does, in flight is what binds). A denial changes nothing.
    */
   async acquire(req: AcquireRequest): Promise<AcquireResponse> {
     const budgetMs = Math.min(Math.max(0, req.maxWaitMs ?? 0), MAX_BOOKING_MS);
-    const first = await this.tryAcquire(req, budgetMs);
-    if (first.granted || first.reason !== "in_flight" || budgetMs === 0) return first;
     const started = Date.now();
-    const deadline = timer(budgetMs);
+    const deadline = budgetMs > 0 ? timer(budgetMs) : null;
     try {
       for (;;) {
-        const woke = await Promise.race([this.nextRelease(), deadline.elapsed]);
+        const leftMs = Math.max(0, budgetMs - (Date.now() - started));
+        const answer = await this.tryAcquire(req, leftMs);
+        if (answer.granted || answer.reason === "circuit_open" || !deadline) return answer;
+        if (answer.reason === "rate" && answer.retryAfterMs > leftMs) return answer;
+        const retry = answer.reason === "rate" ? timer(answer.retryAfterMs, "retry") : null;
+        const woke = await Promise.race([retry?.elapsed ?? this.nextRelease(), deadline.elapsed]);
+        retry?.cancel();
         // Out of time (or a slot freed by lease expiry, which signals nothing): one last look.
-        if (woke === "elapsed") return await this.tryAcquire(req, 0);
-        const answer = await this.tryAcquire(req, Math.max(0, budgetMs - (Date.now() - started)));
-        if (answer.granted || answer.reason !== "in_flight") return answer;
+        if (woke === "deadline") return await this.tryAcquire(req, 0);
       }
     } finally {
-      deadline.cancel();
+      deadline?.cancel();
     }
   }
 
@@ -228,7 +236,8 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       const retryAfterMs = halfOpen ? Math.min(pass.retryAfterMs, IN_FLIGHT_RETRY_CAP_MS) : pass.retryAfterMs;
       return { granted: false, retryAfterMs, reason: "circuit_open" };
     }
-    const booked = reserve(pacing.bucket, bucketConfig(pacing.limits), now, maxWaitMs);
+    const config = bucketConfig(pacing.limits);
+    const booked = reserve(pacing.bucket, config, now, bookingHorizonMs(config, maxWaitMs));
     if (!booked.granted) return { granted: false, retryAfterMs: booked.retryAfterMs, reason: "rate" };
     // The slot is held from the booking on, and lives as long after the call as any other.
     const lease = acquireLease(this.leases, now, {

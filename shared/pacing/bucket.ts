@@ -123,6 +123,16 @@ export function reserve(
   return { granted: true, state: { tokens, updatedAt: asTake.state.updatedAt }, waitMs };
 }
 
+/**
+ * How far ahead a booking may fall due: the caller's wait, but never more than the bucket holds
+ * (capacity / rate). Then at most `capacity` bookings are outstanding at any time, so callers
+ * that all wake late (a stalled machine) release no bigger burst than the bucket itself allows.
+ */
+export function bookingHorizonMs(config: BucketConfig, maxWaitMs: number): number {
+  const fullBucketMs = msUntil(toUnits(config.capacity), unitsPerMs(config));
+  return Math.max(0, Math.min(maxWaitMs, fullBucketMs));
+}
+
 /** Gives tokens back (a call that was never made); never above capacity. */
 export function refund(state: BucketState, config: BucketConfig, now: number, amount = 1): BucketState {
   const current = refill(state, config, now);

@@ -34,18 +34,19 @@ afterEach(() => {
 describe("acquireSlot", () => {
   it("sleeps until a booked token falls due, one 1/rate after the other", async () => {
     const waits: number[][] = [];
-    for (let i = 0; i < 3; i++) {
-      const { req, slept } = request("slot-booked");
+    const three = { ratePerSecond: 5, burst: 3, maxInFlight: 10, leaseTtlMs: 60_000 };
+    for (let i = 0; i < 5; i++) {
+      const { req, slept } = request("slot-booked", { limits: three });
       expect(await acquireSlot(req)).toMatchObject({ kind: "granted" });
       waits.push(slept);
     }
-    expect(waits).toEqual([[], [200], [400]]);
+    expect(waits).toEqual([[], [], [], [200], [400]]);
   });
 
   it("hands a rate wait beyond its budget back at once, without sleeping", async () => {
     await acquireSlot(request("slot-budget").req);
-    const { req, slept } = request("slot-budget", { maxInlineWaitMs: 150 });
-    expect(await acquireSlot(req)).toEqual({ kind: "denied", retryAfterMs: 50, reason: "rate" });
+    const { req, slept } = request("slot-budget", { maxInlineWaitMs: 30 });
+    expect(await acquireSlot(req)).toEqual({ kind: "denied", retryAfterMs: 170, reason: "rate" });
     expect(slept).toEqual([]);
   });
 

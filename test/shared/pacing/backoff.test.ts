@@ -52,4 +52,3 @@ describe("deferDelaySeconds", () => {
     expect(deferDelaySeconds(Number.POSITIVE_INFINITY)).toBe(43_200);
   });
 });
-

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   type BucketConfig,
   type BucketState,
+  bookingHorizonMs,
   fullBucket,
   refill,
   refund,
@@ -242,5 +243,37 @@ describe("full use of the limit under a backlog", () => {
     const seconds = (times.at(-1)! - T0) / 1000;
     expect(times.length / seconds).toBeLessThanOrEqual(3);
     expect(times.length / seconds).toBeGreaterThanOrEqual(0.98 * 3);
+  });
+});
+
+describe("bookingHorizonMs", () => {
+  it("is the caller's wait, capped at the time the bucket takes to fill", () => {
+    expect(bookingHorizonMs({ capacity: 1, ratePerSecond: 5 }, 3000)).toBe(200);
+    expect(bookingHorizonMs({ capacity: 5, ratePerSecond: 40 }, 3000)).toBe(125);
+    expect(bookingHorizonMs({ capacity: 100, ratePerSecond: 5 }, 3000)).toBe(3000);
+    expect(bookingHorizonMs({ capacity: 1, ratePerSecond: 5 }, -5)).toBe(0);
+  });
+
+  it("always admits the next token of a capacity-1 bucket, whatever the rate", () => {
+    for (const rate of [0.7, 1, 3, 7, 13.5, 250]) {
+      const c = { capacity: 1, ratePerSecond: rate };
+      const emptied = take(fullBucket(c, T0), c, T0).state;
+      expect(reserve(emptied, c, T0, bookingHorizonMs(c, 60_000)), `rate ${rate}`).toMatchObject({
+        granted: true,
+      });
+    }
+  });
+
+  it("keeps at most `capacity` bookings outstanding, so late wake-ups burst no more than the bucket", () => {
+    const c = { capacity: 3, ratePerSecond: 5 };
+    let s = take(take(take(fullBucket(c, T0), c, T0).state, c, T0).state, c, T0).state;
+    const waits: number[] = [];
+    for (;;) {
+      const r = reserve(s, c, T0, bookingHorizonMs(c, 60_000));
+      if (!r.granted) break;
+      waits.push(r.waitMs);
+      s = r.state;
+    }
+    expect(waits).toEqual([200, 400, 600]);
   });
 });
