@@ -93,6 +93,15 @@ export const PACING_DEFAULTS = { leaseTtlMs: 5 * 60_000, failureThreshold: 10, c
 /** State untouched this long (no leases, bucket full, circuit closed) is deleted by the alarm. */
 export const IDLE_TTL_MS = 15 * 60_000;
 
+/** Whether waiting can still help: a slot may be released, or a booking fit, within `leftMs`. */
+function mayWait(
+  answer: AcquireResponse,
+  leftMs: number,
+): answer is Extract<AcquireResponse, { granted: false }> {
+  if (answer.granted || answer.reason === "circuit_open" || leftMs <= 0) return false;
+  return answer.reason === "in_flight" || answer.retryAfterMs <= leftMs;
+}
+
 /** A wait that can be called off: an acquire that got its slot must not keep a timer alive. */
 function timer<T extends string = "deadline">(
   ms: number,
@@ -193,21 +202,25 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   async acquire(req: AcquireRequest): Promise<AcquireResponse> {
     const budgetMs = Math.min(Math.max(0, req.maxWaitMs ?? 0), MAX_BOOKING_MS);
     const started = Date.now();
-    const deadline = budgetMs > 0 ? timer(budgetMs) : null;
+    const first = await this.tryAcquire(req, budgetMs);
+    if (!mayWait(first, budgetMs)) return first;
+    // Most calls are answered above; only a caller that will wait pays for a timer.
+    const deadline = timer(budgetMs);
+    let answer: AcquireResponse = first;
     try {
       for (;;) {
-        const leftMs = Math.max(0, budgetMs - (Date.now() - started));
-        const answer = await this.tryAcquire(req, leftMs);
-        if (answer.granted || answer.reason === "circuit_open" || !deadline) return answer;
-        if (answer.reason === "rate" && answer.retryAfterMs > leftMs) return answer;
-        const retry = answer.reason === "rate" ? timer(answer.retryAfterMs, "retry") : null;
+        const retry =
+          !answer.granted && answer.reason === "rate" ? timer(answer.retryAfterMs, "retry") : null;
         const woke = await Promise.race([retry?.elapsed ?? this.nextRelease(), deadline.elapsed]);
         retry?.cancel();
         // Out of time (or a slot freed by lease expiry, which signals nothing): one last look.
         if (woke === "deadline") return await this.tryAcquire(req, 0);
+        const leftMs = Math.max(0, budgetMs - (Date.now() - started));
+        answer = await this.tryAcquire(req, leftMs);
+        if (!mayWait(answer, leftMs)) return answer;
       }
     } finally {
-      deadline?.cancel();
+      deadline.cancel();
     }
   }
 
