@@ -68,3 +68,40 @@ describe("acquireSlot", () => {
     expect(await acquireSlot(req)).toMatchObject({ kind: "denied", reason: "in_flight" });
   });
 });
+
+describe("acquireSlot, woken late", () => {
+  it("gives a token back and books again when it wakes more than an interval after it fell due", async () => {
+    const three = { ratePerSecond: 5, burst: 3, maxInFlight: 10, leaseTtlMs: 60_000 };
+    for (let i = 0; i < 3; i++) await acquireSlot(request("slot-late", { limits: three }).req);
+    const slept: number[] = [];
+    let stalls = 1;
+    const { req } = request("slot-late", {
+      limits: three,
+      // The first sleep overruns by 500 ms (a stalled machine); later ones are on time.
+      sleep: async (ms) => {
+        slept.push(ms);
+        vi.setSystemTime(Date.now() + ms + (stalls-- > 0 ? 500 : 0));
+      },
+    });
+    expect(await acquireSlot(req)).toMatchObject({ kind: "granted" });
+    // Booked for +200 ms, woke at +700: the token went back, the second booking was due at once.
+    expect(slept).toEqual([200]);
+    const snapshot = await env.TOKEN_BUCKET.getByName("instance:slot-late:provider:demo").snapshot();
+    expect(snapshot.leases).toBe(4);
+  });
+
+  it("does not call late once its budget is spent: the token goes back and the caller defers", async () => {
+    const three = { ratePerSecond: 5, burst: 3, maxInFlight: 10, leaseTtlMs: 60_000 };
+    for (let i = 0; i < 3; i++) await acquireSlot(request("slot-late-out", { limits: three }).req);
+    const { req } = request("slot-late-out", {
+      limits: three,
+      maxInlineWaitMs: 300,
+      sleep: async (ms) => {
+        vi.setSystemTime(Date.now() + ms + 500);
+      },
+    });
+    expect(await acquireSlot(req)).toEqual({ kind: "denied", retryAfterMs: 0, reason: "rate" });
+    const snapshot = await env.TOKEN_BUCKET.getByName("instance:slot-late-out:provider:demo").snapshot();
+    expect(snapshot.leases).toBe(3);
+  });
+});
