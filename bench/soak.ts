@@ -23,7 +23,7 @@ import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateMasterKey } from "../shared/providers/keys/crypto";
-import { startIdeogramFake } from "../test/fakes/ideogram";
+import { startIdeogramFakeThread } from "./lib/fake-thread";
 import { closedLoop } from "./lib/load";
 import { machineInfo, writeResult } from "./lib/machine";
 import { StateReader, TERMINAL, waitForTerminal } from "./lib/observe";
@@ -63,7 +63,16 @@ const RATE = num("rate", 1);
 const deadlineMs = (values["deadline-s"] === undefined ? 600 + N : num("deadline-s", 1)) * 1000;
 const errorRates = { server5xx: 0.2, rateLimit429: 0.1, timeout: 0.05, malformed: 0.02 };
 const providerLimit = { ratePerSecond: RATE, burst: 10 };
-const instanceLimit = { provider: "ideogram" as const, ratePerSecond: RATE, burst: 5, maxInFlight: 10 };
+// Configured as an operator should: a margin (10%) under the provider's published rate. Calls
+// leave a busy workerd in clumps (its event loop flushes several outbound requests at once), and
+// a provider judging arrivals to the millisecond counts a clump as a burst; run exactly at the
+// limit, 2-3% of calls arrived over it (bench/results/soak-2026-11-21T15-07-51-065Z.json).
+const instanceLimit = {
+  provider: "ideogram" as const,
+  ratePerSecond: RATE * 0.9,
+  burst: 5,
+  maxInFlight: 10,
+};
 const consumerVars = {
   ENVIRONMENT: "development",
   PROVIDER_REQUEST_TIMEOUT_MS: "3000",
@@ -103,7 +112,7 @@ const result: Record<string, unknown> = {
 };
 
 const apiKey = "bench-ideogram-key-soak";
-const fake = await startIdeogramFake({
+const fake = await startIdeogramFakeThread({
   apiKey,
   knobs: { errorRates, rateLimit: providerLimit, inflightLimit: 10, latencyMs: 20, hangMs: 30_000, seed: 7 },
 });
@@ -308,7 +317,7 @@ try {
     detail: `${receiver.deliveries.length} delivery attempts (${receiver.deliveries.filter((d) => d.answered !== 200).length} answered 503 while down), ${byId.size} distinct webhook-ids, ${redelivered} ids seen more than once; jobs with no terminal event: ${none}, with more than one: ${several}`,
   });
 
-  const stats = fake.stats();
+  const stats = await fake.stats();
   checks.push({
     name: "provider calls over the limit",
     pass: stats.overLimitCalls === 0,
