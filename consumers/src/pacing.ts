@@ -9,8 +9,6 @@ import type { ImageJobInput } from "../../shared/providers/types";
 import type { AcquireResponse, PacingLimits, ReleaseOutcome } from "./token-bucket";
 
 const settingsCache = new TtlCache<InstanceSettings>(30_000);
-/** Lateness always tolerated, whatever the rate: timers and RPCs are not exact to the ms. */
-const MIN_LATE_MS = 20;
 
 /** Instance settings change rarely; a 30 s cache per isolate saves a D1 round trip per job. */
 export async function instanceSettings(db: Db, instanceId: string, now: number): Promise<InstanceSettings> {
@@ -59,33 +57,24 @@ export interface GateRequest {
  * Asks for a slot willing to wait up to the inline budget: the bucket books the next rate token
  * when it falls due within it (this sleeps until then, so a backlog calls at the limit) and holds
  * the request until an in-flight slot frees. Longer waits, and an open circuit, are the caller's.
- *
- * A caller that wakes more than one interval (1/rate) after its token fell due (a stalled
- * machine) gives the token back and books again: late callers that all fired at once would reach
- * the provider as a burst the bucket never granted.
  */
 export async function acquireSlot(req: GateRequest): Promise<Gate> {
   const stub = req.namespace.getByName(bucketName(req.instanceId, req.provider));
+  const leaseId = crypto.randomUUID();
   const weight = getProvider(req.provider).inFlightUnits?.(req.input) ?? 1;
-  const lateAfterMs = Math.max(MIN_LATE_MS, Math.ceil(1000 / req.limits.ratePerSecond));
-  const started = Date.now();
-  for (;;) {
-    const leaseId = crypto.randomUUID();
-    const maxWaitMs = Math.max(0, req.maxInlineWaitMs - (Date.now() - started));
-    const answer: AcquireResponse = await stub.acquire({ leaseId, weight, limits: req.limits, maxWaitMs });
-    if (!answer.granted) return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
-    const release = async (outcome: ReleaseOutcome) => {
+  const answer: AcquireResponse = await stub.acquire({
+    leaseId,
+    weight,
+    limits: req.limits,
+    maxWaitMs: req.maxInlineWaitMs,
+  });
+  if (!answer.granted) return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
+  if (answer.waitMs > 0) await req.sleep(answer.waitMs);
+  return {
+    kind: "granted",
+    leaseId,
+    release: async (outcome) => {
       await stub.release(leaseId, outcome);
-    };
-    if (answer.waitMs > 0) {
-      const dueAt = Date.now() + answer.waitMs;
-      await req.sleep(answer.waitMs);
-      if (Date.now() - dueAt > lateAfterMs) {
-        await release("not_called");
-        if (Date.now() - started < req.maxInlineWaitMs) continue;
-        return { kind: "denied", retryAfterMs: 0, reason: "rate" };
-      }
-    }
-    return { kind: "granted", leaseId, release };
-  }
+    },
+  };
 }
