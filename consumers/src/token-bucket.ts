@@ -7,7 +7,6 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   type BucketConfig,
-  type BucketState,
   fullBucket,
   isFull,
   refill,
@@ -17,7 +16,6 @@ import {
 } from "../../shared/pacing/bucket";
 import {
   type CircuitConfig,
-  type CircuitState,
   type CircuitStatus,
   canPass,
   closedCircuit,
@@ -32,6 +30,8 @@ import {
   release as releaseLease,
 } from "../../shared/pacing/in-flight";
 import type { ProviderDefaultLimits } from "../../shared/providers/types";
+import { PACING_SCHEMA, type Pacing, readPacing, writePacing } from "./pacing-store";
+import { ReleaseSignal, timer } from "./waiting";
 
 export interface PacingLimits extends ProviderDefaultLimits {
   /** How long a granted call may hold its slot if it never releases (crashed consumer). */
@@ -102,63 +102,10 @@ function mayWait(
   return answer.reason === "in_flight" || answer.retryAfterMs <= leftMs;
 }
 
-/** A wait that can be called off: an acquire that got its slot must not keep a timer alive. */
-function timer<T extends string = "deadline">(
-  ms: number,
-  label = "deadline" as T,
-): { elapsed: Promise<T>; cancel(): void } {
-  let handle: ReturnType<typeof setTimeout> | null = null;
-  const elapsed = new Promise<T>((resolve) => {
-    handle = setTimeout(() => resolve(label), ms);
-  });
-  return {
-    elapsed,
-    cancel: () => {
-      if (handle !== null) clearTimeout(handle);
-    },
-  };
-}
-
 /** The longest a caller may wait in `acquire`, whatever it asks. */
 export const MAX_BOOKING_MS = 10_000;
 /** A slot is usually released long before its lease expires, so ask callers to look again soon. */
 const IN_FLIGHT_RETRY_CAP_MS = 2_000;
-
-interface Pacing {
-  limits: ResolvedLimits;
-  bucket: BucketState;
-  circuit: CircuitState;
-  /** The lease holding the half-open probe slot, so its outcome can free the slot. */
-  probeLeaseId: string | null;
-  lastActiveAt: number;
-}
-type PacingRow = {
-  rate_per_second: number;
-  burst: number;
-  max_in_flight: number;
-  lease_ttl_ms: number;
-  failure_threshold: number;
-  cooldown_ms: number;
-  tokens: number;
-  updated_at: number;
-  circuit_status: CircuitStatus;
-  failures: number;
-  opened_at: number | null;
-  probe_until: number | null;
-  probe_lease_id: string | null;
-  last_active_at: number;
-};
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS pacing (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  rate_per_second REAL NOT NULL, burst REAL NOT NULL, max_in_flight REAL NOT NULL,
-  lease_ttl_ms INTEGER NOT NULL, failure_threshold INTEGER NOT NULL, cooldown_ms INTEGER NOT NULL,
-  tokens REAL NOT NULL, updated_at INTEGER NOT NULL,
-  circuit_status TEXT NOT NULL, failures INTEGER NOT NULL, opened_at INTEGER, probe_until INTEGER,
-  probe_lease_id TEXT, last_active_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, weight REAL NOT NULL, expires_at INTEGER NOT NULL);`;
 
 const bucketConfig = (l: ResolvedLimits): BucketConfig => ({
   capacity: l.burst,
@@ -177,6 +124,8 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   private leases: Lease[] = [];
   private alarmAt: number | null = null;
   private hasSchema = false;
+  /** Wakes the callers waiting in `acquire` for an in-flight slot. */
+  private readonly released = new ReleaseSignal();
 
   constructor(ctx: DurableObjectState, env: ConsumerEnv) {
     super(ctx, env);
@@ -211,7 +160,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       for (;;) {
         const retry =
           !answer.granted && answer.reason === "rate" ? timer(answer.retryAfterMs, "retry") : null;
-        const woke = await Promise.race([retry?.elapsed ?? this.nextRelease(), deadline.elapsed]);
+        const woke = await Promise.race([retry?.elapsed ?? this.released.next(), deadline.elapsed]);
         retry?.cancel();
         // Out of time (or a slot freed by lease expiry, which signals nothing): one last look.
         if (woke === "deadline") return await this.tryAcquire(req, 0);
@@ -222,20 +171,6 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     } finally {
       deadline.cancel();
     }
-  }
-
-  private releaseSignal: { promise: Promise<"released">; resolve: () => void } | null = null;
-
-  /** Resolves at the next release; every waiter wakes and tries again, one at a time. */
-  private nextRelease(): Promise<"released"> {
-    if (!this.releaseSignal) {
-      let resolve!: () => void;
-      const promise = new Promise<"released">((r) => {
-        resolve = () => r("released");
-      });
-      this.releaseSignal = { promise, resolve };
-    }
-    return this.releaseSignal.promise;
   }
 
   private async tryAcquire(req: AcquireRequest, maxWaitMs: number): Promise<AcquireResponse> {
@@ -313,8 +248,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     this.ctx.storage.sql.exec("DELETE FROM leases WHERE id = ?", leaseId);
     const probeLeaseId = isProbe ? null : pacing.probeLeaseId;
     await this.commit({ ...pacing, bucket, circuit, probeLeaseId, lastActiveAt: now });
-    this.releaseSignal?.resolve();
-    this.releaseSignal = null;
+    this.released.fire();
     return { released: true };
   }
 
@@ -378,21 +312,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
 
   private async commit(p: Pacing): Promise<void> {
     this.ensureSchema();
-    const { limits: l, bucket: b, circuit: c } = p;
-    this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO pacing VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      ...[l.ratePerSecond, l.burst, l.maxInFlight, l.leaseTtlMs, l.failureThreshold, l.cooldownMs],
-      ...[
-        b.tokens,
-        b.updatedAt,
-        c.status,
-        c.failures,
-        c.openedAt,
-        c.probeUntil,
-        p.probeLeaseId,
-        p.lastActiveAt,
-      ],
-    );
+    writePacing(this.ctx.storage.sql, p);
     this.pacing = p;
     if (this.alarmAt === null) await this.schedule(p.lastActiveAt + IDLE_TTL_MS);
   }
@@ -404,40 +324,14 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
 
   private ensureSchema(): void {
     if (this.hasSchema) return;
-    this.ctx.storage.sql.exec(SCHEMA);
+    this.ctx.storage.sql.exec(PACING_SCHEMA);
     this.hasSchema = true;
   }
 
   private load(): void {
-    const sql = this.ctx.storage.sql;
-    // Tables are created on first write, so an object that was only read stores nothing.
-    this.hasSchema =
-      sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pacing'").toArray().length > 0;
-    if (!this.hasSchema) return;
-    const r = sql.exec<PacingRow>("SELECT * FROM pacing WHERE id = 1").toArray()[0];
-    this.leases = sql
-      .exec<{ id: string; weight: number; expires_at: number }>("SELECT id, weight, expires_at FROM leases")
-      .toArray()
-      .map((x) => ({ id: x.id, weight: x.weight, expiresAt: x.expires_at }));
-    if (!r) return;
-    this.pacing = {
-      limits: {
-        ratePerSecond: r.rate_per_second,
-        burst: r.burst,
-        maxInFlight: r.max_in_flight,
-        leaseTtlMs: r.lease_ttl_ms,
-        failureThreshold: r.failure_threshold,
-        cooldownMs: r.cooldown_ms,
-      },
-      bucket: { tokens: r.tokens, updatedAt: r.updated_at },
-      circuit: {
-        status: r.circuit_status,
-        failures: r.failures,
-        openedAt: r.opened_at,
-        probeUntil: r.probe_until,
-      },
-      probeLeaseId: r.probe_lease_id,
-      lastActiveAt: r.last_active_at,
-    };
+    const stored = readPacing(this.ctx.storage.sql);
+    this.hasSchema = stored.hasSchema;
+    this.pacing = stored.pacing;
+    this.leases = stored.leases;
   }
 }

@@ -1,0 +1,100 @@
+// How a TokenBucket object keeps its state in its own SQLite storage: one `pacing` row (limits,
+// bucket, circuit) and one row per live in-flight lease.
+import type { BucketState } from "../../shared/pacing/bucket";
+import type { CircuitState, CircuitStatus } from "../../shared/pacing/circuit";
+import type { Lease } from "../../shared/pacing/in-flight";
+import type { ResolvedLimits } from "./token-bucket";
+
+export interface Pacing {
+  limits: ResolvedLimits;
+  bucket: BucketState;
+  circuit: CircuitState;
+  /** The lease holding the half-open probe slot, so its outcome can free the slot. */
+  probeLeaseId: string | null;
+  lastActiveAt: number;
+}
+
+type PacingRow = {
+  rate_per_second: number;
+  burst: number;
+  max_in_flight: number;
+  lease_ttl_ms: number;
+  failure_threshold: number;
+  cooldown_ms: number;
+  tokens: number;
+  updated_at: number;
+  circuit_status: CircuitStatus;
+  failures: number;
+  opened_at: number | null;
+  probe_until: number | null;
+  probe_lease_id: string | null;
+  last_active_at: number;
+};
+
+export const PACING_SCHEMA = `
+CREATE TABLE IF NOT EXISTS pacing (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  rate_per_second REAL NOT NULL, burst REAL NOT NULL, max_in_flight REAL NOT NULL,
+  lease_ttl_ms INTEGER NOT NULL, failure_threshold INTEGER NOT NULL, cooldown_ms INTEGER NOT NULL,
+  tokens REAL NOT NULL, updated_at INTEGER NOT NULL,
+  circuit_status TEXT NOT NULL, failures INTEGER NOT NULL, opened_at INTEGER, probe_until INTEGER,
+  probe_lease_id TEXT, last_active_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, weight REAL NOT NULL, expires_at INTEGER NOT NULL);`;
+
+export interface StoredState {
+  /** False while nothing was ever written (tables are created on first write). */
+  hasSchema: boolean;
+  pacing: Pacing | null;
+  leases: Lease[];
+}
+
+export function readPacing(sql: SqlStorage): StoredState {
+  const hasSchema =
+    sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pacing'").toArray().length > 0;
+  if (!hasSchema) return { hasSchema, pacing: null, leases: [] };
+  const leases = sql
+    .exec<{ id: string; weight: number; expires_at: number }>("SELECT id, weight, expires_at FROM leases")
+    .toArray()
+    .map((x) => ({ id: x.id, weight: x.weight, expiresAt: x.expires_at }));
+  const r = sql.exec<PacingRow>("SELECT * FROM pacing WHERE id = 1").toArray()[0];
+  if (!r) return { hasSchema, pacing: null, leases };
+  const pacing: Pacing = {
+    limits: {
+      ratePerSecond: r.rate_per_second,
+      burst: r.burst,
+      maxInFlight: r.max_in_flight,
+      leaseTtlMs: r.lease_ttl_ms,
+      failureThreshold: r.failure_threshold,
+      cooldownMs: r.cooldown_ms,
+    },
+    bucket: { tokens: r.tokens, updatedAt: r.updated_at },
+    circuit: {
+      status: r.circuit_status,
+      failures: r.failures,
+      openedAt: r.opened_at,
+      probeUntil: r.probe_until,
+    },
+    probeLeaseId: r.probe_lease_id,
+    lastActiveAt: r.last_active_at,
+  };
+  return { hasSchema, pacing, leases };
+}
+
+export function writePacing(sql: SqlStorage, p: Pacing): void {
+  const { limits: l, bucket: b, circuit: c } = p;
+  sql.exec(
+    "INSERT OR REPLACE INTO pacing VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ...[l.ratePerSecond, l.burst, l.maxInFlight, l.leaseTtlMs, l.failureThreshold, l.cooldownMs],
+    ...[
+      b.tokens,
+      b.updatedAt,
+      c.status,
+      c.failures,
+      c.openedAt,
+      c.probeUntil,
+      p.probeLeaseId,
+      p.lastActiveAt,
+    ],
+  );
+}
