@@ -14,7 +14,7 @@ import {
 } from "../../shared/jobs/lifecycle";
 import type { JobMessage } from "../../shared/jobs/message";
 import { currentProvider, nextProvider, providerChain } from "../../shared/jobs/provider-chain";
-import { claimResend, isStaleCopy } from "../../shared/jobs/resend";
+import { claimNextMessage, isStaleCopy } from "../../shared/jobs/resend";
 import { deferDelaySeconds } from "../../shared/pacing/backoff";
 import { ProviderError } from "../../shared/providers/errors";
 import { defaultProviderName, isProviderName } from "../../shared/providers/registry";
@@ -27,6 +27,9 @@ import { acquireSlot, instanceSettings, limitsFor } from "./pacing";
 import { runWithInstanceKeys } from "./provider-keys";
 import { runWithQuickRetries } from "./run-provider";
 import { deleteImages, storeImages } from "./store-images";
+
+/** A copy of this message already sent the job's next one (shared/jobs/resend.ts). */
+const ANOTHER_COPY_RESENT: Decision = { kind: "ack", reason: "another copy re-sent the job" };
 
 export interface JobDeps {
   env: ConsumerEnv;
@@ -67,8 +70,8 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
     // A busy instance never costs an attempt: the message comes back when the bucket says so.
     const delaySeconds = move ? 0 : deferDelaySeconds(gate.retryAfterMs);
     const now = deps.now();
-    const resend = { jobId: job.id, seen: job.resendDueAt, due: now + delaySeconds * 1000 };
-    if (!(await claimResend(db, resend))) return { kind: "ack", reason: "another copy re-sent the job" };
+    const resend = await claimNextMessage(db, job, now, delaySeconds);
+    if (!resend) return ANOTHER_COPY_RESENT;
     if (move) {
       await moveToProvider(db, job.id, { from: provider, to: next, reason: "circuit_open" }, now);
       return { kind: "requeue", delaySeconds, message, resend, reason: `circuit open: moved to ${next}` };
@@ -153,7 +156,7 @@ async function afterLostClaim(deps: JobDeps, message: JobMessage): Promise<Decis
   // A live lease: look again once it would have expired, in case its holder died.
   const now = deps.now();
   const delaySeconds = deferDelaySeconds(Math.max(1000, (job.leaseExpiresAt ?? now) - now + 1000));
-  const resend = { jobId: job.id, seen: job.resendDueAt, due: now + delaySeconds * 1000 };
-  if (!(await claimResend(deps.db, resend))) return { kind: "ack", reason: "another copy re-sent the job" };
+  const resend = await claimNextMessage(deps.db, job, now, delaySeconds);
+  if (!resend) return ANOTHER_COPY_RESENT;
   return { kind: "requeue", delaySeconds, message, resend, reason: "held by another delivery" };
 }

@@ -39,9 +39,18 @@ async function compareAndSet(db: Db, jobId: string, from: number | null, to: num
   return result.meta.changes === 1;
 }
 
-/** True when this delivery may send the job's next message (no other copy claimed it first). */
-export function claimResend(db: Db, claim: ResendClaim): Promise<boolean> {
-  return compareAndSet(db, claim.jobId, claim.seen, claim.due);
+/**
+ * Claims the job's next message, due `delaySeconds` after `now`, from the row as this delivery
+ * read it. Null when another copy claimed it first: that copy sends it, this one acks.
+ */
+export async function claimNextMessage(
+  db: Db,
+  job: { id: string; resendDueAt: number | null },
+  now: number,
+  delaySeconds: number,
+): Promise<ResendClaim | null> {
+  const claim = { jobId: job.id, seen: job.resendDueAt, due: now + delaySeconds * 1000 };
+  return (await compareAndSet(db, claim.jobId, claim.seen, claim.due)) ? claim : null;
 }
 
 /** The claimed message could not be sent: give the claim back so a redelivery is not taken for a copy. */
