@@ -46,6 +46,20 @@ async function deliver(job: JobRow, target: ConsumerEnv) {
   return getQueueResult(batch, ctx);
 }
 
+/** One call per 100 s: a second job of the instance must wait far longer than inline waits. */
+const SLOW = { ratePerSecond: 0.01, burst: 1, maxInFlight: 5 };
+
+async function slowInstance() {
+  const tenant = await seedTenant(env.DB);
+  await db.insert(providerLimits).values({
+    instanceId: tenant.instanceId,
+    provider: "demo",
+    ...SLOW,
+    updatedAt: Date.now(),
+  });
+  return tenant;
+}
+
 const jobRow = async (id: string) => (await db.select().from(jobs).where(eq(jobs.id, id)).get())!;
 const eventTypes = async (id: string) =>
   (
@@ -84,16 +98,7 @@ describe("cancel while running", () => {
 
 describe("pacing deferral", () => {
   it("defers a job when its instance has no token, without counting an attempt", async () => {
-    const tenant = await seedTenant(env.DB);
-    // One call per 100 s: the second job of the instance must wait far longer than inline waits.
-    await db.insert(providerLimits).values({
-      instanceId: tenant.instanceId,
-      provider: "demo",
-      ratePerSecond: 0.01,
-      burst: 1,
-      maxInFlight: 5,
-      updatedAt: Date.now(),
-    });
+    const tenant = await slowInstance();
     const first = await seedJob(env.DB, tenant);
     const second = await seedJob(env.DB, tenant);
     const { env: target, JOBS } = spyEnv();
@@ -114,19 +119,11 @@ describe("pacing deferral", () => {
 
 describe("duplicate copies of a deferred job", () => {
   async function busyInstanceJob() {
-    const tenant = await seedTenant(env.DB);
-    await db.insert(providerLimits).values({
-      instanceId: tenant.instanceId,
-      provider: "demo",
-      ratePerSecond: 0.01,
-      burst: 1,
-      maxInFlight: 5,
-      updatedAt: Date.now(),
-    });
+    const tenant = await slowInstance();
     // The instance's one token goes to another job: this one must wait ~100 s.
     const token = await env.TOKEN_BUCKET.getByName(`instance:${tenant.instanceId}:provider:demo`).acquire({
       leaseId: crypto.randomUUID(),
-      limits: { ratePerSecond: 0.01, burst: 1, maxInFlight: 5 },
+      limits: SLOW,
     });
     expect(token.granted).toBe(true);
     return seedJob(env.DB, tenant);
