@@ -120,13 +120,20 @@ const receiver = await startWebhookReceiver();
 const masterKey = generateMasterKey();
 const chaos: { crashes: number; duplicates: Record<string, number> } = { crashes: 0, duplicates: {} };
 /** Pacing answers the consumer got (bench/workers/trace.ts): what held the jobs back. */
-const pacing = { grants: 0, denials: {} as Record<string, number>, circuitOpenDenials: [] as number[] };
+const pacing = {
+  grants: 0,
+  /** Granted callers that woke too late to call on time and booked again (consumers/src/pacing.ts). */
+  rebookings: 0,
+  denials: {} as Record<string, number>,
+  circuitOpenDenials: [] as number[],
+};
 const onTrace = (line: string) => {
   const at = line.indexOf('{"trace":');
   if (at < 0) return;
   try {
     const t = (JSON.parse(line.slice(at)) as { trace: { kind: string; at: number; reason?: string } }).trace;
     if (t.kind === "grant") pacing.grants++;
+    if (t.kind === "rebook") pacing.rebookings++;
     if (t.kind === "deny" && t.reason) {
       pacing.denials[t.reason] = (pacing.denials[t.reason] ?? 0) + 1;
       if (t.reason === "circuit_open") pacing.circuitOpenDenials.push(t.at);
@@ -339,6 +346,7 @@ try {
     chaos,
     pacing: {
       grants: pacing.grants,
+      rebookings: pacing.rebookings,
       denialsByReason: pacing.denials,
       /** Seconds (since the first job was sent) in which some caller was turned away by an open circuit. */
       secondsWithCircuitOpenDenials: new Set(

@@ -1,7 +1,7 @@
 // Bench-only timing trace for pacing analysis (`npm run bench -- --trace-pacing`, and the soak):
-// logs one line `{"trace":{"kind":"grant"|"deny"|"fetch",…}}` when the consumer is granted (or
-// denied, with the reason) a pacing slot by a TokenBucket stub, and when it starts a provider
-// generation request, so the bench can measure
+// logs one line `{"trace":{"kind":"grant"|"deny"|"rebook"|"fetch",…}}` when the consumer is
+// granted (or denied, with the reason) a pacing slot by a TokenBucket stub, when a caller that
+// woke late books again, and when it starts a provider generation request, so the bench can measure
 // how long a granted slot takes to become a call at the provider (the gap a strict provider sees
 // as jitter). Wrapped around the real consumer by a generated entry; no application file changes.
 
@@ -26,6 +26,15 @@ function tracedNamespace(ns: DurableObjectNamespace): DurableObjectNamespace {
         return new Proxy(stub, {
           get(s, p) {
             const v = Reflect.get(s, p);
+            if (p === "rebook") {
+              return async (...args: unknown[]) => {
+                const answer = (await Reflect.apply(v as (...a: unknown[]) => Promise<unknown>, s, args)) as {
+                  waitMs: number;
+                };
+                traceLine("rebook", { bucket: name, at: Date.now() + answer.waitMs });
+                return answer;
+              };
+            }
             if (p !== "acquire") return v;
             return async (...args: unknown[]) => {
               const answer = (await Reflect.apply(v as (...a: unknown[]) => Promise<unknown>, s, args)) as {

@@ -38,8 +38,20 @@ export function limitsFor(
   };
 }
 
+export interface GrantedGate {
+  kind: "granted";
+  leaseId: string;
+  /**
+   * Resolves when the slot's rate token falls due; call the provider right after. A caller that
+   * wakes later than one token interval past its due time books the next token and waits again:
+   * calling late would bunch its call with the ones booked after it, and a provider counts calls
+   * as they arrive. So a provider sees at most burst + 1 calls in any window of the rate.
+   */
+  untilDue(): Promise<void>;
+  release(outcome: ReleaseOutcome): Promise<void>;
+}
 export type Gate =
-  | { kind: "granted"; leaseId: string; release(outcome: ReleaseOutcome): Promise<void> }
+  | GrantedGate
   | { kind: "denied"; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };
 
 export interface GateRequest {
@@ -51,14 +63,20 @@ export interface GateRequest {
   /** Longest total in-process wait before giving the message back to the queue. */
   maxInlineWaitMs: number;
   sleep(ms: number): Promise<void>;
+  now?(): number;
 }
+
+/** Re-bookings before a caller that keeps waking late calls anyway (a machine that stalls). */
+const MAX_REBOOKINGS = 3;
 
 /**
  * Asks for a slot willing to wait up to the inline budget: the bucket books the next rate token
- * when it falls due within it (this sleeps until then, so a backlog calls at the limit) and holds
- * the request until an in-flight slot frees. Longer waits, and an open circuit, are the caller's.
+ * when it falls due within it and holds the request until an in-flight slot frees. Longer waits,
+ * and an open circuit, are the caller's. The caller prepares its call (claims the job, looks up
+ * keys) while the token falls due, then waits out the rest in `untilDue`.
  */
 export async function acquireSlot(req: GateRequest): Promise<Gate> {
+  const now = req.now ?? Date.now;
   const stub = req.namespace.getByName(bucketName(req.instanceId, req.provider));
   const leaseId = crypto.randomUUID();
   const weight = getProvider(req.provider).inFlightUnits?.(req.input) ?? 1;
@@ -69,10 +87,20 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
     maxWaitMs: req.maxInlineWaitMs,
   });
   if (!answer.granted) return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
-  if (answer.waitMs > 0) await req.sleep(answer.waitMs);
+  let dueAt = now() + answer.waitMs;
+  const toleranceMs = Math.ceil(1000 / req.limits.ratePerSecond);
   return {
     kind: "granted",
     leaseId,
+    untilDue: async () => {
+      for (let rebooked = 0; ; rebooked++) {
+        const leftMs = dueAt - now();
+        if (leftMs > 0) await req.sleep(leftMs);
+        if (now() - dueAt <= toleranceMs || rebooked === MAX_REBOOKINGS) return;
+        const again = await stub.rebook();
+        dueAt = now() + again.waitMs;
+      }
+    },
     release: async (outcome) => {
       await stub.release(leaseId, outcome);
     },

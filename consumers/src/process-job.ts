@@ -1,5 +1,5 @@
-// One job, start to finish: pick its provider, take a pacing slot, claim the job, call the
-// provider, store the images, record the outcome. Returns a Decision; the caller applies it.
+// One job, start to finish: pick its provider, take a pacing slot, claim the job while the slot's
+// token falls due, call the provider, store the images, record the outcome. Returns a Decision; the caller applies it.
 // Failures are classified here, and only here, from the shared provider error classes.
 import type { ConsumerConfig } from "../../shared/config";
 import type { Db } from "../../shared/db/client";

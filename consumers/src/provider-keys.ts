@@ -10,7 +10,7 @@ import { hasInstanceKeys, type ResolvedKey, resolveInstanceKeys } from "../../sh
 import { getProvider } from "../../shared/providers/registry";
 import { TtlCache } from "../../shared/ttl-cache";
 import { log } from "./log";
-import type { Gate } from "./pacing";
+import type { Gate, GrantedGate } from "./pacing";
 
 export const INSTANCE_KEYS_TTL_MS = 30_000;
 const cache = new TtlCache<readonly ResolvedKey[]>(INSTANCE_KEYS_TTL_MS);
@@ -82,7 +82,6 @@ export async function instanceProviderKeys(
   return keys;
 }
 
-type GrantedGate = Extract<Gate, { kind: "granted" }>;
 
 /**
  * Runs a provider call with the instance's key (or none: the Worker secret). When the key is

@@ -8,7 +8,7 @@ import type { ImageInput } from "../../shared/jobs/schemas";
 import { ProviderError } from "../../shared/providers/errors";
 import { getProvider, resolveProviderConfig } from "../../shared/providers/registry";
 import type { ProviderResult } from "../../shared/providers/types";
-import type { Gate } from "./pacing";
+import type { Gate, GrantedGate } from "./pacing";
 import type { ReleaseOutcome } from "./token-bucket";
 
 export interface ProviderRun {
@@ -69,7 +69,7 @@ export interface QuickRetryRequest {
   input: ImageInput;
   apiKey?: string;
   /** The slot already granted for the first try. */
-  firstGate: Extract<Gate, { kind: "granted" }>;
+  firstGate: GrantedGate;
   /** Asks for a slot for a further try. */
   gateFor(): Promise<Gate>;
 }
@@ -98,6 +98,8 @@ export async function runWithQuickRetries(req: QuickRetryRequest): Promise<Provi
       // No slot soon enough: stop here and let the queue-level retry take over.
       if (gate.kind === "denied") throw new AbortError(lastError ?? new Error("no pacing slot"));
       try {
+        // Nothing between the token falling due and the request: any delay here bunches calls.
+        await gate.untilDue();
         const run = await callProvider(req.env, req.config, req.provider, req.input, req.apiKey);
         await gate.release("success");
         return run;

@@ -11,6 +11,7 @@ import {
   isFull,
   refill,
   bookingHorizonMs,
+  rebook,
   refund,
   reserve,
 } from "../../shared/pacing/bucket";
@@ -250,6 +251,21 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     await this.commit({ ...pacing, bucket, circuit, probeLeaseId, lastActiveAt: now });
     this.released.fire();
     return { released: true };
+  }
+
+  /**
+   * For a granted caller that woke too late to call on time (consumers/src/pacing.ts): books it
+   * the next rate token (bucket.ts `rebook`) and keeps its in-flight slot, whose lease outlives
+   * any such wait. Always answers with a wait.
+   */
+  async rebook(): Promise<{ waitMs: number }> {
+    const now = Date.now();
+    const pacing = this.pacing;
+    // No state: never configured, or cleaned up as idle (never while a lease lives): a full bucket.
+    if (!pacing) return { waitMs: 0 };
+    const booked = rebook(pacing.bucket, bucketConfig(pacing.limits), now);
+    await this.commit({ ...pacing, bucket: booked.state, lastActiveAt: now });
+    return { waitMs: booked.waitMs };
   }
 
   snapshot(): PacingSnapshot {

@@ -133,6 +133,19 @@ export function bookingHorizonMs(config: BucketConfig, maxWaitMs: number): numbe
   return Math.max(0, Math.min(maxWaitMs, fullBucketMs));
 }
 
+/**
+ * For a caller that woke too late to call on time: it books the next token. Calling late would
+ * bunch its call with the ones booked after it; booked again, the call falls on the schedule.
+ * Its unused token is spent: the due times booked after it were worked out with it spent, so
+ * giving it back would book this caller onto one of them (and a caller that is late by only a
+ * little may be calling right now). Always granted, however deep the debt.
+ */
+export function rebook(state: BucketState, config: BucketConfig, now: number): { state: BucketState; waitMs: number } {
+  const booked = reserve(state, config, now, Number.MAX_SAFE_INTEGER);
+  if (!booked.granted) throw new Error("unreachable: a booking without a wait limit is always granted");
+  return { state: booked.state, waitMs: booked.waitMs };
+}
+
 /** Gives tokens back (a call that was never made); never above capacity. */
 export function refund(state: BucketState, config: BucketConfig, now: number, amount = 1): BucketState {
   const current = refill(state, config, now);

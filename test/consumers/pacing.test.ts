@@ -1,5 +1,6 @@
 // The consumer's side of pacing against the real TokenBucket: a booked token is slept for, a
-// rate wait beyond the budget is handed back at once, an in-flight wait is held by the bucket.
+// caller that wakes late books again, a rate wait beyond the budget is handed back at once, an
+// in-flight wait is held by the bucket.
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { acquireSlot, type GateRequest } from "../../consumers/src/pacing";
@@ -37,10 +38,59 @@ describe("acquireSlot", () => {
     const three = { ratePerSecond: 5, burst: 3, maxInFlight: 10, leaseTtlMs: 60_000 };
     for (let i = 0; i < 5; i++) {
       const { req, slept } = request("slot-booked", { limits: three });
-      expect(await acquireSlot(req)).toMatchObject({ kind: "granted" });
+      const gate = await acquireSlot(req);
+      if (gate.kind !== "granted") throw new Error("slot refused");
+      expect(slept).toEqual([]);
+      await gate.untilDue();
       waits.push(slept);
     }
     expect(waits).toEqual([[], [], [], [200], [400]]);
+  });
+
+  it("books a caller that wakes more than one token interval late again, behind the others", async () => {
+    const three = { ratePerSecond: 5, burst: 3, maxInFlight: 10, leaseTtlMs: 60_000 };
+    const booked = async (lateMs: number) => {
+      let late = lateMs;
+      const { req, slept } = request("slot-late", {
+        limits: three,
+        // The first sleep overruns by `lateMs` (a busy machine); the rest are punctual.
+        sleep: async (ms) => {
+          slept.push(ms);
+          vi.setSystemTime(Date.now() + ms + late);
+          late = 0;
+        },
+      });
+      const gate = await acquireSlot(req);
+      if (gate.kind !== "granted") throw new Error("slot refused");
+      return { gate, slept };
+    };
+    for (let i = 0; i < 3; i++) await (await booked(0)).gate.untilDue();
+    const late = await booked(250);
+    const onTime = await booked(0);
+    await late.gate.untilDue();
+    // Due at +200, awake at +450: its token is spent and the next one, after +400's, is due at +600.
+    expect(late.slept).toEqual([200, 150]);
+    expect(Date.now()).toBe(T0 + 600);
+    vi.setSystemTime(T0);
+    await onTime.gate.untilDue();
+    expect(onTime.slept).toEqual([400]);
+  });
+
+  it("calls without booking again when it wakes within one token interval of its due time", async () => {
+    const one = { ratePerSecond: 5, burst: 1, maxInFlight: 10, leaseTtlMs: 60_000 };
+    await acquireSlot(request("slot-slightly-late", { limits: one }).req);
+    const { req, slept } = request("slot-slightly-late", {
+      limits: one,
+      sleep: async (ms) => {
+        slept.push(ms);
+        vi.setSystemTime(Date.now() + ms + 199);
+      },
+    });
+    const gate = await acquireSlot(req);
+    if (gate.kind !== "granted") throw new Error("slot refused");
+    await gate.untilDue();
+    expect(slept).toEqual([200]);
+    expect(Date.now()).toBe(T0 + 399);
   });
 
   it("hands a rate wait beyond its budget back at once, without sleeping", async () => {

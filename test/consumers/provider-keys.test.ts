@@ -73,7 +73,7 @@ async function seedKeys(t: SeededTenant, apiKeys: string[], provider: "ideogram"
 
 function grantedGate() {
   const release = vi.fn(async () => undefined);
-  return { kind: "granted" as const, leaseId: crypto.randomUUID(), release };
+  return { kind: "granted" as const, leaseId: crypto.randomUUID(), untilDue: async () => {}, release };
 }
 
 const keyDeps = (extra: Record<string, unknown> = {}, now = () => Date.now()) => ({

@@ -5,6 +5,7 @@ import {
   type BucketState,
   bookingHorizonMs,
   fullBucket,
+  rebook,
   refill,
   refund,
   reserve,
@@ -186,6 +187,80 @@ describe("reserve", () => {
     }
     const seconds = (calls.at(-1)! - calls[0]!) / 1000;
     expect((calls.length - 1) / seconds / 5).toBeGreaterThanOrEqual(0.98);
+  });
+});
+
+/** No more than capacity + rate x window calls due in any window (due times are whole ms). */
+function expectWithinLimit(due: number[], capacity: number, rate: number) {
+  const sorted = [...due].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; i++) {
+    for (let j = i; j < sorted.length; j++) {
+      const window = sorted[j]! - sorted[i]! + 1;
+      expect(j - i + 1).toBeLessThanOrEqual(capacity + Math.floor((window * rate) / 1000));
+    }
+  }
+}
+
+describe("rebook", () => {
+  it("books a late caller the next token; the one it slept through is spent", () => {
+    const c = { capacity: 1, ratePerSecond: 5 };
+    const booked = reserve(take(fullBucket(c, T0), c, T0).state, c, T0, 1000);
+    expect(booked).toMatchObject({ granted: true, waitMs: 200 });
+    // Due at +200, awake at +260: the next token is due at +400.
+    const again = rebook(booked.state, c, T0 + 260);
+    expect(again.waitMs).toBe(140);
+    expect(reserve(again.state, c, T0 + 260, 1000)).toMatchObject({ granted: true, waitMs: 340 });
+  });
+
+  it("books the late caller behind the callers booked after it", () => {
+    const c = { capacity: 3, ratePerSecond: 5 };
+    let s = fullBucket(c, T0);
+    for (let i = 0; i < 3; i++) s = take(s, c, T0).state;
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = reserve(s, c, T0, 1000);
+      if (!r.granted) throw new Error("refused");
+      waits.push(r.waitMs);
+      s = r.state;
+    }
+    expect(waits).toEqual([200, 400, 600]);
+    // The caller due at +200 wakes at +250: it goes after the +400 and +600 calls, not onto one.
+    expect(rebook(s, c, T0 + 250)).toEqual({ state: { tokens: -2.75, updatedAt: T0 + 250 }, waitMs: 550 });
+  });
+
+  it("keeps the calls made within capacity + rate x window, however late callers wake (property)", () => {
+    const arb = fc.record({
+      capacity: fc.integer({ min: 1, max: 5 }),
+      rate: fc.constantFrom(0.7, 1, 2, 5, 13.5, 40),
+      steps: fc.array(fc.record({ gap: fc.integer({ min: 0, max: 400 }), late: fc.boolean() }), {
+        minLength: 1,
+        maxLength: 120,
+      }),
+    });
+    fc.assert(
+      fc.property(arb, ({ capacity, rate, steps }) => {
+        const c = { capacity, ratePerSecond: rate };
+        let s = fullBucket(c, T0);
+        let now = T0;
+        // Due times of the calls that will be made; a late caller's is replaced by its new one.
+        const due: number[] = [];
+        for (const { gap, late } of steps) {
+          now += gap;
+          const overdue = due.findIndex((d) => d < now);
+          if (late && overdue >= 0) {
+            const r = rebook(s, c, now);
+            s = r.state;
+            due[overdue] = now + r.waitMs;
+            continue;
+          }
+          const r = reserve(s, c, now, bookingHorizonMs(c, 10_000));
+          s = r.state;
+          if (r.granted) due.push(now + r.waitMs);
+        }
+        expectWithinLimit(due, capacity, rate);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
