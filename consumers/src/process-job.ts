@@ -46,6 +46,8 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
   if (terminalStatuses.includes(job.status)) return { kind: "ack", reason: `job already ${job.status}` };
   if (isStaleCopy(job, deps.now()))
     return { kind: "ack", reason: "stale copy: the next message is on its way" };
+  // Another delivery is running the job: a pacing slot taken here would go unused.
+  if (job.status === "running" && (job.leaseExpiresAt ?? 0) > deps.now()) return heldByAnother(deps, message, job);
 
   const settings = await instanceSettings(db, job.instanceId, deps.now());
   const env = deps.env as unknown as Record<string, unknown>;
@@ -152,6 +154,10 @@ async function recordSuccess(
 async function afterLostClaim(deps: JobDeps, message: JobMessage): Promise<Decision> {
   const job = await getJob(deps.db, message.job_id);
   if (!job || terminalStatuses.includes(job.status)) return { kind: "ack", reason: "job ended meanwhile" };
+  return heldByAnother(deps, message, job);
+}
+
+async function heldByAnother(deps: JobDeps, message: JobMessage, job: JobRow): Promise<Decision> {
   if (job.cancelRequestedAt !== null) return { kind: "ack", reason: "cancel requested" };
   // A live lease: look again once it would have expired, in case its holder died.
   const now = deps.now();

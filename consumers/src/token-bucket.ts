@@ -12,7 +12,6 @@ import {
   refill,
   bookingHorizonMs,
   rebook,
-  refund,
   reserve,
 } from "../../shared/pacing/bucket";
 import {
@@ -229,7 +228,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
 
   /**
    * Frees the slot and feeds the breaker. Idempotent: an unknown (already released or expired
-   * and dropped) lease changes nothing, so a retried RPC cannot refund or count twice.
+   * and dropped) lease changes nothing, so a retried RPC cannot free or count twice.
    */
   async release(leaseId: string, outcome: ReleaseOutcome): Promise<{ released: boolean }> {
     const now = Date.now();
@@ -242,13 +241,12 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     if (outcome === "success") circuit = recordSuccess(circuit);
     else if (outcome === "retryable_failure") circuit = recordFailure(circuit, cfg, now);
     else if (isProbe) circuit = releaseProbe(circuit);
-    // A call that never reached the provider gives its token back.
-    const bucket =
-      outcome === "not_called" ? refund(pacing.bucket, bucketConfig(pacing.limits), now, 1) : pacing.bucket;
+    // A call that never reached the provider keeps its token spent: the bookings made after it
+    // were timed with it spent, and giving it back would book a later caller onto one of them.
     this.leases = leases;
     this.ctx.storage.sql.exec("DELETE FROM leases WHERE id = ?", leaseId);
     const probeLeaseId = isProbe ? null : pacing.probeLeaseId;
-    await this.commit({ ...pacing, bucket, circuit, probeLeaseId, lastActiveAt: now });
+    await this.commit({ ...pacing, circuit, probeLeaseId, lastActiveAt: now });
     this.released.fire();
     return { released: true };
   }

@@ -146,13 +146,6 @@ export function rebook(state: BucketState, config: BucketConfig, now: number): {
   return { state: booked.state, waitMs: booked.waitMs };
 }
 
-/** Gives tokens back (a call that was never made); never above capacity. */
-export function refund(state: BucketState, config: BucketConfig, now: number, amount = 1): BucketState {
-  const current = refill(state, config, now);
-  const units = Math.min(toUnits(config.capacity), toUnits(current.tokens) + Math.max(0, toUnits(amount)));
-  return { tokens: units / SCALE, updatedAt: current.updatedAt };
-}
-
 export function isFull(state: BucketState, config: BucketConfig, now: number): boolean {
   return toUnits(refill(state, config, now).tokens) >= toUnits(config.capacity);
 }

@@ -415,6 +415,9 @@ describe("jobs consumer: leases", () => {
     expect(await typesOf(job.id)).toEqual(["running"]);
     expect(await objectsUnder(prefixOf(job))).toEqual([]);
     expect(t.JOBS.send).toHaveBeenCalledTimes(1);
+    // No pacing slot was taken: it would have gone unused, its token spent for nothing.
+    const pacing = env.TOKEN_BUCKET.getByName(`instance:${job.instanceId}:provider:${job.provider}`);
+    expect((await pacing.snapshot()).limits).toBeNull();
     const [sent, options] = t.JOBS.send.mock.calls[0]!;
     expect(sent).toEqual(body);
     // Not an attempt: the same message, back once the lease would have expired (+1 s).

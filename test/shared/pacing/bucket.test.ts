@@ -7,7 +7,6 @@ import {
   fullBucket,
   rebook,
   refill,
-  refund,
   reserve,
   take,
 } from "../../../shared/pacing/bucket";
@@ -261,15 +260,6 @@ describe("rebook", () => {
       }),
       { numRuns: 300 },
     );
-  });
-});
-
-describe("refund", () => {
-  it("gives tokens back but never above capacity", () => {
-    const r = take(fullBucket(cfg, T0), cfg, T0);
-    expect(refund(r.state, cfg, T0, 1).tokens).toBe(5);
-    expect(refund(r.state, cfg, T0, 10).tokens).toBe(5);
-    expect(refund(empty(), cfg, T0, 2).tokens).toBe(2);
   });
 });
 
