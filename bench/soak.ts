@@ -11,7 +11,7 @@
 //
 //   npm run soak -- [--jobs 5000] [--rate 40] [--crash-rate 0.05] [--webhook-down-from-s 60]
 //                   [--webhook-down-s 20] [--deadline-s 600 + jobs] [--batch-size 100] [--out DIR]
-//                   [--log FILE]
+//                   [--log FILE] [--trace-out FILE]
 //
 // Settings that differ from wrangler.consumer.toml, and why (all in the result's `settings`):
 //   jobs queue max_batch_size (default 100): local Queues deliver one batch at a time per queue,
@@ -47,6 +47,8 @@ const { values } = parseArgs({
     "hang-ms": { type: "string", default: "30000" },
     /** Where to write wrangler's output (the last 512 KB), for diagnosis. */
     log: { type: "string" },
+    /** Where to write every pacing trace line and the fake's call arrival times, for diagnosis. */
+    "trace-out": { type: "string" },
     out: { type: "string", default: "bench/results" },
     quiet: { type: "boolean", default: false },
   },
@@ -127,11 +129,13 @@ const pacing = {
   denials: {} as Record<string, number>,
   circuitOpenDenials: [] as number[],
 };
+const traces: unknown[] = [];
 const onTrace = (line: string) => {
   const at = line.indexOf('{"trace":');
   if (at < 0) return;
   try {
     const t = (JSON.parse(line.slice(at)) as { trace: { kind: string; at: number; reason?: string } }).trace;
+    if (values["trace-out"]) traces.push(t);
     if (t.kind === "grant") pacing.grants++;
     if (t.kind === "rebook") pacing.rebookings++;
     if (t.kind === "deny" && t.reason) {
@@ -325,6 +329,10 @@ try {
   });
 
   const stats = await fake.stats();
+  if (values["trace-out"]) {
+    const dump = { traces, callArrivals: stats.callTimestamps };
+    await writeFile(resolve(process.cwd(), values["trace-out"]), JSON.stringify(dump));
+  }
   checks.push({
     name: "provider calls over the limit",
     pass: stats.overLimitCalls === 0,

@@ -6,6 +6,7 @@ import type { ProviderName } from "../../shared/jobs/enums";
 import { TtlCache } from "../../shared/ttl-cache";
 import { getProvider } from "../../shared/providers/registry";
 import type { ImageJobInput } from "../../shared/providers/types";
+import { log } from "./log";
 import type { AcquireResponse, PacingLimits, ReleaseOutcome } from "./token-bucket";
 
 const settingsCache = new TtlCache<InstanceSettings>(30_000);
@@ -77,7 +78,8 @@ const MAX_REBOOKINGS = 3;
  */
 export async function acquireSlot(req: GateRequest): Promise<Gate> {
   const now = req.now ?? Date.now;
-  const stub = req.namespace.getByName(bucketName(req.instanceId, req.provider));
+  const name = bucketName(req.instanceId, req.provider);
+  const stub = req.namespace.getByName(name);
   const leaseId = crypto.randomUUID();
   const weight = getProvider(req.provider).inFlightUnits?.(req.input) ?? 1;
   const answer: AcquireResponse = await stub.acquire({
@@ -96,7 +98,16 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
       for (let rebooked = 0; ; rebooked++) {
         const leftMs = dueAt - now();
         if (leftMs > 0) await req.sleep(leftMs);
-        if (now() - dueAt <= toleranceMs || rebooked === MAX_REBOOKINGS) return;
+        const lateMs = now() - dueAt;
+        if (lateMs <= toleranceMs) return;
+        if (rebooked === MAX_REBOOKINGS) {
+          log("warn", "pacing: calling late after booking again", {
+            bucket: name,
+            late_ms: lateMs,
+            rebooked,
+          });
+          return;
+        }
         const again = await stub.rebook();
         dueAt = now() + again.waitMs;
       }

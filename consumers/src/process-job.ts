@@ -47,7 +47,8 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
   if (isStaleCopy(job, deps.now()))
     return { kind: "ack", reason: "stale copy: the next message is on its way" };
   // Another delivery is running the job: a pacing slot taken here would go unused.
-  if (job.status === "running" && (job.leaseExpiresAt ?? 0) > deps.now()) return heldByAnother(deps, message, job);
+  if (job.status === "running" && (job.leaseExpiresAt ?? 0) > deps.now())
+    return heldByAnother(deps, message, job);
 
   const settings = await instanceSettings(db, job.instanceId, deps.now());
   const env = deps.env as unknown as Record<string, unknown>;

@@ -82,7 +82,6 @@ export async function instanceProviderKeys(
   return keys;
 }
 
-
 /**
  * Runs a provider call with the instance's key (or none: the Worker secret). When the key is
  * rejected (provider_auth_failed) and the instance has another, the call is tried again with the

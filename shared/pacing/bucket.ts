@@ -140,7 +140,11 @@ export function bookingHorizonMs(config: BucketConfig, maxWaitMs: number): numbe
  * giving it back would book this caller onto one of them (and a caller that is late by only a
  * little may be calling right now). Always granted, however deep the debt.
  */
-export function rebook(state: BucketState, config: BucketConfig, now: number): { state: BucketState; waitMs: number } {
+export function rebook(
+  state: BucketState,
+  config: BucketConfig,
+  now: number,
+): { state: BucketState; waitMs: number } {
   const booked = reserve(state, config, now, Number.MAX_SAFE_INTEGER);
   if (!booked.granted) throw new Error("unreachable: a booking without a wait limit is always granted");
   return { state: booked.state, waitMs: booked.waitMs };

@@ -164,8 +164,10 @@ export class TokenBucket {
   }
   /** 0 when the call may go; else milliseconds until a token is there. */
   take(now: number): number {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
-    this.last = now;
+    // Calls are judged in the order their bodies finish, which may differ from their arrival
+    // order: an earlier arrival judged later counts as arriving with the one before it.
+    this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.last) / 1000) * this.rate);
+    this.last = Math.max(this.last, now);
     if (this.tokens >= 1) {
       this.tokens -= 1;
       return 0;

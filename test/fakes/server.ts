@@ -61,8 +61,7 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
   };
 
   /** The gauntlet a generation call runs; returns a reply to send instead of the handler's, if any. */
-  const gauntlet = (req: FakeRequest, units: number): { reply?: FakeReply; forced?: string } => {
-    const now = Date.now();
+  const gauntlet = (req: FakeRequest, units: number, now: number): { reply?: FakeReply; forced?: string } => {
     stats.generateCalls++;
     if (stats.callTimestamps.length < 100_000) stats.callTimestamps.push(now);
     if (knobs.rateLimit) {
@@ -110,6 +109,9 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
   };
 
   const api = async (raw: IncomingMessage, res: ServerResponse, url: URL) => {
+    // A provider's rate limiter counts a request when it arrives, not once its body is read: a
+    // busy fake reads several bodies in one go, and would see calls that came apart as a clump.
+    const arrivedAt = Date.now();
     const recorded = await readRequest(raw, url);
     const req: FakeRequest = { ...recorded, url };
     stats.calls++;
@@ -119,7 +121,7 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
     if (!spec.authorized(req, apiKey)) return send(res, spec.errorReply("401", req, tools(undefined)), true);
 
     const units = spec.generationUnits(req);
-    const { reply, forced } = units > 0 ? gauntlet(req, units) : {};
+    const { reply, forced } = units > 0 ? gauntlet(req, units, arrivedAt) : {};
     if (reply?.hang) return hang(res);
     if (reply) return send(res, reply, true);
 
