@@ -6,6 +6,7 @@ import type { ProviderName } from "../../shared/jobs/enums";
 import { TtlCache } from "../../shared/ttl-cache";
 import { getProvider } from "../../shared/providers/registry";
 import type { ImageJobInput } from "../../shared/providers/types";
+import { lateToleranceMs } from "../../shared/pacing/bucket";
 import { log } from "./log";
 import type { AcquireResponse, PacingLimits, ReleaseOutcome } from "./token-bucket";
 
@@ -44,9 +45,9 @@ export interface GrantedGate {
   leaseId: string;
   /**
    * Resolves when the slot's rate token falls due; call the provider right after. A caller that
-   * wakes later than one token interval past its due time books the next token and waits again:
+   * wakes later than `lateToleranceMs` past its due time books the next token and waits again:
    * calling late would bunch its call with the ones booked after it, and a provider counts calls
-   * as they arrive. So a provider sees at most burst + 1 calls in any window of the rate.
+   * as they arrive. So a provider sees at most burst + max(1, burst / 4) calls in any window.
    */
   untilDue(): Promise<void>;
   release(outcome: ReleaseOutcome): Promise<void>;
@@ -90,7 +91,10 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
   });
   if (!answer.granted) return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
   let dueAt = now() + answer.waitMs;
-  const toleranceMs = Math.ceil(1000 / req.limits.ratePerSecond);
+  const toleranceMs = lateToleranceMs({
+    capacity: req.limits.burst,
+    ratePerSecond: req.limits.ratePerSecond,
+  });
   return {
     kind: "granted",
     leaseId,

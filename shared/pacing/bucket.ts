@@ -150,6 +150,18 @@ export function rebook(
   return { state: booked.state, waitMs: booked.waitMs };
 }
 
+/**
+ * How late a booked caller may call before it must book again: the time a quarter of the burst
+ * takes to refill, and never less than one token's. A call this late lands at most that many
+ * tokens early on the calls booked after it, so a provider sees at most
+ * burst + max(1, burst / 4) calls in any window. A tighter bound would cost a big bucket a
+ * re-booking (a round trip to the TokenBucket) on nearly every call for nothing.
+ */
+export function lateToleranceMs(config: BucketConfig): number {
+  const tokens = Math.max(1, Math.floor(config.capacity / 4));
+  return Math.ceil((tokens * 1000) / config.ratePerSecond);
+}
+
 export function isFull(state: BucketState, config: BucketConfig, now: number): boolean {
   return toUnits(refill(state, config, now).tokens) >= toUnits(config.capacity);
 }

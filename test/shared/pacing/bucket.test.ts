@@ -5,6 +5,7 @@ import {
   type BucketState,
   bookingHorizonMs,
   fullBucket,
+  lateToleranceMs,
   rebook,
   refill,
   reserve,
@@ -308,6 +309,16 @@ describe("full use of the limit under a backlog", () => {
     const seconds = (times.at(-1)! - T0) / 1000;
     expect(times.length / seconds).toBeLessThanOrEqual(3);
     expect(times.length / seconds).toBeGreaterThanOrEqual(0.98 * 3);
+  });
+});
+
+describe("lateToleranceMs", () => {
+  it("is one token's time for a small burst, a quarter of the burst's for a big one", () => {
+    expect(lateToleranceMs({ capacity: 1, ratePerSecond: 5 })).toBe(200);
+    expect(lateToleranceMs({ capacity: 5, ratePerSecond: 40 })).toBe(25);
+    expect(lateToleranceMs({ capacity: 8, ratePerSecond: 40 })).toBe(50);
+    expect(lateToleranceMs({ capacity: 100_000, ratePerSecond: 100_000 })).toBe(250);
+    expect(lateToleranceMs({ capacity: 2, ratePerSecond: 0.3 })).toBe(3334);
   });
 });
 
