@@ -65,7 +65,7 @@ export interface GateRequest {
   /** Longest total in-process wait before giving the message back to the queue. */
   maxInlineWaitMs: number;
   sleep(ms: number): Promise<void>;
-  now?(): number;
+  now(): number;
 }
 
 /** Re-bookings before a caller that keeps waking late calls anyway (a machine that stalls). */
@@ -78,7 +78,7 @@ const MAX_REBOOKINGS = 3;
  * keys) while the token falls due, then waits out the rest in `untilDue`.
  */
 export async function acquireSlot(req: GateRequest): Promise<Gate> {
-  const now = req.now ?? Date.now;
+  const { now } = req;
   const name = bucketName(req.instanceId, req.provider);
   const stub = req.namespace.getByName(name);
   const leaseId = crypto.randomUUID();

@@ -1,5 +1,6 @@
 // One job, start to finish: pick its provider, take a pacing slot, claim the job while the slot's
-// token falls due, call the provider, store the images, record the outcome. Returns a Decision; the caller applies it.
+// token falls due, call the provider, store the images, record the outcome. Returns a Decision;
+// the caller applies it.
 // Failures are classified here, and only here, from the shared provider error classes.
 import type { ConsumerConfig } from "../../shared/config";
 import type { Db } from "../../shared/db/client";
@@ -64,6 +65,7 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
       limits,
       maxInlineWaitMs: config.PACING_MAX_INLINE_WAIT_MS,
       sleep: deps.sleep,
+      now: deps.now,
     });
 
   const gate = await gateFor();

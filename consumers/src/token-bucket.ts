@@ -61,7 +61,7 @@ export type AcquireResponse =
       leaseId: string;
       leaseExpiresAt: number;
       probe: boolean;
-      /** Sleep this long before the call: the booked token falls due then. */
+      /** Wait this long before the call: the booked token falls due then (pacing.ts `untilDue`). */
       waitMs: number;
     }
   | { granted: false; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };

@@ -92,18 +92,24 @@ export function take(state: BucketState, config: BucketConfig, now: number, cost
 }
 
 export type ReserveResult =
-  | { granted: true; state: BucketState /** Ms to wait before using the token; 0: now. */; waitMs: number }
+  | {
+      granted: true;
+      state: BucketState;
+      /** Ms to wait before using the token; 0: now. */
+      waitMs: number;
+    }
   | {
       granted: false;
-      state: BucketState /** Ms until a reservation would fit in `maxWaitMs`. */;
+      state: BucketState;
+      /** Ms until a reservation would fit in `maxWaitMs`. */
       retryAfterMs: number;
     };
 
 /**
  * `take` for a caller willing to wait up to `maxWaitMs`: the next token is booked now and the
  * bucket goes into debt (negative tokens) until it falls due. Every booking is due exactly 1/rate
- * after the one before, so callers that sleep `waitMs` call at the rate however late they wake;
- * with polling, each late wake-up is lost for good once the bucket sits at capacity. A refused
+ * after the one before, so callers that wait out `waitMs` keep a backlog at the rate; with
+ * polling, each late wake-up is lost for good once the bucket sits at capacity. A refused
  * booking debits nothing.
  */
 export function reserve(
