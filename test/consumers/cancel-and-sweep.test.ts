@@ -11,12 +11,14 @@ import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../consumers/src/index";
+import { bucketName } from "../../consumers/src/pacing";
 import { sweepStaleJobs } from "../../consumers/src/sweep";
 import { consumerConfig } from "../../shared/config";
 import { createDb } from "../../shared/db/client";
 import type { JobRow } from "../../shared/db/queries/jobs";
 import { idempotencyKeys, jobEvents, jobImages, jobs, providerLimits } from "../../shared/db/schema";
 import type { JobMessage } from "../../shared/jobs/message";
+import { RESEND_EARLY_TOLERANCE_MS } from "../../shared/jobs/resend";
 import { seedJob, seedTenant } from "../support/tenant";
 
 const db = createDb(env.DB);
@@ -37,10 +39,17 @@ const messageFor = (job: JobRow): JobMessage => ({
   attempt: 0,
 });
 
-async function deliver(job: JobRow, target: ConsumerEnv) {
-  const batch = createMessageBatch(env.JOBS_QUEUE_NAME, [
-    { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: messageFor(job) },
-  ]);
+/** Delivers `copies` copies of the job's message in one batch (Queues may deliver one twice). */
+async function deliver(job: JobRow, target: ConsumerEnv, copies = 1) {
+  const batch = createMessageBatch(
+    env.JOBS_QUEUE_NAME,
+    Array.from({ length: copies }, () => ({
+      id: crypto.randomUUID(),
+      timestamp: new Date(),
+      attempts: 1,
+      body: messageFor(job),
+    })),
+  );
   const ctx = createExecutionContext();
   await (worker as ExportedHandler<ConsumerEnv>).queue!(batch, target, ctx);
   return getQueueResult(batch, ctx);
@@ -121,7 +130,7 @@ describe("duplicate copies of a deferred job", () => {
   async function busyInstanceJob() {
     const tenant = await slowInstance();
     // The instance's one token goes to another job: this one must wait ~100 s.
-    const token = await env.TOKEN_BUCKET.getByName(`instance:${tenant.instanceId}:provider:demo`).acquire({
+    const token = await env.TOKEN_BUCKET.getByName(bucketName(tenant.instanceId, "demo")).acquire({
       leaseId: crypto.randomUUID(),
       limits: SLOW,
     });
@@ -129,25 +138,10 @@ describe("duplicate copies of a deferred job", () => {
     return seedJob(env.DB, tenant);
   }
 
-  async function deliverCopies(job: JobRow, copies: number, target: ConsumerEnv) {
-    const batch = createMessageBatch(
-      env.JOBS_QUEUE_NAME,
-      Array.from({ length: copies }, () => ({
-        id: crypto.randomUUID(),
-        timestamp: new Date(),
-        attempts: 1,
-        body: messageFor(job),
-      })),
-    );
-    const ctx = createExecutionContext();
-    await (worker as ExportedHandler<ConsumerEnv>).queue!(batch, target, ctx);
-    return getQueueResult(batch, ctx);
-  }
-
   it("re-sends the job once however many copies arrive together", async () => {
     const job = await busyInstanceJob();
     const { env: target, JOBS } = spyEnv();
-    const result = await deliverCopies(job, 4, target);
+    const result = await deliver(job, target, 4);
     expect(result.explicitAcks).toHaveLength(4);
     expect(JOBS.send).toHaveBeenCalledTimes(1);
     const [, options] = JOBS.send.mock.calls[0] as unknown as [JobMessage, QueueSendOptions];
@@ -160,9 +154,9 @@ describe("duplicate copies of a deferred job", () => {
   it("acks a later copy without work while the re-sent message is still ahead", async () => {
     const job = await busyInstanceJob();
     const { env: target, JOBS } = spyEnv();
-    await deliverCopies(job, 1, target);
+    await deliver(job, target);
     const before = await jobRow(job.id);
-    const again = await deliverCopies(job, 1, target);
+    const again = await deliver(job, target);
     expect(again.explicitAcks).toHaveLength(1);
     expect(JOBS.send).toHaveBeenCalledTimes(1);
     expect(await jobRow(job.id)).toEqual(before);
@@ -172,18 +166,26 @@ describe("duplicate copies of a deferred job", () => {
     const tenant = await seedTenant(env.DB);
     const job = await seedJob(env.DB, tenant, { overrides: { resendDueAt: Date.now() - 100 } });
     const { env: target, JOBS } = spyEnv();
-    await deliverCopies(job, 1, target);
+    await deliver(job, target);
     expect((await jobRow(job.id)).status).toBe("succeeded");
     expect(JOBS.send).not.toHaveBeenCalled();
+  });
+
+  it("runs the job when its message comes a little early (clock skew between hosts)", async () => {
+    const tenant = await seedTenant(env.DB);
+    const early = RESEND_EARLY_TOLERANCE_MS - 100;
+    const job = await seedJob(env.DB, tenant, { overrides: { resendDueAt: Date.now() + early } });
+    await deliver(job, spyEnv().env);
+    expect((await jobRow(job.id)).status).toBe("succeeded");
   });
 
   it("gives the claim back when the re-send fails, so the redelivery is not taken for a copy", async () => {
     const job = await busyInstanceJob();
     const { env: target, JOBS } = spyEnv();
     JOBS.send.mockRejectedValueOnce(new Error("queue unavailable"));
-    await expect(deliverCopies(job, 1, target)).rejects.toThrow("queue unavailable");
+    await expect(deliver(job, target)).rejects.toThrow("queue unavailable");
     expect((await jobRow(job.id)).resendDueAt).toBeNull();
-    await deliverCopies(job, 1, target);
+    await deliver(job, target);
     expect(JOBS.send).toHaveBeenCalledTimes(2);
   });
 });

@@ -3,7 +3,7 @@
 // in-flight wait is held by the bucket.
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { acquireSlot, type GateRequest } from "../../consumers/src/pacing";
+import { acquireSlot, bucketName, type GateRequest } from "../../consumers/src/pacing";
 
 const T0 = Math.ceil(Date.now() / 1000) * 1000 + 86_400_000;
 
@@ -16,6 +16,7 @@ function request(instanceId: string, over: Partial<GateRequest> = {}) {
     input: { prompt: "p", num_images: 1 } as GateRequest["input"],
     limits: { ratePerSecond: 5, burst: 1, maxInFlight: 10, leaseTtlMs: 60_000 },
     maxInlineWaitMs: 3000,
+    now: () => Date.now(),
     sleep: async (ms) => {
       slept.push(ms);
     },
@@ -83,14 +84,44 @@ describe("acquireSlot", () => {
       limits: one,
       sleep: async (ms) => {
         slept.push(ms);
-        vi.setSystemTime(Date.now() + ms + 199);
+        vi.setSystemTime(Date.now() + ms + 200);
       },
     });
     const gate = await acquireSlot(req);
     if (gate.kind !== "granted") throw new Error("slot refused");
     await gate.untilDue();
     expect(slept).toEqual([200]);
-    expect(Date.now()).toBe(T0 + 399);
+    expect(Date.now()).toBe(T0 + 400);
+  });
+
+  it("allows a big bucket a quarter of its burst's refill time before booking again", async () => {
+    // 40/s, burst 8: a caller may be 2 tokens (50 ms) late, not one (25 ms).
+    const eight = { ratePerSecond: 40, burst: 8, maxInFlight: 20, leaseTtlMs: 60_000 };
+    for (let i = 0; i < 8; i++) await acquireSlot(request("slot-big", { limits: eight }).req);
+    const { req, slept } = request("slot-big", {
+      limits: eight,
+      sleep: async (ms) => {
+        slept.push(ms);
+        vi.setSystemTime(Date.now() + ms + 40);
+      },
+    });
+    const gate = await acquireSlot(req);
+    if (gate.kind !== "granted") throw new Error("slot refused");
+    await gate.untilDue();
+    expect(slept).toEqual([25]);
+  });
+
+  it("calls anyway after booking again three times (a machine that keeps stalling)", async () => {
+    await acquireSlot(request("slot-stalled").req);
+    let clock = T0;
+    // Every look at the clock is a second later: the caller is always late.
+    const { req } = request("slot-stalled", { now: () => (clock += 1000) });
+    const gate = await acquireSlot(req);
+    if (gate.kind !== "granted") throw new Error("slot refused");
+    await gate.untilDue();
+    const stub = env.TOKEN_BUCKET.getByName(bucketName("slot-stalled", "demo"));
+    // The first token, this caller's booking and its three re-bookings: 5 taken from a bucket of 1.
+    expect((await stub.snapshot()).tokens).toBe(-4);
   });
 
   it("hands a rate wait beyond its budget back at once, without sleeping", async () => {
@@ -106,8 +137,11 @@ describe("acquireSlot", () => {
     if (first.kind !== "granted") throw new Error("first slot refused");
     const { req, slept } = request("slot-inflight", { limits: one });
     const second = acquireSlot(req);
+    await new Promise((r) => setTimeout(r, 50)); // the second caller now waits in the bucket
     await first.release("success");
-    expect(await second).toMatchObject({ kind: "granted" });
+    // Not at its deadline (3 s), when the bucket would grant it in a last look anyway.
+    const stillWaiting = new Promise((r) => setTimeout(() => r("still waiting"), 1000));
+    expect(await Promise.race([second, stillWaiting])).toMatchObject({ kind: "granted" });
     expect(slept).toEqual([]);
   });
 

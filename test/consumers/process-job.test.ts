@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { asc, count, eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../consumers/src/index";
+import { bucketName } from "../../consumers/src/pacing";
 import { createDb } from "../../shared/db/client";
 import { deadLetters, jobEvents, jobImages, jobs } from "../../shared/db/schema";
 import type { JobRow } from "../../shared/db/queries/jobs";
@@ -416,7 +417,8 @@ describe("jobs consumer: leases", () => {
     expect(await objectsUnder(prefixOf(job))).toEqual([]);
     expect(t.JOBS.send).toHaveBeenCalledTimes(1);
     // No pacing slot was taken: it would have gone unused, its token spent for nothing.
-    const pacing = env.TOKEN_BUCKET.getByName(`instance:${job.instanceId}:provider:${job.provider}`);
+    expect(job.provider).toBe("demo");
+    const pacing = env.TOKEN_BUCKET.getByName(bucketName(job.instanceId, "demo"));
     expect((await pacing.snapshot()).limits).toBeNull();
     const [sent, options] = t.JOBS.send.mock.calls[0]!;
     expect(sent).toEqual(body);

@@ -89,6 +89,11 @@ describe("TokenBucket", () => {
     expect(await wide("f")).toMatchObject({ granted: true, waitMs: 600 });
     // Booked slots hold in-flight units from the booking on.
     expect((await stub.snapshot()).inFlight).toBe(6);
+    // An 800 ms booking would fit a 1 s wait, but not the bucket's horizon: held, then refused.
+    expect(await stub.acquire({ leaseId: "g", limits: three, maxWaitMs: 1000 })).toMatchObject({
+      granted: false,
+      reason: "rate",
+    });
   });
 
   it("holds a caller until its booking fits, then books it", async () => {
