@@ -16,17 +16,18 @@ import { costModel } from "./lib/cost";
 import { startKeyRouter } from "./lib/key-router";
 import { latencyUnderLoad } from "./lib/latency";
 import { closedLoop } from "./lib/load";
-import { machineInfo, writeResult } from "./lib/machine";
+import { finishResult, newResult, type Result } from "./lib/machine";
 import { MeteringCollector } from "./lib/metering-log";
-import { apiClient, StateReader, waitForTerminal } from "./lib/observe";
+import { apiClient, StateReader, tagged, waitForTerminal } from "./lib/observe";
 import {
+  FAKE_LATENCY_MS,
   type PacingScenarioResult,
   runPacingScenario,
   slotToCallTrace,
   startPacingFakes,
 } from "./lib/pacing";
 import { printBench } from "./lib/report";
-import { type QueueConsumerConfig, type RawConfig, readConfig, startBenchSystem } from "./lib/system";
+import { patchQueueConsumer, type QueueConsumerConfig, readConfig, startBenchSystem } from "./lib/system";
 import { seedTenants, type LimitRow } from "./lib/tenant";
 import { AckCounter, BatchLog, baselineThroughput, genqueueThroughput } from "./lib/throughput";
 import { round } from "./lib/stats";
@@ -84,15 +85,9 @@ const batch = {
   max_batch_size: values["batch-size"] ? num("batch-size") : (repoJobsConsumer.max_batch_size ?? 10),
   max_batch_timeout: repoJobsConsumer.max_batch_timeout ?? 1,
 };
-const patchJobsBatch = (queue: string) => (raw: RawConfig) => {
-  for (const c of raw.queues?.consumers ?? []) if (c.queue === queue) Object.assign(c, batch);
-};
 
-const startedAt = new Date();
-const result: Record<string, unknown> = {
-  kind: "bench",
-  startedAt: startedAt.toISOString(),
-  machine: machineInfo(),
+const result: Result = {
+  ...newResult("bench"),
   settings: {
     only: [...only],
     rate: R,
@@ -146,8 +141,8 @@ async function mainSession() {
   const jobBatches = new BatchLog(JOBS_QUEUE);
   const onLine = (line: string) => {
     jobBatches.onLine(line);
-    const at = line.indexOf('{"trace":');
-    if (at >= 0) traces.push((JSON.parse(line.slice(at)) as { trace: { kind: string; at: number } }).trace);
+    const trace = tagged<{ kind: string; at: number }>(line, "trace");
+    if (trace) traces.push(trace);
   };
   const sys = await startBenchSystem({
     label: "main",
@@ -161,7 +156,7 @@ async function mainSession() {
           IDEOGRAM_BASE_URL: router.url,
           PROVIDER_KEYS_MASTER_KEY: masterKey,
         },
-        patch: patchJobsBatch(JOBS_QUEUE),
+        patch: patchQueueConsumer(JOBS_QUEUE, batch),
         wrap: { trace: Boolean(values["trace-pacing"]) },
       },
     ],
@@ -226,7 +221,7 @@ async function mainSession() {
         }
         pacing.push(figures);
       }
-      result.pacing = { rate: R, burst: 1, fakeLatencyMs: 50, scenarios: pacing };
+      result.pacing = { rate: R, burst: 1, fakeLatencyMs: FAKE_LATENCY_MS, scenarios: pacing };
     }
     if (only.has("throughput")) {
       say(`bench: throughput, ${num("jobs")} jobs with an instant provider (Ideogram fake, no latency)...`);
@@ -275,7 +270,7 @@ async function baselineSession() {
     label: "baseline",
     workers: [
       { config: "bench/baseline/wrangler.producer.toml" },
-      { config: "bench/baseline/wrangler.consumer.toml", patch: patchJobsBatch(queue) },
+      { config: "bench/baseline/wrangler.consumer.toml", patch: patchQueueConsumer(queue, batch) },
     ],
     onLine: (line) => {
       acks.onLine(line);
@@ -318,7 +313,7 @@ async function costSession() {
           PROVIDER_KEYS_MASTER_KEY: masterKey,
         },
         wrap: { meter: true },
-        patch: patchJobsBatch(JOBS_QUEUE),
+        patch: patchQueueConsumer(JOBS_QUEUE, batch),
       },
     ],
     seed: (env) =>
@@ -379,11 +374,7 @@ try {
   result.error = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
   console.error(error);
 }
-const finishedAt = new Date();
-result.finishedAt = finishedAt.toISOString();
-result.durationSeconds = round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1);
-result.loadAverageAtEnd = machineInfo().loadAverage;
-const file = await writeResult(outDir, "bench", result);
+const file = await finishResult(outDir, result);
 if (!values.quiet) printBench(result);
 console.log(`bench: results written to ${file}`);
 process.exit(result.error ? 1 : 0);

@@ -22,13 +22,14 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { terminalStatuses } from "../shared/jobs/enums";
 import { generateMasterKey } from "../shared/providers/keys/crypto";
 import { startIdeogramFakeThread } from "./lib/fake-thread";
 import { closedLoop } from "./lib/load";
-import { machineInfo, writeResult } from "./lib/machine";
-import { StateReader, TERMINAL, waitForTerminal } from "./lib/observe";
+import { finishResult, newResult, type Result } from "./lib/machine";
+import { apiClient, StateReader, tagged, waitForTerminal } from "./lib/observe";
 import { round } from "./lib/stats";
-import { type RawConfig, startBenchSystem } from "./lib/system";
+import { patchQueueConsumer, startBenchSystem } from "./lib/system";
 import { seedTenants } from "./lib/tenant";
 import { startWebhookReceiver, terminalEventsPerJob } from "./lib/webhook-receiver";
 
@@ -65,6 +66,11 @@ const say = (text: string) => {
 const N = num("jobs", 1);
 const RATE = num("rate", 1);
 const deadlineMs = (values["deadline-s"] === undefined ? 600 + N : num("deadline-s", 1)) * 1000;
+const crashRate = num("crash-rate");
+const batchSize = num("batch-size", 1);
+const downFromS = num("webhook-down-from-s");
+const downS = num("webhook-down-s");
+const downAfterDeliveries = Math.max(1, Math.ceil(N * 0.05));
 const errorRates = { server5xx: 0.2, rateLimit429: 0.1, timeout: 0.05, malformed: 0.02 };
 const providerLimit = { ratePerSecond: RATE, burst: 10 };
 const instanceLimit = { provider: "ideogram" as const, ratePerSecond: RATE, burst: 5, maxInFlight: 10 };
@@ -82,11 +88,8 @@ interface Check {
   detail: string;
 }
 
-const startedAt = new Date();
-const result: Record<string, unknown> = {
-  kind: "soak",
-  startedAt: startedAt.toISOString(),
-  machine: machineInfo(),
+const result: Result = {
+  ...newResult("soak"),
   settings: {
     jobs: N,
     providerErrorRates: errorRates,
@@ -94,13 +97,13 @@ const result: Record<string, unknown> = {
     providerInflightLimit: 10,
     instanceLimit,
     duplicateDelivery: Object.values(QUEUES),
-    crashAfterProviderRate: num("crash-rate"),
+    crashAfterProviderRate: crashRate,
     webhookReceiverDown: {
-      startsAfterDeliveries: Math.max(1, Math.ceil(N * 0.05)),
-      startsAtTheLatestSecond: num("webhook-down-from-s"),
-      forSeconds: num("webhook-down-s"),
+      startsAfterDeliveries: downAfterDeliveries,
+      startsAtTheLatestSecond: downFromS,
+      forSeconds: downS,
     },
-    jobsQueueMaxBatchSize: num("batch-size", 1),
+    jobsQueueMaxBatchSize: batchSize,
     consumerVars,
     deadlineSeconds: deadlineMs / 1000,
   },
@@ -130,11 +133,9 @@ const pacing = {
   circuitOpenDenials: [] as number[],
 };
 const traces: unknown[] = [];
-const onTrace = (line: string) => {
-  const at = line.indexOf('{"trace":');
-  if (at < 0) return;
-  try {
-    const t = (JSON.parse(line.slice(at)) as { trace: { kind: string; at: number; reason?: string } }).trace;
+const onLine = (line: string) => {
+  const t = tagged<{ kind: string; at: number; reason?: string }>(line, "trace");
+  if (t) {
     if (values["trace-out"]) traces.push(t);
     if (t.kind === "grant") pacing.grants++;
     if (t.kind === "rebook") pacing.rebookings++;
@@ -142,27 +143,11 @@ const onTrace = (line: string) => {
       pacing.denials[t.reason] = (pacing.denials[t.reason] ?? 0) + 1;
       if (t.reason === "circuit_open") pacing.circuitOpenDenials.push(t.at);
     }
-  } catch {
-    // a truncated line: not counted
   }
-};
-const onLine = (line: string) => {
-  onTrace(line);
-  const at = line.indexOf('{"chaos":');
-  if (at < 0) return;
-  try {
-    const c = (JSON.parse(line.slice(at)) as { chaos: { kind: string; queue?: string; count?: number } })
-      .chaos;
-    if (c.kind === "crash_after_provider") chaos.crashes++;
-    if (c.kind === "duplicate" && c.queue)
-      chaos.duplicates[c.queue] = (chaos.duplicates[c.queue] ?? 0) + (c.count ?? 0);
-  } catch {
-    // a truncated line: not counted
-  }
-};
-const patch = (raw: RawConfig) => {
-  for (const c of raw.queues?.consumers ?? [])
-    if (c.queue === QUEUES.jobs) c.max_batch_size = num("batch-size", 1);
+  const c = tagged<{ kind: string; queue?: string; count?: number }>(line, "chaos");
+  if (c?.kind === "crash_after_provider") chaos.crashes++;
+  if (c?.kind === "duplicate" && c.queue)
+    chaos.duplicates[c.queue] = (chaos.duplicates[c.queue] ?? 0) + (c.count ?? 0);
 };
 
 say(`soak: starting the system with chaos (${N} jobs)...`);
@@ -177,10 +162,10 @@ const sys = await startBenchSystem({
         trace: true,
         chaos: {
           duplicateQueues: { [QUEUES.jobs]: "JOBS", [QUEUES.webhooks]: "WEBHOOKS" },
-          crashAfterProviderRate: num("crash-rate"),
+          crashAfterProviderRate: crashRate,
         },
       },
-      patch,
+      patch: patchQueueConsumer(QUEUES.jobs, { max_batch_size: batchSize }),
     },
   ],
   seed: (env) =>
@@ -193,15 +178,13 @@ const sys = await startBenchSystem({
 });
 const state = new StateReader(sys.persistDir);
 const checks: Check[] = [];
-let exitCode = 0;
 try {
   const tenant = sys.seeded.soak!;
   const t0 = Date.now();
   // The receiver goes down once webhooks flow (the first terminal deliveries), or at the latest
   // --webhook-down-from-s after the start, and stays down --webhook-down-s.
-  const downFor = num("webhook-down-s") * 1000;
-  const downAt = t0 + num("webhook-down-from-s") * 1000;
-  const downAfterDeliveries = Math.max(1, Math.ceil(N * 0.05));
+  const downFor = downS * 1000;
+  const downAt = t0 + downFromS * 1000;
   let downWindow: { from: number; to: number } | null = null;
   const downWatch = setInterval(() => {
     if (downWindow || (receiver.deliveries.length < downAfterDeliveries && Date.now() < downAt)) return;
@@ -218,16 +201,13 @@ try {
 
   say("soak: enqueueing...");
   const ids: string[] = [];
+  const client = apiClient(sys.baseUrl, tenant.projects[0]!.apiKey);
   const load = await closedLoop(N, num("concurrency", 1), async (i) => {
-    const res = await fetch(`${sys.baseUrl}/v1/jobs`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${tenant.projects[0]!.apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        type: "image.generate",
-        provider: "ideogram",
-        webhook_url: receiver.url,
-        input: { prompt: `soak ${i}`, aspect_ratio: "1x1" },
-      }),
+    const res = await client.createJob({
+      type: "image.generate",
+      provider: "ideogram",
+      webhook_url: receiver.url,
+      input: { prompt: `soak ${i}`, aspect_ratio: "1x1" },
     });
     if (res.status === 202) ids.push(((await res.json()) as { id: string }).id);
     else await res.body?.cancel();
@@ -284,7 +264,7 @@ try {
   for (const s of statuses.values()) counts[s] = (counts[s] ?? 0) + 1;
   const lost = ids.filter((id) => !statuses.has(id));
   const stuck = ids.filter(
-    (id) => statuses.has(id) && !(TERMINAL as readonly string[]).includes(statuses.get(id)!),
+    (id) => statuses.has(id) && !(terminalStatuses as readonly string[]).includes(statuses.get(id)!),
   );
   checks.push({
     name: "every job terminal within the deadline",
@@ -371,7 +351,6 @@ try {
 } catch (error) {
   result.error = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
   console.error(error);
-  exitCode = 1;
 } finally {
   state.close();
   if (values.log) await writeFile(resolve(process.cwd(), values.log), sys.output());
@@ -381,12 +360,9 @@ try {
 }
 
 result.checks = checks;
-result.pass = checks.length > 0 && checks.every((c) => c.pass) && !result.error;
-const finishedAt = new Date();
-result.finishedAt = finishedAt.toISOString();
-result.durationSeconds = round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1);
-result.loadAverageAtEnd = machineInfo().loadAverage;
-const file = await writeResult(resolve(process.cwd(), String(values.out)), "soak", result);
+// A caught error fails the run even when every check that got pushed passed.
+result.pass = checks.length > 0 && checks.every((c) => c.pass) && result.error === undefined;
+const file = await finishResult(resolve(process.cwd(), String(values.out)), result);
 if (!values.quiet) {
   console.log("");
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.name}: ${c.detail}`);
@@ -395,4 +371,4 @@ if (!values.quiet) {
   );
 }
 console.log(`soak: results written to ${file}`);
-process.exit(exitCode || (result.pass ? 0 : 1));
+process.exit(result.pass ? 0 : 1);

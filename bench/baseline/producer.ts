@@ -1,7 +1,7 @@
 // Bare-baseline producer: what the platform costs with no application in the way. POST /v1/jobs
 // parses the JSON body and sends it to the queue (same queue settings as genqueue's jobs queue);
 // nothing else: no auth, no D1, no validation.
-export interface BaselineProducerEnv {
+interface BaselineProducerEnv {
   JOBS: Queue;
 }
 

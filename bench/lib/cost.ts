@@ -1,6 +1,7 @@
 // The platform cost model: billable operations per job (counted by bench/workers/metering.ts)
 // times Cloudflare's list prices. Pure; unit-tested in test/scripts/bench-cost.test.ts.
 // Provider charges and storage (GB-month of R2, D1, DO) are excluded.
+import { tagged } from "./observe";
 
 export const PRICES = {
   /** What the figures are: list prices of the Workers Paid plan, beyond the included usage. */
@@ -152,15 +153,7 @@ export function costModel(
 
 /** Metering counts from one line of wrangler output, or null when the line carries none. */
 export function parseMeteringLine(line: string): { worker: string; counts: Counts } | null {
-  const at = line.indexOf('{"metering":');
-  if (at < 0) return null;
-  const end = line.lastIndexOf("}");
-  try {
-    const parsed = JSON.parse(line.slice(at, end + 1)) as { metering?: { worker?: string; counts?: Counts } };
-    const m = parsed.metering;
-    if (!m || typeof m.worker !== "string" || !m.counts || typeof m.counts !== "object") return null;
-    return { worker: m.worker, counts: m.counts };
-  } catch {
-    return null;
-  }
+  const m = tagged<{ worker?: string; counts?: Counts }>(line, "metering");
+  if (!m || typeof m.worker !== "string" || !m.counts || typeof m.counts !== "object") return null;
+  return { worker: m.worker, counts: m.counts };
 }

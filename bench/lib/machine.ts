@@ -5,10 +5,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { round } from "./stats";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
-export interface MachineInfo {
+interface MachineInfo {
   nproc: number;
   cpuModel: string;
   memTotalGiB: number;
@@ -35,7 +36,7 @@ function packageVersion(name: string): string | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version : null;
 }
 
-export function machineInfo(): MachineInfo {
+function machineInfo(): MachineInfo {
   const gib = (n: number) => Math.round((n / 1024 ** 3) * 10) / 10;
   return {
     nproc: Number(run("nproc", [])) || cpus().length,
@@ -51,12 +52,29 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-export function timestamp(date = new Date()): string {
+function timestamp(date = new Date()): string {
   return date.toISOString().replace(/[:.]/g, "-");
 }
 
+/** A result file's contents as a run builds them up: its header first, then what the run adds. */
+export type Result = Record<string, unknown> & { kind: string; startedAt: string };
+
+/** The header every result starts with (the machine as it was when the run began). */
+export function newResult(kind: string): Result {
+  return { kind, startedAt: new Date().toISOString(), machine: machineInfo() };
+}
+
+/** Adds the run's end and duration (and the load by then) to the result and writes it. */
+export async function finishResult(dir: string, result: Result): Promise<string> {
+  const finishedAt = new Date();
+  result.finishedAt = finishedAt.toISOString();
+  result.durationSeconds = round((finishedAt.getTime() - Date.parse(result.startedAt)) / 1000, 1);
+  result.loadAverageAtEnd = machineInfo().loadAverage;
+  return writeResult(dir, result.kind, result);
+}
+
 /** Writes <dir>/<name>-<timestamp>.json and merges it into <dir>/latest.json under `kind`. */
-export async function writeResult(dir: string, kind: string, result: unknown): Promise<string> {
+async function writeResult(dir: string, kind: string, result: unknown): Promise<string> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${kind}-${timestamp()}.json`);
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);

@@ -21,13 +21,4 @@ export class MeteringCollector {
   totals(): Counts {
     return sumCounts(this.lines.map((l) => l.counts));
   }
-
-  byWorker(): Record<string, Counts> {
-    const out: Record<string, Counts[]> = {};
-    for (const l of this.lines) {
-      out[l.worker] ??= [];
-      out[l.worker]!.push(l.counts);
-    }
-    return Object.fromEntries(Object.entries(out).map(([w, c]) => [w, sumCounts(c)]));
-  }
 }

@@ -4,6 +4,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { terminalStatuses } from "../../shared/jobs/enums";
 
 export interface ApiClient {
   createJob(body: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
@@ -21,6 +22,22 @@ export function apiClient(baseUrl: string, apiKey: string): ApiClient {
       }),
     getJob: (id) => fetch(`${baseUrl}/v1/jobs/${id}`, { headers: auth }),
   };
+}
+
+/**
+ * The value a Worker logged as `{"<tag>":…}` (bench/workers/*.ts), or null when the line carries
+ * none. Wrangler may print text around the JSON; a line cut short by the pipe is skipped.
+ */
+export function tagged<T>(line: string, tag: string): T | null {
+  const at = line.indexOf(`{"${tag}":`);
+  if (at < 0) return null;
+  try {
+    return (
+      (JSON.parse(line.slice(at, line.lastIndexOf("}") + 1)) as Record<string, T | undefined>)[tag] ?? null
+    );
+  } catch {
+    return null;
+  }
 }
 
 function sqliteFiles(dir: string): string[] {
@@ -89,10 +106,8 @@ export class StateReader {
   }
 }
 
-export const TERMINAL = ["succeeded", "failed", "canceled", "dead_lettered"] as const;
-
 export function terminalCount(counts: Record<string, number>): number {
-  return TERMINAL.reduce((s, k) => s + (counts[k] ?? 0), 0);
+  return terminalStatuses.reduce((s, k) => s + (counts[k] ?? 0), 0);
 }
 
 /** Polls until every one of `expected` jobs of the instances is terminal, or the deadline passes. */

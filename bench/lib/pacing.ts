@@ -68,7 +68,7 @@ export interface PacingScenarioResult {
   pass: boolean;
 }
 
-export function accountFigures(tenant: string, fake: RunningFake, rate: number): ProviderAccountFigures {
+function accountFigures(tenant: string, fake: RunningFake, rate: number): ProviderAccountFigures {
   const stats = fake.stats();
   const steady = steadyRate(stats.callTimestamps, 1000);
   const perSecond = steady?.ratePerSecond ?? 0;

@@ -7,7 +7,7 @@ import type { ThroughputFigures } from "./throughput";
 const fmt = (n: number | undefined, digits = 2) =>
   n === undefined || Number.isNaN(n) ? "-" : Number.isInteger(n) ? String(n) : n.toFixed(digits);
 
-export function benchTables(result: Record<string, unknown>): string {
+function benchTables(result: Record<string, unknown>): string {
   const out: string[] = [];
   const pacing = result.pacing as { rate: number; scenarios: PacingScenarioResult[] } | undefined;
   const fakeBurst = (result.settings as { fakeBurst?: number } | undefined)?.fakeBurst ?? 2;

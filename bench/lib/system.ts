@@ -14,9 +14,9 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { experimental_readRawConfig, getPlatformProxy } from "wrangler";
 import { type Wrap, wrappedEntrySource } from "./entries";
-import { freePort, groupAlive } from "../../scripts/lib/processes";
+import { freePort, groupAlive, killGroup } from "../../scripts/lib/processes";
 
-export const ROOT = resolve(import.meta.dirname, "../..");
+const ROOT = resolve(import.meta.dirname, "../..");
 const WRANGLER_CLI = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const NODE = join(ROOT, "node_modules/.bin/node");
 const OUTPUT_LIMIT = 512 * 1024;
@@ -40,8 +40,6 @@ export interface StartOptions<Seeded> {
   seed?: (env: { DB: D1Database }) => Promise<Seeded>;
   /** Told every line wrangler (and the Workers' console) prints. */
   onLine?: (line: string) => void;
-  logLevel?: "debug" | "info" | "log" | "warn" | "error";
-  startTimeoutMs?: number;
 }
 
 export interface BenchSystem<Seeded> {
@@ -49,8 +47,6 @@ export interface BenchSystem<Seeded> {
   seeded: Seeded;
   /** Folder of the persisted state (D1, R2, DO) while the system runs. */
   persistDir: string;
-  /** The generated config of the served (first) Worker: for getPlatformProxy. */
-  primaryConfig: string;
   output(): string;
   /** Stops wrangler (whole process group) and removes the temporary directory. */
   stop(): Promise<void>;
@@ -83,6 +79,13 @@ export interface QueueConsumerConfig {
   max_retries?: number;
   dead_letter_queue?: string;
 }
+
+/** A config patch merging settings (batch size and timeout, say) into one queue's consumer. */
+export const patchQueueConsumer =
+  (queue: string, settings: Partial<QueueConsumerConfig>) =>
+  (raw: RawConfig): void => {
+    for (const c of raw.queues?.consumers ?? []) if (c.queue === queue) Object.assign(c, settings);
+  };
 
 /** The raw (parsed, unvalidated) wrangler config of a repository config file. */
 export function readConfig(config: string): RawConfig {
@@ -168,19 +171,15 @@ export async function startBenchSystem<Seeded = undefined>(
   const cleanup = async () => {
     const pid = child?.pid;
     if (pid !== undefined) {
-      try {
-        process.kill(-pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
+      killGroup(pid, "SIGTERM");
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline && groupAlive(pid)) await sleep(100);
-      if (groupAlive(pid)) process.kill(-pid, "SIGKILL");
+      if (groupAlive(pid)) killGroup(pid, "SIGKILL");
     }
     if (!process.env.BENCH_KEEP_TMP) await rm(dir, { recursive: true, force: true });
   };
   const onExit = () => {
-    if (child?.pid !== undefined && groupAlive(child.pid)) process.kill(-child.pid, "SIGKILL");
+    if (child?.pid !== undefined) killGroup(child.pid, "SIGKILL");
   };
   // Interrupted (Ctrl-C, a test's timeout): take wrangler and workerd down too, then leave.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -219,7 +218,6 @@ export async function startBenchSystem<Seeded = undefined>(
     const args = [WRANGLER_CLI, "dev", ...configs.flatMap((c) => ["-c", c])];
     args.push("--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort));
     args.push("--persist-to", persistDir, "--show-interactive-dev-session=false");
-    if (opts.logLevel) args.push("--log-level", opts.logLevel);
     child = spawn(NODE, args, {
       cwd: dir,
       detached: true,
@@ -244,12 +242,11 @@ export async function startBenchSystem<Seeded = undefined>(
     child.stderr?.on("data", onData);
 
     const baseUrl = `http://127.0.0.1:${port}`;
-    await waitForHealth(baseUrl, child, () => log, opts.startTimeoutMs ?? 90_000);
+    await waitForHealth(baseUrl, child, () => log, 90_000);
     return {
       baseUrl,
       seeded,
       persistDir,
-      primaryConfig,
       output: () => log,
       stop: async () => {
         process.off("exit", onExit);

@@ -1,11 +1,12 @@
 // Bench tenants, written straight into the run's persisted D1 before wrangler dev starts:
 // instances with projects, one user key per project, provider_limits rows and (optionally) the
 // instance's own provider key, encrypted the way the API stores it.
-import { displayPrefix, generateApiKey, sha256Hex } from "../../shared/auth/keys";
 import { createDb } from "../../shared/db/client";
+import { upsertProviderLimit } from "../../shared/db/queries/provider-limits";
 import type { ProviderName } from "../../shared/jobs/enums";
 import { importMasterKey } from "../../shared/providers/keys/crypto";
 import { setKey } from "../../shared/providers/keys/service";
+import { seedKey } from "../../test/support/tenant";
 
 export interface LimitRow {
   provider: ProviderName;
@@ -21,8 +22,6 @@ export interface TenantSpec {
   limits?: LimitRow[];
   /** The instance's own key per provider (needs masterKey). */
   providerKeys?: Partial<Record<ProviderName, string>>;
-  /** Project webhook URL (every job of the project reports there). */
-  webhookUrl?: string;
 }
 
 export interface SeededProject {
@@ -54,6 +53,7 @@ export async function seedTenants(
     .bind(orgId, "bench", now)
     .run();
   const masterKey = masterKeySecret ? await importMasterKey(masterKeySecret) : null;
+  const db = createDb(d1);
   for (const spec of specs) {
     const instanceId = pad("ins", spec.name);
     await d1
@@ -64,41 +64,17 @@ export async function seedTenants(
     for (let p = 0; p < spec.projects; p++) {
       const projectId = pad("prj", spec.name, `p${p}`);
       await d1
-        .prepare(
-          "INSERT OR IGNORE INTO projects (id, instance_id, name, webhook_url, created_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(projectId, instanceId, `bench ${spec.name} ${p}`, spec.webhookUrl ?? null, now)
+        .prepare("INSERT OR IGNORE INTO projects (id, instance_id, name, created_at) VALUES (?, ?, ?, ?)")
+        .bind(projectId, instanceId, `bench ${spec.name} ${p}`, now)
         .run();
-      const apiKey = generateApiKey();
-      await d1
-        .prepare(
-          `INSERT INTO api_keys (id, instance_id, project_id, role, name, key_hash, prefix, created_at)
-           VALUES (?, ?, ?, 'user', ?, ?, ?, ?)`,
-        )
-        .bind(
-          pad("key", spec.name, `p${p}`),
-          instanceId,
-          projectId,
-          "bench",
-          await sha256Hex(apiKey),
-          displayPrefix(apiKey),
-          now,
-        )
-        .run();
-      projects.push({ projectId, apiKey });
+      const { key } = await seedKey(d1, { instanceId, projectId });
+      projects.push({ projectId, apiKey: key });
     }
-    for (const l of spec.limits ?? []) {
-      await d1
-        .prepare(
-          `INSERT OR REPLACE INTO provider_limits (instance_id, provider, rate_per_second, burst, max_in_flight, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-        )
-        .bind(instanceId, l.provider, l.ratePerSecond, l.burst, l.maxInFlight, now)
-        .run();
-    }
+    for (const { provider, ...values } of spec.limits ?? [])
+      await upsertProviderLimit(db, instanceId, provider, values, now);
     for (const [provider, apiKey] of Object.entries(spec.providerKeys ?? {})) {
       if (!masterKey) throw new Error("provider keys need a master key");
-      await setKey(createDb(d1), masterKey, { instanceId, provider: provider as ProviderName, apiKey, now });
+      await setKey(db, masterKey, { instanceId, provider: provider as ProviderName, apiKey, now });
     }
     out[spec.name] = { name: spec.name, instanceId, projects };
   }

@@ -2,7 +2,7 @@
 // and the same N messages through the bare baseline (a Worker that only sends, a consumer that
 // only acknowledges, the same batch settings) on the same machine, in the same run.
 import { closedLoop, type LoadResult } from "./load";
-import { apiClient, type StateReader, waitForTerminal } from "./observe";
+import { apiClient, type StateReader, terminalCount, waitForTerminal } from "./observe";
 import { round, roundSummary, summarize } from "./stats";
 
 export interface ThroughputFigures {
@@ -58,9 +58,7 @@ export async function genqueueThroughput(
   );
   const end = waited.done ? (last?.at ?? waited.at) : waited.at;
   const seconds = (end - load.startedAt) / 1000;
-  const completed = Object.entries(waited.counts)
-    .filter(([k]) => k !== "queued" && k !== "running")
-    .reduce((s, [, n]) => s + n, 0);
+  const completed = terminalCount(waited.counts);
   return {
     jobs,
     concurrency,

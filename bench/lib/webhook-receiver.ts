@@ -2,6 +2,8 @@
 // type, job id) and can be "down" (answers 503) for a while.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { terminalStatuses } from "../../shared/jobs/enums";
+import { eventForStatus } from "../../shared/webhooks/payload";
 
 export interface Delivery {
   webhookId: string;
@@ -65,7 +67,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   };
 }
 
-export const TERMINAL_EVENTS = ["job.succeeded", "job.failed", "job.dead_lettered", "job.canceled"];
+const TERMINAL_EVENTS: readonly string[] = terminalStatuses.flatMap((s) => eventForStatus(s) ?? []);
 
 /** Per job: distinct terminal webhook events (by webhook-id) among the deliveries answered 2xx. */
 export function terminalEventsPerJob(deliveries: readonly Delivery[]): Map<string, Set<string>> {

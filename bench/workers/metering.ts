@@ -13,19 +13,19 @@
 // D1 note: `raw()` has no `meta`, so a metered statement runs `all()` and maps rows to arrays the
 // way drizzle's own batch path does (column order = object key order).
 
-export type Counts = Record<string, number>;
+type Counts = Record<string, number>;
 
 const QUEUE_CHUNK_BYTES = 64 * 1024;
 const encoder = new TextEncoder();
 
 let pending: Counts = {};
 
-export function count(name: string, n = 1): void {
+function count(name: string, n = 1): void {
   if (n !== 0) pending[name] = (pending[name] ?? 0) + n;
 }
 
 /** Logs and clears what was counted since the last flush (nothing when nothing was counted). */
-export function flush(worker: string): void {
+function flush(worker: string): void {
   if (Object.keys(pending).length === 0) return;
   const counts = pending;
   pending = {};
@@ -197,7 +197,7 @@ function meterBinding(value: unknown): unknown {
 const meteredEnvs = new WeakMap<object, object>();
 
 /** The env with every D1, R2, Queue and Durable Object binding metered (one wrapper per env). */
-export function meterEnv<E extends object>(env: E): E {
+function meterEnv<E extends object>(env: E): E {
   let out = meteredEnvs.get(env);
   if (!out) {
     const copy: Record<string, unknown> = {};
@@ -263,55 +263,47 @@ function meterBatch<B>(batch: MessageBatch<B>) {
   return { wrapped, settle };
 }
 
-type Handler<E> = ExportedHandler<E> & { fetch?: ExportedHandlerFetchHandler<E> };
-
 /** Wraps a Worker's exported handler: metered env, invocation counts, one log line per invocation. */
-export function meterWorker<E extends object>(handler: Handler<E>, worker: string): ExportedHandler<E> {
+export function meterWorker<E extends object>(
+  handler: ExportedHandler<E>,
+  worker: string,
+): ExportedHandler<E> {
+  // Every invocation is one billed request; its counts are logged when it ends, thrown or not.
+  const invoke = async <T>(kind: string, run: () => T | Promise<T>): Promise<T> => {
+    count("worker_requests");
+    count(kind);
+    try {
+      return await run();
+    } finally {
+      flush(worker);
+    }
+  };
   const out: ExportedHandler<E> = {};
-  if (handler.fetch) {
-    out.fetch = async (request, env, ctx) => {
-      count("worker_requests");
-      count("worker_fetch");
-      try {
-        return await handler.fetch!(request, meterEnv(env), ctx);
-      } finally {
-        flush(worker);
-      }
-    };
-  }
+  if (handler.fetch)
+    out.fetch = (request, env, ctx) =>
+      invoke("worker_fetch", () => handler.fetch!(request, meterEnv(env), ctx));
   if (handler.queue) {
-    out.queue = async (batch, env, ctx) => {
-      count("worker_requests");
-      count("worker_queue_invocations");
-      count("queue_messages_delivered", batch.messages.length);
-      count(
-        "queue_read_ops",
-        batch.messages.reduce((sum, m) => sum + queueChunks(m.body), 0),
-      );
-      count(`queue_delivered:${batch.queue}`, batch.messages.length);
-      const { wrapped, settle } = meterBatch(batch);
-      try {
-        await handler.queue!(wrapped, meterEnv(env), ctx);
-        settle(true);
-      } catch (error) {
-        settle(false);
-        throw error;
-      } finally {
-        flush(worker);
-      }
-    };
+    out.queue = (batch, env, ctx) =>
+      invoke("worker_queue_invocations", async () => {
+        count("queue_messages_delivered", batch.messages.length);
+        count(
+          "queue_read_ops",
+          batch.messages.reduce((sum, m) => sum + queueChunks(m.body), 0),
+        );
+        count(`queue_delivered:${batch.queue}`, batch.messages.length);
+        const { wrapped, settle } = meterBatch(batch);
+        try {
+          await handler.queue!(wrapped, meterEnv(env), ctx);
+          settle(true);
+        } catch (error) {
+          settle(false);
+          throw error;
+        }
+      });
   }
-  if (handler.scheduled) {
-    out.scheduled = async (controller, env, ctx) => {
-      count("worker_requests");
-      count("worker_scheduled");
-      try {
-        await handler.scheduled!(controller, meterEnv(env), ctx);
-      } finally {
-        flush(worker);
-      }
-    };
-  }
+  if (handler.scheduled)
+    out.scheduled = (controller, env, ctx) =>
+      invoke("worker_scheduled", () => handler.scheduled!(controller, meterEnv(env), ctx));
   return out;
 }
 
