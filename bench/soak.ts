@@ -129,6 +129,8 @@ const pacing = {
   grants: 0,
   /** Granted callers that woke too late to call on time and booked again (consumers/src/pacing.ts). */
   rebookings: 0,
+  /** Callers that checked in before their token fell due (their isolate's clock ran behind). */
+  earlyCheckIns: 0,
   denials: {} as Record<string, number>,
   circuitOpenDenials: [] as number[],
 };
@@ -139,6 +141,7 @@ const onLine = (line: string) => {
     if (values["trace-out"]) traces.push(t);
     if (t.kind === "grant") pacing.grants++;
     if (t.kind === "rebook") pacing.rebookings++;
+    if (t.kind === "early") pacing.earlyCheckIns++;
     if (t.kind === "deny" && t.reason) {
       pacing.denials[t.reason] = (pacing.denials[t.reason] ?? 0) + 1;
       if (t.reason === "circuit_open") pacing.circuitOpenDenials.push(t.at);
@@ -309,8 +312,14 @@ try {
   });
 
   const stats = await fake.stats();
+  const fakeLoop = await fake.loop();
   if (values["trace-out"]) {
-    const dump = { traces, callArrivals: stats.callTimestamps };
+    const dump = {
+      traces,
+      callArrivals: stats.callTimestamps,
+      fakeStalls: fakeLoop.stalls,
+      callLog: stats.callLog,
+    };
     await writeFile(resolve(process.cwd(), values["trace-out"]), JSON.stringify(dump));
   }
   checks.push({
@@ -330,11 +339,18 @@ try {
       callsByStatus: stats.callsByStatus,
       callsPerJob: round(stats.generateCalls / Math.max(1, ids.length), 3),
       overLimitCalls: stats.overLimitCalls,
+      /** The fake thread's own stalls: a call arriving in one is stamped late, bunched with others. */
+      fakeThread: {
+        stallsOver25Ms: fakeLoop.stalls.length,
+        longestStallMs: fakeLoop.stalls.reduce((m, s) => Math.max(m, s.ms), 0),
+        loopDelayP99Ms: round(fakeLoop.delayP99Ms, 1),
+      },
     },
     chaos,
     pacing: {
       grants: pacing.grants,
       rebookings: pacing.rebookings,
+      earlyCheckIns: pacing.earlyCheckIns,
       denialsByReason: pacing.denials,
       /** Seconds (since the first job was sent) in which some caller was turned away by an open circuit. */
       secondsWithCircuitOpenDenials: new Set(

@@ -7,13 +7,24 @@ import { Worker } from "node:worker_threads";
 import type { FakeStats } from "../../test/fakes/knobs";
 import type { FakeOptions } from "../../test/fakes/spec";
 
+/** The fake thread's own scheduling: spans it ran nothing (over 25 ms), and its loop delay. */
+export interface FakeLoop {
+  stalls: { endedAt: number; ms: number }[];
+  delayP99Ms: number;
+  delayMaxMs: number;
+}
+
 export interface ThreadedFake {
   url: string;
   stats(): Promise<FakeStats>;
+  loop(): Promise<FakeLoop>;
   close(): Promise<void>;
 }
 
-type Reply = { kind: "ready"; url: string } | { kind: "stats"; stats: FakeStats } | { kind: "closed" };
+type Reply =
+  | { kind: "ready"; url: string }
+  | { kind: "stats"; stats: FakeStats; loop: FakeLoop }
+  | { kind: "closed" };
 
 export async function startIdeogramFakeThread(opts: FakeOptions): Promise<ThreadedFake> {
   // The worker inherits the parent's execArgv, so tsx loads its TypeScript as it loads ours.
@@ -36,6 +47,11 @@ export async function startIdeogramFakeThread(opts: FakeOptions): Promise<Thread
       const reply = next("stats");
       worker.postMessage({ kind: "stats" });
       return (await reply).stats;
+    },
+    loop: async () => {
+      const reply = next("stats");
+      worker.postMessage({ kind: "stats" });
+      return (await reply).loop;
     },
     close: async () => {
       const reply = next("closed");

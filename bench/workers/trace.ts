@@ -1,7 +1,8 @@
 // Bench-only timing trace for pacing analysis (`npm run bench -- --trace-pacing`, and the soak):
-// logs one line `{"trace":{"kind":"grant"|"deny"|"rebook"|"fetch",…}}` when the consumer is
-// granted (or denied, with the reason) a pacing slot by a TokenBucket stub, when a caller that
-// woke late books again, and when it starts a provider generation request, so the bench can measure
+// logs one line `{"trace":{"kind":"grant"|"deny"|"rebook"|"early"|"fetch",…}}` when the consumer
+// is granted (or denied, with the reason) a pacing slot by a TokenBucket stub, when a caller that
+// checks in late is booked again (or early, told to wait more), and when it starts a provider
+// generation request (tagged with an x-bench-call header the fake logs), so the bench can measure
 // how long a granted slot takes to become a call at the provider (the gap a strict provider sees
 // as jitter). Wrapped around the real consumer by a generated entry; no application file changes.
 
@@ -26,12 +27,17 @@ function tracedNamespace(ns: DurableObjectNamespace): DurableObjectNamespace {
         return new Proxy(stub, {
           get(s, p) {
             const v = Reflect.get(s, p);
-            if (p === "rebook") {
+            if (p === "checkIn") {
               return async (...args: unknown[]) => {
                 const answer = (await Reflect.apply(v as (...a: unknown[]) => Promise<unknown>, s, args)) as {
-                  waitMs: number;
+                  kind: string;
+                  dueAt?: number;
                 };
-                traceLine("rebook", { bucket: name, at: Date.now() + answer.waitMs });
+                if (answer.kind !== "due")
+                  traceLine(answer.kind === "rebooked" ? "rebook" : "early", {
+                    bucket: name,
+                    dueAt: answer.dueAt,
+                  });
                 return answer;
               };
             }
@@ -39,13 +45,12 @@ function tracedNamespace(ns: DurableObjectNamespace): DurableObjectNamespace {
             return async (...args: unknown[]) => {
               const answer = (await Reflect.apply(v as (...a: unknown[]) => Promise<unknown>, s, args)) as {
                 granted?: boolean;
-                waitMs?: number;
+                dueAt?: number;
                 reason?: string;
                 retryAfterMs?: number;
               };
-              // A booked token's slot starts when it falls due, not when it was booked.
-              if (answer?.granted)
-                traceLine("grant", { bucket: name, at: Date.now() + (answer.waitMs ?? 0) });
+              // A booked token's slot starts when it falls due (by the bucket's clock), not when it was booked.
+              if (answer?.granted) traceLine("grant", { bucket: name, at: answer.dueAt });
               else
                 traceLine("deny", {
                   bucket: name,
@@ -73,8 +78,12 @@ export function traceWorker<E extends object>(handler: ExportedHandler<E>): Expo
         const original = globalThis.fetch;
         globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
           const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-          if (GENERATE.test(url)) traceLine("fetch", {});
-          return original(input, init);
+          if (!GENERATE.test(url)) return original(input, init);
+          const call = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+          traceLine("fetch", { call });
+          const headers = new Headers(init?.headers);
+          headers.set("x-bench-call", call);
+          return original(input, { ...init, headers });
         }) as typeof fetch;
       }
       let traced = envs.get(env);

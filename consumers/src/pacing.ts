@@ -6,7 +6,6 @@ import type { ProviderName } from "../../shared/jobs/enums";
 import { TtlCache } from "../../shared/ttl-cache";
 import { getProvider } from "../../shared/providers/registry";
 import type { ImageJobInput } from "../../shared/providers/types";
-import { lateToleranceMs } from "../../shared/pacing/bucket";
 import { log } from "./log";
 import type { AcquireResponse, PacingLimits, ReleaseOutcome } from "./token-bucket";
 
@@ -44,10 +43,12 @@ export interface GrantedGate {
   kind: "granted";
   leaseId: string;
   /**
-   * Resolves when the slot's rate token falls due; call the provider right after. A caller that
-   * wakes later than `lateToleranceMs` past its due time books the next token and waits again:
-   * calling late would bunch its call with the ones booked after it, and a provider counts calls
-   * as they arrive. So a provider sees at most burst + max(1, burst / 4) calls in any window.
+   * Resolves when the slot's rate token falls due; call the provider right after. It sleeps, then
+   * checks in with the bucket, whose clock judges (bucket.ts `checkDue`): this isolate's own
+   * clock cannot see that it stalled. A caller later than `lateToleranceMs` past its due time is
+   * booked the next token and waits again: calling late would bunch its call with the ones booked
+   * after it, and a provider counts calls as they arrive. So a provider sees at most
+   * burst + max(1, burst / 4) calls in any window.
    */
   untilDue(): Promise<void>;
   release(outcome: ReleaseOutcome): Promise<void>;
@@ -70,6 +71,8 @@ export interface GateRequest {
 
 /** Re-bookings before a caller that keeps waking late calls anyway (a machine that stalls). */
 const MAX_REBOOKINGS = 3;
+/** Check-ins before a caller calls anyway, so that no answer of the bucket can hold it forever. */
+const MAX_CHECK_INS = 8;
 
 /**
  * Asks for a slot willing to wait up to the inline budget: the bucket books the next rate token
@@ -90,30 +93,25 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
     maxWaitMs: req.maxInlineWaitMs,
   });
   if (!answer.granted) return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
-  let dueAt = now() + answer.waitMs;
-  const toleranceMs = lateToleranceMs({
-    capacity: req.limits.burst,
-    ratePerSecond: req.limits.ratePerSecond,
-  });
+  const answeredAt = now();
   return {
     kind: "granted",
     leaseId,
     untilDue: async () => {
-      for (let rebooked = 0; ; rebooked++) {
-        const leftMs = dueAt - now();
+      let dueAt = answer.dueAt;
+      let wake = answeredAt + answer.waitMs;
+      for (let checkIns = 0, rebooked = 0; ; ) {
+        const leftMs = wake - now();
         if (leftMs > 0) await req.sleep(leftMs);
-        const lateMs = now() - dueAt;
-        if (lateMs <= toleranceMs) return;
-        if (rebooked === MAX_REBOOKINGS) {
-          log("warn", "pacing: calling late after booking again", {
-            bucket: name,
-            late_ms: lateMs,
-            rebooked,
-          });
+        if (rebooked === MAX_REBOOKINGS || checkIns === MAX_CHECK_INS) {
+          log("warn", "pacing: calling without checking in again", { bucket: name, rebooked, checkIns });
           return;
         }
-        const again = await stub.rebook();
-        dueAt = now() + again.waitMs;
+        const check = await stub.checkIn(dueAt);
+        checkIns++;
+        if (check.kind === "due") return;
+        if (check.kind === "rebooked") [dueAt, rebooked] = [check.dueAt, rebooked + 1];
+        wake = now() + check.waitMs;
       }
     },
     release: async (outcome) => {

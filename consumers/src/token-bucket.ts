@@ -11,7 +11,7 @@ import {
   isFull,
   refill,
   bookingHorizonMs,
-  rebook,
+  checkDue,
   reserve,
 } from "../../shared/pacing/bucket";
 import {
@@ -63,8 +63,14 @@ export type AcquireResponse =
       probe: boolean;
       /** Wait this long before the call: the booked token falls due then (pacing.ts `untilDue`). */
       waitMs: number;
+      /** When the token falls due, by this object's clock: the caller checks in with it. */
+      dueAt: number;
     }
   | { granted: false; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };
+export type CheckInResponse =
+  | { kind: "due" }
+  | { kind: "early"; waitMs: number }
+  | { kind: "rebooked"; dueAt: number; waitMs: number };
 /**
  * How the call went. `rate_limited` (the provider said 429 / in-flight limit) is no sign of an
  * outage: it never opens the circuit, and it gives no verdict on a half-open probe.
@@ -223,6 +229,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       leaseExpiresAt: lease.lease.expiresAt,
       probe: pass.probe,
       waitMs: booked.waitMs,
+      dueAt: now + booked.waitMs,
     };
   }
 
@@ -252,18 +259,19 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   }
 
   /**
-   * For a granted caller that woke too late to call on time (consumers/src/pacing.ts): books it
-   * the next rate token (bucket.ts `rebook`) and keeps its in-flight slot, whose lease outlives
-   * any such wait. Always answers with a wait.
+   * A granted caller checks in right before its call, with the due time `acquire` gave it, and
+   * is judged by this object's clock (bucket.ts `checkDue`): due, early (wait more), or too late
+   * (booked the next token; its in-flight slot stays held, its lease outlives any such wait).
    */
-  async rebook(): Promise<{ waitMs: number }> {
+  async checkIn(dueAt: number): Promise<CheckInResponse> {
     const now = Date.now();
     const pacing = this.pacing;
     // No state: never configured, or cleaned up as idle (never while a lease lives): a full bucket.
-    if (!pacing) return { waitMs: 0 };
-    const booked = rebook(pacing.bucket, bucketConfig(pacing.limits), now);
-    await this.commit({ ...pacing, bucket: booked.state, lastActiveAt: now });
-    return { waitMs: booked.waitMs };
+    if (!pacing) return { kind: "due" };
+    const check = checkDue(pacing.bucket, bucketConfig(pacing.limits), dueAt, now);
+    if (check.kind !== "rebooked") return check;
+    await this.commit({ ...pacing, bucket: check.state, lastActiveAt: now });
+    return { kind: "rebooked", dueAt: check.dueAt, waitMs: check.waitMs };
   }
 
   snapshot(): PacingSnapshot {

@@ -168,6 +168,28 @@ export function lateToleranceMs(config: BucketConfig): number {
   return Math.ceil((tokens * 1000) / config.ratePerSecond);
 }
 
+/** What the bucket tells a booked caller that checks in right before its call. */
+export type DueCheck =
+  | { kind: "due" }
+  /** Woke before its token fell due (its own clock ran behind the bucket's): wait this long. */
+  | { kind: "early"; waitMs: number }
+  /** Woke too late to call on time: booked again (`rebook`), due at `dueAt`. */
+  | { kind: "rebooked"; state: BucketState; dueAt: number; waitMs: number };
+
+/**
+ * Judges a booked caller by the bucket's clock, not the caller's. Inside a Worker, Date.now()
+ * never runs past the isolate's next pending timer (a Spectre mitigation): a caller whose
+ * isolate stalled wakes with its clock saying "on time" however late it is, together with every
+ * other timer that fell due during the stall, and their calls reach the provider as one clump.
+ * The bucket's clock, in another object, sees the stall.
+ */
+export function checkDue(state: BucketState, config: BucketConfig, dueAt: number, now: number): DueCheck {
+  if (now < dueAt) return { kind: "early", waitMs: dueAt - now };
+  if (now - dueAt <= lateToleranceMs(config)) return { kind: "due" };
+  const booked = rebook(state, config, now);
+  return { kind: "rebooked", state: booked.state, dueAt: now + booked.waitMs, waitMs: booked.waitMs };
+}
+
 export function isFull(state: BucketState, config: BucketConfig, now: number): boolean {
   return toUnits(refill(state, config, now).tokens) >= toUnits(config.capacity);
 }

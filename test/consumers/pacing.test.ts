@@ -1,9 +1,11 @@
 // The consumer's side of pacing against the real TokenBucket: a booked token is slept for, a
-// caller that wakes late books again, a rate wait beyond the budget is handed back at once, an
-// in-flight wait is held by the bucket.
+// caller that checks in late (by the bucket's clock) is booked again and one that checks in early
+// waits more, a rate wait beyond the budget is handed back at once, an in-flight wait is held by
+// the bucket. The bucket's clock is this test's faked Date; the caller's is `now`.
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { acquireSlot, bucketName, type GateRequest } from "../../consumers/src/pacing";
+import { acquireSlot, type GateRequest } from "../../consumers/src/pacing";
+import type { CheckInResponse } from "../../consumers/src/token-bucket";
 
 const T0 = Math.ceil(Date.now() / 1000) * 1000 + 86_400_000;
 
@@ -25,6 +27,28 @@ function request(instanceId: string, over: Partial<GateRequest> = {}) {
   return { req, slept };
 }
 
+/** A bucket that grants a 200 ms booking and answers every check-in with `answer`. */
+function scriptedBucket(answer: () => CheckInResponse) {
+  const checkIns: number[] = [];
+  const stub = {
+    acquire: async (r: { leaseId: string }) => ({
+      granted: true,
+      leaseId: r.leaseId,
+      leaseExpiresAt: T0 + 60_000,
+      probe: false,
+      waitMs: 200,
+      dueAt: T0 + 200,
+    }),
+    checkIn: async (dueAt: number) => {
+      checkIns.push(dueAt);
+      return answer();
+    },
+    release: async () => ({ released: true }),
+  };
+  const namespace = { getByName: () => stub } as unknown as GateRequest["namespace"];
+  return { ...request("scripted", { namespace }), checkIns };
+}
+
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(T0);
@@ -35,17 +59,27 @@ afterEach(() => {
 
 describe("acquireSlot", () => {
   it("sleeps until a booked token falls due, one 1/rate after the other", async () => {
-    const waits: number[][] = [];
     const three = { ratePerSecond: 5, burst: 3, maxInFlight: 10, leaseTtlMs: 60_000 };
+    const gates = [];
     for (let i = 0; i < 5; i++) {
-      const { req, slept } = request("slot-booked", { limits: three });
+      const { req, slept } = request("slot-booked", {
+        limits: three,
+        sleep: async (ms) => {
+          slept.push(ms);
+          vi.setSystemTime(Date.now() + ms);
+        },
+      });
       const gate = await acquireSlot(req);
       if (gate.kind !== "granted") throw new Error("slot refused");
       expect(slept).toEqual([]);
-      await gate.untilDue();
-      waits.push(slept);
+      gates.push(gate);
     }
-    expect(waits).toEqual([[], [], [], [200], [400]]);
+    const calledAt: number[] = [];
+    for (const gate of gates) {
+      await gate.untilDue();
+      calledAt.push(Date.now() - T0);
+    }
+    expect(calledAt).toEqual([0, 0, 0, 200, 400]);
   });
 
   it("books a caller that wakes more than one token interval late again, behind the others", async () => {
@@ -111,17 +145,61 @@ describe("acquireSlot", () => {
     expect(slept).toEqual([25]);
   });
 
-  it("calls anyway after booking again three times (a machine that keeps stalling)", async () => {
-    await acquireSlot(request("slot-stalled").req);
-    let clock = T0;
-    // Every look at the clock is a second later: the caller is always late.
-    const { req } = request("slot-stalled", { now: () => (clock += 1000) });
+  it("is judged by the bucket's clock: a caller whose own clock says on time is booked again", async () => {
+    const three = { ratePerSecond: 5, burst: 3, maxInFlight: 10, leaseTtlMs: 60_000 };
+    for (let i = 0; i < 3; i++) await acquireSlot(request("slot-clamped", { limits: three }).req);
+    // A Worker's clock stands still while its isolate stalls; the bucket's does not.
+    const { req, slept } = request("slot-clamped", {
+      limits: three,
+      now: () => T0,
+      sleep: async (ms) => {
+        slept.push(ms);
+        vi.setSystemTime(Date.now() + ms + (slept.length === 1 ? 250 : 0));
+      },
+    });
+    const gate = await acquireSlot(req);
+    if (gate.kind !== "granted") throw new Error("slot refused");
+    await acquireSlot(request("slot-clamped", { limits: three }).req); // due at +400
+    await gate.untilDue();
+    // Due at +200, checked in at +450: booked again, behind the +400 call, due at +600.
+    expect(slept).toEqual([200, 150]);
+    expect(Date.now()).toBe(T0 + 600);
+  });
+
+  it("waits out the rest when it checks in before its token falls due", async () => {
+    const one = { ratePerSecond: 5, burst: 1, maxInFlight: 10, leaseTtlMs: 60_000 };
+    await acquireSlot(request("slot-early", { limits: one }).req);
+    const { req, slept } = request("slot-early", {
+      limits: one,
+      // Its first sleep ends 120 ms short of what it asked for (its clock ran ahead).
+      sleep: async (ms) => {
+        slept.push(ms);
+        vi.setSystemTime(Date.now() + ms - (slept.length === 1 ? 120 : 0));
+      },
+    });
     const gate = await acquireSlot(req);
     if (gate.kind !== "granted") throw new Error("slot refused");
     await gate.untilDue();
-    const stub = env.TOKEN_BUCKET.getByName(bucketName("slot-stalled", "demo"));
-    // The first token, this caller's booking and its three re-bookings: 5 taken from a bucket of 1.
-    expect((await stub.snapshot()).tokens).toBe(-4);
+    expect(slept).toEqual([200, 120]);
+    expect(Date.now()).toBe(T0 + 200);
+  });
+
+  it("calls anyway after booking again three times (a machine that keeps stalling)", async () => {
+    const { req, slept, checkIns } = scriptedBucket(() => ({ kind: "rebooked", dueAt: T0, waitMs: 100 }));
+    const gate = await acquireSlot(req);
+    if (gate.kind !== "granted") throw new Error("slot refused");
+    await gate.untilDue();
+    expect(checkIns).toHaveLength(3);
+    // Its booking's wait, then each re-booking's: the third is waited out, then it calls.
+    expect(slept).toEqual([200, 100, 100, 100]);
+  });
+
+  it("calls anyway after eight check-ins that never find its token due", async () => {
+    const { req, checkIns } = scriptedBucket(() => ({ kind: "early", waitMs: 50 }));
+    const gate = await acquireSlot(req);
+    if (gate.kind !== "granted") throw new Error("slot refused");
+    await gate.untilDue();
+    expect(checkIns).toHaveLength(8);
   });
 
   it("hands a rate wait beyond its budget back at once, without sleeping", async () => {

@@ -96,6 +96,22 @@ describe("TokenBucket", () => {
     });
   });
 
+  it("judges a caller that checks in by its own clock, and books a late one again", async () => {
+    const stub = bucket("check-in");
+    const three = { ...limits, ratePerSecond: 5, burst: 3 };
+    const book = (leaseId: string) => stub.acquire({ leaseId, limits: three, maxWaitMs: 3000 });
+    for (const id of ["a", "b", "c"]) await book(id);
+    expect(await book("d")).toMatchObject({ granted: true, waitMs: 200, dueAt: T0 + 200 });
+    expect(await book("e")).toMatchObject({ granted: true, dueAt: T0 + 400 });
+    advance(150);
+    expect(await stub.checkIn(T0 + 200)).toEqual({ kind: "early", waitMs: 50 });
+    advance(250); // +400: 200 ms late, within one token's tolerance
+    expect(await stub.checkIn(T0 + 200)).toEqual({ kind: "due" });
+    advance(50); // +450: "d" checks in again, 250 ms late: booked behind "e", and it stays booked
+    expect(await stub.checkIn(T0 + 200)).toEqual({ kind: "rebooked", dueAt: T0 + 600, waitMs: 150 });
+    expect(await book("f")).toMatchObject({ granted: true, dueAt: T0 + 800 });
+  });
+
   it("holds a caller until its booking fits, then books it", async () => {
     const stub = bucket("booking-held");
     const one = { ...limits, ratePerSecond: 5, burst: 1 };

@@ -113,6 +113,8 @@ export interface FakeStats {
   maxInFlightUnits: number;
   /** Arrival times (epoch ms) of generation calls, for pacing analysis. */
   callTimestamps: number[];
+  /** Generation calls as they arrived: the bench's x-bench-call tag and their connection. */
+  callLog: { call: string; at: number; acceptedAt: number; nthOnConnection: number }[];
   imageDownloads: number;
   expiredImageDownloads: number;
   lastRequest: RecordedRequest | null;
@@ -132,6 +134,7 @@ export const emptyStats = (): FakeStats => ({
   inFlightUnits: 0,
   maxInFlightUnits: 0,
   callTimestamps: [],
+  callLog: [],
   imageDownloads: 0,
   expiredImageDownloads: 0,
   lastRequest: null,

@@ -2,7 +2,7 @@
 // the knobs (down → auth → rate limit → failNext → random errors → in-flight → latency →
 // the provider's own handler). The provider-specific parts come in a ProviderSpec.
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ImageStore } from "./images";
 import { type FakeKnobs, TokenBucket, applyKnobs, defaultKnobs, emptyStats, seededRng } from "./knobs";
@@ -12,6 +12,16 @@ import type { FakeOptions, FakeReply, FakeRequest, FakeTools, ProviderSpec, Runn
 export type { FakeOptions, FakeReply, FakeRequest, FakeTools, ProviderSpec, RunningFake };
 
 const GENERIC = ["timeout", "malformed"];
+
+/** When each connection was accepted and how many requests it carried: when a call was late, was it
+ * the connection or the request that came late? (The bench tags calls with x-bench-call.) */
+const accepted = new WeakMap<Socket, { acceptedAt: number; served: number }>();
+function connectionOf(raw: IncomingMessage) {
+  const conn = accepted.get(raw.socket) ?? { acceptedAt: 0, served: 0 };
+  conn.served++;
+  return { acceptedAt: conn.acceptedAt, nthOnConnection: conn.served };
+}
+type CallRequest = FakeRequest & { connection: ReturnType<typeof connectionOf> };
 
 export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Promise<RunningFake> {
   const apiKey = opts.apiKey ?? "test-key";
@@ -61,9 +71,11 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
   };
 
   /** The gauntlet a generation call runs; returns a reply to send instead of the handler's, if any. */
-  const gauntlet = (req: FakeRequest, units: number, now: number): { reply?: FakeReply; forced?: string } => {
+  const gauntlet = (req: CallRequest, units: number, now: number): { reply?: FakeReply; forced?: string } => {
     stats.generateCalls++;
     if (stats.callTimestamps.length < 100_000) stats.callTimestamps.push(now);
+    if (stats.callLog.length < 100_000)
+      stats.callLog.push({ call: req.headers["x-bench-call"] ?? "", at: now, ...req.connection });
     if (knobs.rateLimit) {
       bucket ??= new TokenBucket(knobs.rateLimit.ratePerSecond, knobs.rateLimit.burst ?? 1, now);
       const waitMs = bucket.take(now);
@@ -112,8 +124,9 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
     // A provider's rate limiter counts a request when it arrives, not once its body is read: a
     // busy fake reads several bodies in one go, and would see calls that came apart as a clump.
     const arrivedAt = Date.now();
+    const connection = connectionOf(raw);
     const recorded = await readRequest(raw, url);
-    const req: FakeRequest = { ...recorded, url };
+    const req: CallRequest = { ...recorded, url, connection };
     stats.calls++;
     stats.lastRequest = recorded;
     stats.requests = [...stats.requests.slice(-199), recorded];
@@ -194,6 +207,7 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
       if (!res.headersSent) send(res, { status: 500, json: { error: `fake crashed: ${String(e)}` } }, false);
     });
   });
+  server.on("connection", (socket) => accepted.set(socket, { acceptedAt: Date.now(), served: 0 }));
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   baseUrl = `http://${opts.host ?? "127.0.0.1"}:${port}`;

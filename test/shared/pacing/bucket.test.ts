@@ -6,6 +6,7 @@ import {
   bookingHorizonMs,
   fullBucket,
   lateToleranceMs,
+  checkDue,
   rebook,
   refill,
   reserve,
@@ -202,6 +203,30 @@ function expectWithinLimit(due: number[], capacity: number, rate: number) {
     }
   }
 }
+
+describe("checkDue", () => {
+  const c = { capacity: 3, ratePerSecond: 5 };
+  const booked = () => bookAll(fullBucket(c, T0), c, T0, 4, 1000).state; // the 4th is due at +200
+
+  it("tells a caller that checks in before its due time how long is left", () => {
+    expect(checkDue(booked(), c, T0 + 200, T0 + 130)).toEqual({ kind: "early", waitMs: 70 });
+  });
+
+  it("lets a caller call up to its late tolerance (one token, 200 ms here) past its due time", () => {
+    expect(checkDue(booked(), c, T0 + 200, T0 + 200)).toEqual({ kind: "due" });
+    expect(checkDue(booked(), c, T0 + 200, T0 + 400)).toEqual({ kind: "due" });
+  });
+
+  it("books a caller later than that the next token, behind those booked after it", () => {
+    const s = bookAll(fullBucket(c, T0), c, T0, 6, 1000).state; // due at 0, 0, 0, +200, +400, +600
+    expect(checkDue(s, c, T0 + 200, T0 + 401)).toEqual({
+      kind: "rebooked",
+      state: { tokens: -1.995, updatedAt: T0 + 401 },
+      dueAt: T0 + 800,
+      waitMs: 399,
+    });
+  });
+});
 
 describe("rebook", () => {
   it("books a late caller the next token; the one it slept through is spent", () => {
