@@ -311,8 +311,7 @@ try {
     detail: `${receiver.deliveries.length} delivery attempts (${receiver.deliveries.filter((d) => d.answered !== 200).length} answered 503 while down), ${byId.size} distinct webhook-ids, ${redelivered} ids seen more than once; jobs with no terminal event: ${none}, with more than one: ${several}`,
   });
 
-  const stats = await fake.stats();
-  const fakeLoop = await fake.loop();
+  const { stats, loop: fakeLoop } = await fake.stats();
   if (values["trace-out"]) {
     const dump = {
       traces,

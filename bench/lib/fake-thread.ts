@@ -16,8 +16,8 @@ export interface FakeLoop {
 
 export interface ThreadedFake {
   url: string;
-  stats(): Promise<FakeStats>;
-  loop(): Promise<FakeLoop>;
+  /** The fake's counters and its thread's stalls, in one message. */
+  stats(): Promise<{ stats: FakeStats; loop: FakeLoop }>;
   close(): Promise<void>;
 }
 
@@ -46,12 +46,8 @@ export async function startIdeogramFakeThread(opts: FakeOptions): Promise<Thread
     stats: async () => {
       const reply = next("stats");
       worker.postMessage({ kind: "stats" });
-      return (await reply).stats;
-    },
-    loop: async () => {
-      const reply = next("stats");
-      worker.postMessage({ kind: "stats" });
-      return (await reply).loop;
+      const { stats, loop } = await reply;
+      return { stats, loop };
     },
     close: async () => {
       const reply = next("closed");

@@ -27,6 +27,29 @@ function request(instanceId: string, over: Partial<GateRequest> = {}) {
   return { req, slept };
 }
 
+/**
+ * A granted gate whose n-th sleep moves the bucket's clock (this test's Date) by what it asked
+ * for plus `overrunMs(n)`: a busy machine wakes late, a clock that runs ahead wakes early.
+ */
+async function grantedGate(
+  instanceId: string,
+  limits: GateRequest["limits"],
+  overrunMs: (nth: number) => number,
+  over: Partial<GateRequest> = {},
+) {
+  const { req, slept } = request(instanceId, {
+    limits,
+    sleep: async (ms) => {
+      slept.push(ms);
+      vi.setSystemTime(Date.now() + ms + overrunMs(slept.length));
+    },
+    ...over,
+  });
+  const gate = await acquireSlot(req);
+  if (gate.kind !== "granted") throw new Error("slot refused");
+  return { gate, slept };
+}
+
 /** A bucket that grants a 200 ms booking and answers every check-in with `answer`. */
 function scriptedBucket(answer: () => CheckInResponse) {
   const checkIns: number[] = [];
@@ -62,15 +85,7 @@ describe("acquireSlot", () => {
     const three = { ratePerSecond: 5, burst: 3, maxInFlight: 10, leaseTtlMs: 60_000 };
     const gates = [];
     for (let i = 0; i < 5; i++) {
-      const { req, slept } = request("slot-booked", {
-        limits: three,
-        sleep: async (ms) => {
-          slept.push(ms);
-          vi.setSystemTime(Date.now() + ms);
-        },
-      });
-      const gate = await acquireSlot(req);
-      if (gate.kind !== "granted") throw new Error("slot refused");
+      const { gate, slept } = await grantedGate("slot-booked", three, () => 0);
       expect(slept).toEqual([]);
       gates.push(gate);
     }
@@ -84,21 +99,8 @@ describe("acquireSlot", () => {
 
   it("books a caller that wakes more than one token interval late again, behind the others", async () => {
     const three = { ratePerSecond: 5, burst: 3, maxInFlight: 10, leaseTtlMs: 60_000 };
-    const booked = async (lateMs: number) => {
-      let late = lateMs;
-      const { req, slept } = request("slot-late", {
-        limits: three,
-        // The first sleep overruns by `lateMs` (a busy machine); the rest are punctual.
-        sleep: async (ms) => {
-          slept.push(ms);
-          vi.setSystemTime(Date.now() + ms + late);
-          late = 0;
-        },
-      });
-      const gate = await acquireSlot(req);
-      if (gate.kind !== "granted") throw new Error("slot refused");
-      return { gate, slept };
-    };
+    // The first sleep overruns by `lateMs` (a busy machine); the rest are punctual.
+    const booked = (lateMs: number) => grantedGate("slot-late", three, (n) => (n === 1 ? lateMs : 0));
     for (let i = 0; i < 3; i++) await (await booked(0)).gate.untilDue();
     const late = await booked(250);
     const onTime = await booked(0);
@@ -114,15 +116,7 @@ describe("acquireSlot", () => {
   it("calls without booking again when it wakes within one token interval of its due time", async () => {
     const one = { ratePerSecond: 5, burst: 1, maxInFlight: 10, leaseTtlMs: 60_000 };
     await acquireSlot(request("slot-slightly-late", { limits: one }).req);
-    const { req, slept } = request("slot-slightly-late", {
-      limits: one,
-      sleep: async (ms) => {
-        slept.push(ms);
-        vi.setSystemTime(Date.now() + ms + 200);
-      },
-    });
-    const gate = await acquireSlot(req);
-    if (gate.kind !== "granted") throw new Error("slot refused");
+    const { gate, slept } = await grantedGate("slot-slightly-late", one, () => 200);
     await gate.untilDue();
     expect(slept).toEqual([200]);
     expect(Date.now()).toBe(T0 + 400);
@@ -132,15 +126,7 @@ describe("acquireSlot", () => {
     // 40/s, burst 8: a caller may be 2 tokens (50 ms) late, not one (25 ms).
     const eight = { ratePerSecond: 40, burst: 8, maxInFlight: 20, leaseTtlMs: 60_000 };
     for (let i = 0; i < 8; i++) await acquireSlot(request("slot-big", { limits: eight }).req);
-    const { req, slept } = request("slot-big", {
-      limits: eight,
-      sleep: async (ms) => {
-        slept.push(ms);
-        vi.setSystemTime(Date.now() + ms + 40);
-      },
-    });
-    const gate = await acquireSlot(req);
-    if (gate.kind !== "granted") throw new Error("slot refused");
+    const { gate, slept } = await grantedGate("slot-big", eight, () => 40);
     await gate.untilDue();
     expect(slept).toEqual([25]);
   });
@@ -149,16 +135,9 @@ describe("acquireSlot", () => {
     const three = { ratePerSecond: 5, burst: 3, maxInFlight: 10, leaseTtlMs: 60_000 };
     for (let i = 0; i < 3; i++) await acquireSlot(request("slot-clamped", { limits: three }).req);
     // A Worker's clock stands still while its isolate stalls; the bucket's does not.
-    const { req, slept } = request("slot-clamped", {
-      limits: three,
+    const { gate, slept } = await grantedGate("slot-clamped", three, (n) => (n === 1 ? 250 : 0), {
       now: () => T0,
-      sleep: async (ms) => {
-        slept.push(ms);
-        vi.setSystemTime(Date.now() + ms + (slept.length === 1 ? 250 : 0));
-      },
     });
-    const gate = await acquireSlot(req);
-    if (gate.kind !== "granted") throw new Error("slot refused");
     await acquireSlot(request("slot-clamped", { limits: three }).req); // due at +400
     await gate.untilDue();
     // Due at +200, checked in at +450: booked again, behind the +400 call, due at +600.
@@ -169,16 +148,8 @@ describe("acquireSlot", () => {
   it("waits out the rest when it checks in before its token falls due", async () => {
     const one = { ratePerSecond: 5, burst: 1, maxInFlight: 10, leaseTtlMs: 60_000 };
     await acquireSlot(request("slot-early", { limits: one }).req);
-    const { req, slept } = request("slot-early", {
-      limits: one,
-      // Its first sleep ends 120 ms short of what it asked for (its clock ran ahead).
-      sleep: async (ms) => {
-        slept.push(ms);
-        vi.setSystemTime(Date.now() + ms - (slept.length === 1 ? 120 : 0));
-      },
-    });
-    const gate = await acquireSlot(req);
-    if (gate.kind !== "granted") throw new Error("slot refused");
+    // Its first sleep ends 120 ms short of what it asked for (its clock ran ahead).
+    const { gate, slept } = await grantedGate("slot-early", one, (n) => (n === 1 ? -120 : 0));
     await gate.untilDue();
     expect(slept).toEqual([200, 120]);
     expect(Date.now()).toBe(T0 + 200);
