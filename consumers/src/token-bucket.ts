@@ -23,6 +23,7 @@ import {
   recordSuccess,
   releaseProbe,
 } from "../../shared/pacing/circuit";
+import { jitterMs, jitterSafeConfig, type LatenessSample, recordLateness } from "../../shared/pacing/jitter";
 import {
   acquire as acquireLease,
   inFlightWeight,
@@ -130,6 +131,11 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   private leases: Lease[] = [];
   private alarmAt: number | null = null;
   private hasSchema = false;
+  /**
+   * How late booked callers checked in lately (jitter.ts). Kept in memory only: it is a reading
+   * of the last seconds, and an object that was evicted starts again from none.
+   */
+  private lateness: LatenessSample[] = [];
   /** Wakes the callers waiting in `acquire` for an in-flight slot. */
   private readonly released = new ReleaseSignal();
 
@@ -190,7 +196,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       const retryAfterMs = halfOpen ? Math.min(pass.retryAfterMs, IN_FLIGHT_RETRY_CAP_MS) : pass.retryAfterMs;
       return { granted: false, retryAfterMs, reason: "circuit_open" };
     }
-    const config = bucketConfig(pacing.limits);
+    const config = this.answerConfig(pacing.limits, now);
     const booked = reserve(pacing.bucket, config, now, bookingHorizonMs(config, maxWaitMs));
     if (!booked.granted) return { granted: false, retryAfterMs: booked.retryAfterMs, reason: "rate" };
     // The slot is held from the booking on, and lives as long after the call as any other.
@@ -262,13 +268,15 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
    * A granted caller checks in right before its call, with the due time `acquire` gave it, and
    * is judged by this object's clock (bucket.ts `checkDue`): due, early (wait more), or too late
    * (booked the next token; its in-flight slot stays held, its lease outlives any such wait).
+   * How late it is also tells how unevenly calls leave the consumers (jitter.ts).
    */
   async checkIn(dueAt: number): Promise<CheckInResponse> {
     const now = Date.now();
     const pacing = this.pacing;
     // No state: never configured, or cleaned up as idle (never while a lease lives): a full bucket.
     if (!pacing) return { kind: "due" };
-    const check = checkDue(pacing.bucket, bucketConfig(pacing.limits), dueAt, now);
+    this.lateness = recordLateness(this.lateness, dueAt, now);
+    const check = checkDue(pacing.bucket, this.answerConfig(pacing.limits, now), dueAt, now);
     if (check.kind !== "rebooked") return check;
     await this.commit({ ...pacing, bucket: check.state, lastActiveAt: now });
     return { kind: "rebooked", dueAt: check.dueAt, waitMs: check.waitMs };
@@ -328,8 +336,16 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       const bucket = fullBucket(bucketConfig(next), now);
       return { limits: next, bucket, circuit: closedCircuit(), probeLeaseId: null, lastActiveAt: now };
     }
-    const bucket = refill(current.bucket, bucketConfig(current.limits), now);
+    const bucket = refill(current.bucket, this.answerConfig(current.limits, now), now);
     return { ...current, limits: next, bucket };
+  }
+
+  /**
+   * The limits answers are given under: the instance's, narrowed while callers' lateness varies,
+   * so that calls reaching the provider late by that much still keep to the instance's limits.
+   */
+  private answerConfig(limits: ResolvedLimits, now: number): BucketConfig {
+    return jitterSafeConfig(bucketConfig(limits), jitterMs(this.lateness, now));
   }
 
   private async commit(p: Pacing): Promise<void> {

@@ -7,6 +7,7 @@ import {
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { IDLE_TTL_MS, type PacingLimits } from "../../consumers/src/token-bucket";
+import { JITTER_WINDOW_MS } from "../../shared/pacing/jitter";
 
 // The object runs in the test isolate, so a faked Date drives its clock too. Fake time starts a
 // day ahead of the real clock: workerd fires alarms on real time, and one set in the real past
@@ -110,6 +111,27 @@ describe("TokenBucket", () => {
     advance(50); // +450: "d" checks in again, 250 ms late: booked behind "e", and it stays booked
     expect(await stub.checkIn(T0 + 200)).toEqual({ kind: "rebooked", dueAt: T0 + 600, waitMs: 150 });
     expect(await book("f")).toMatchObject({ granted: true, dueAt: T0 + 800 });
+  });
+
+  it("spaces its answers wider while callers' lateness varies, and returns to the limits after", async () => {
+    const stub = bucket("jitter");
+    const three = { ...limits, ratePerSecond: 5, burst: 3, maxInFlight: 20 };
+    const book = (leaseId: string) => stub.acquire({ leaseId, limits: three, maxWaitMs: 3000 });
+    for (const id of ["a", "b", "c"]) await book(id);
+    expect(await book("d")).toMatchObject({ dueAt: T0 + 200 });
+    advance(200);
+    expect(await stub.checkIn(T0 + 200)).toEqual({ kind: "due" }); // on time
+    expect(await book("e")).toMatchObject({ dueAt: T0 + 400 });
+    advance(800); // +1000: "e" checks in 600 ms late; lateness now varies by 600 ms
+    expect(await stub.checkIn(T0 + 400)).toMatchObject({ kind: "rebooked", dueAt: T0 + 1000 });
+    // 5/s for 600 ms could bunch 3 calls where the burst has 2 to spare: no burst, and 2 spare
+    // calls per 600 ms (3.333/s), so the next answer is 300 ms out, not 200.
+    expect(await book("f")).toMatchObject({ granted: true, dueAt: T0 + 1301 });
+    advance(300); // tokens come back at the narrowed rate too: "g" is 300 ms after "f", not 150
+    expect(await book("g")).toMatchObject({ granted: true, dueAt: T0 + 1601 });
+    advance(JITTER_WINDOW_MS); // the lateness is forgotten: the instance's own limits again
+    for (const id of ["h", "i", "j"]) expect(await book(id)).toMatchObject({ waitMs: 0 });
+    expect(await book("k")).toMatchObject({ waitMs: 200 });
   });
 
   it("holds a caller until its booking fits, then books it", async () => {
