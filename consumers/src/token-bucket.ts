@@ -88,6 +88,9 @@ export interface PacingSnapshot {
   inFlight: number;
   leases: number;
   circuit: { status: CircuitStatus; failures: number; openedAt: number | null };
+  /** Spread of recent check-in lateness (jitter.ts), and the limits answers are given under meanwhile. */
+  jitterMs: number;
+  answering: BucketConfig | null;
 }
 
 /**
@@ -292,6 +295,8 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       inFlight: inFlightWeight(this.leases, now),
       leases: this.leases.filter((l) => now <= l.expiresAt).length,
       circuit: { status, failures, openedAt },
+      jitterMs: jitterMs(this.lateness, now),
+      answering: p ? this.answerConfig(p.limits, now) : null,
     };
   }
 

@@ -126,12 +126,20 @@ describe("TokenBucket", () => {
     expect(await stub.checkIn(T0 + 400)).toMatchObject({ kind: "rebooked", dueAt: T0 + 1000 });
     // 5/s for 600 ms could bunch 3 calls where the burst has 2 to spare: no burst, and 2 spare
     // calls per 600 ms (3.333/s), so the next answer is 300 ms out, not 200.
+    expect(await stub.snapshot()).toMatchObject({
+      jitterMs: 600,
+      answering: { capacity: 1, ratePerSecond: 3.333 },
+    });
     expect(await book("f")).toMatchObject({ granted: true, dueAt: T0 + 1301 });
     advance(300); // tokens come back at the narrowed rate too: "g" is 300 ms after "f", not 150
     expect(await book("g")).toMatchObject({ granted: true, dueAt: T0 + 1601 });
     advance(JITTER_WINDOW_MS); // the lateness is forgotten: the instance's own limits again
     for (const id of ["h", "i", "j"]) expect(await book(id)).toMatchObject({ waitMs: 0 });
     expect(await book("k")).toMatchObject({ waitMs: 200 });
+    expect(await stub.snapshot()).toMatchObject({
+      jitterMs: 0,
+      answering: { capacity: 3, ratePerSecond: 5 },
+    });
   });
 
   it("holds a caller until its booking fits, then books it", async () => {
