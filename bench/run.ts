@@ -11,6 +11,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startIdeogramFake } from "../test/fakes/ideogram";
+import { callTimes } from "../test/fakes/knobs";
 import { generateMasterKey } from "../shared/providers/keys/crypto";
 import { costModel } from "./lib/cost";
 import { startKeyRouter } from "./lib/key-router";
@@ -216,7 +217,7 @@ async function mainSession() {
         traces.length = 0;
         const figures = await runPacingScenario(sys.baseUrl, state, fakes, R, run, deadlineMs);
         if (values["trace-pacing"] && run.parts.length === 1) {
-          const arrivals = fakes.byTenant.get(run.parts[0]!.tenant.name)!.fake.stats().callTimestamps;
+          const arrivals = callTimes(fakes.byTenant.get(run.parts[0]!.tenant.name)!.fake.stats());
           figures.trace = slotToCallTrace(traces, arrivals);
         }
         pacing.push(figures);

@@ -315,7 +315,6 @@ try {
   if (values["trace-out"]) {
     const dump = {
       traces,
-      callArrivals: stats.callTimestamps,
       fakeStalls: fakeLoop.stalls,
       callLog: stats.callLog,
     };

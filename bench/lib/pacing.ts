@@ -5,6 +5,7 @@
 // tolerates one request of jitter while still refusing any sustained rate above R. Figures per fake: calls/s over the steady window / R, calls over the limit, the most
 // calls in any 1 s window, and the time to drain the backlog.
 import { startIdeogramFake } from "../../test/fakes/ideogram";
+import { callTimes } from "../../test/fakes/knobs";
 import type { RunningFake } from "../../test/fakes/server";
 import { closedLoop } from "./load";
 import { apiClient, type StateReader, waitForTerminal } from "./observe";
@@ -70,7 +71,8 @@ export interface PacingScenarioResult {
 
 function accountFigures(tenant: string, fake: RunningFake, rate: number): ProviderAccountFigures {
   const stats = fake.stats();
-  const steady = steadyRate(stats.callTimestamps, 1000);
+  const times = callTimes(stats);
+  const steady = steadyRate(times, 1000);
   const perSecond = steady?.ratePerSecond ?? 0;
   return {
     tenant,
@@ -81,13 +83,12 @@ function accountFigures(tenant: string, fake: RunningFake, rate: number): Provid
     steadyWindowSeconds: round((steady?.windowMs ?? 0) / 1000, 2),
     steadyCallsPerSecond: round(perSecond, 3),
     ratio: round(perSecond / rate, 4),
-    maxCallsInAnyOneSecond: maxInWindow(stats.callTimestamps, 1000),
+    maxCallsInAnyOneSecond: maxInWindow(times, 1000),
     acceptedCallsPerSecond: round(
-      (stats.callsByStatus["200"] ?? 0) /
-        Math.max(0.001, (Math.max(...stats.callTimestamps) - Math.min(...stats.callTimestamps)) / 1000),
+      (stats.callsByStatus["200"] ?? 0) / Math.max(0.001, (Math.max(...times) - Math.min(...times)) / 1000),
       3,
     ),
-    gapMs: roundSummary(summarize(gaps(stats.callTimestamps))),
+    gapMs: roundSummary(summarize(gaps(times))),
   };
 }
 

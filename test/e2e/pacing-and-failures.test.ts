@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_TENANT } from "../../scripts/lib/dev-tenant";
 import { startIdeogramFake } from "../fakes/ideogram";
+import { callTimes } from "../fakes/knobs";
 import type { RunningFake } from "../fakes/spec";
 import { type LocalD1, openLocalD1, seedInstance, setProviderLimits } from "./support/local-d1";
 import { type ApiEvent, type ApiJob, type System, startSystem } from "./support/system";
@@ -89,7 +90,7 @@ describe("pacing against a strictly limited provider", () => {
     expect(done.map((j) => j.status)).toEqual(burst.map(() => "succeeded"));
     const stats = fake.stats();
     expect(stats.overLimitCalls).toBe(0);
-    const calls = stats.callTimestamps;
+    const calls = callTimes(stats);
     expect(calls.length).toBeGreaterThanOrEqual(12);
     // Sustained rate: over the whole drain, no more than RATE calls per second (plus the first).
     const span = (Math.max(...calls) - Math.min(...calls)) / 1000;

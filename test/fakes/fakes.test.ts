@@ -110,7 +110,7 @@ describe("fake server shell", () => {
     const stats = fake.stats();
     expect(stats.overLimitCalls).toBe(2);
     expect(stats.overRateCalls).toBe(2);
-    expect(stats.callTimestamps).toHaveLength(4);
+    expect(stats.callLog).toHaveLength(4);
   });
 
   it("injects errors reproducibly from the seed", async () => {

@@ -111,9 +111,10 @@ export interface FakeStats {
   /** Ideogram: images in flight; others: generation calls in flight. */
   inFlightUnits: number;
   maxInFlightUnits: number;
-  /** Arrival times (epoch ms) of generation calls, for pacing analysis. */
-  callTimestamps: number[];
-  /** Generation calls as they arrived: the bench's x-bench-call tag and their connection. */
+  /**
+   * Generation calls as they arrived (epoch ms), for pacing analysis, with the bench's
+   * x-bench-call tag and their connection. `callTimes` gives the times alone.
+   */
   callLog: { call: string; at: number; acceptedAt: number; nthOnConnection: number }[];
   imageDownloads: number;
   expiredImageDownloads: number;
@@ -121,6 +122,9 @@ export interface FakeStats {
   /** The last 200 API requests, oldest first. */
   requests: RecordedRequest[];
 }
+
+/** Arrival times (epoch ms) of the generation calls, in arrival order. */
+export const callTimes = (stats: FakeStats): number[] => stats.callLog.map((c) => c.at);
 
 export const emptyStats = (): FakeStats => ({
   calls: 0,
@@ -133,7 +137,6 @@ export const emptyStats = (): FakeStats => ({
   maxInFlight: 0,
   inFlightUnits: 0,
   maxInFlightUnits: 0,
-  callTimestamps: [],
   callLog: [],
   imageDownloads: 0,
   expiredImageDownloads: 0,

@@ -73,7 +73,6 @@ export async function startFake(spec: ProviderSpec, opts: FakeOptions = {}): Pro
   /** The gauntlet a generation call runs; returns a reply to send instead of the handler's, if any. */
   const gauntlet = (req: CallRequest, units: number, now: number): { reply?: FakeReply; forced?: string } => {
     stats.generateCalls++;
-    if (stats.callTimestamps.length < 100_000) stats.callTimestamps.push(now);
     if (stats.callLog.length < 100_000)
       stats.callLog.push({ call: req.headers["x-bench-call"] ?? "", at: now, ...req.connection });
     if (knobs.rateLimit) {
