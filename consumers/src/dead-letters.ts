@@ -63,7 +63,7 @@ export async function handleDeadLetter(
     job_id: job.id,
     request_id: body.request_id,
     code: error.code,
-    applied: result.applied,
+    outcome: result,
   });
   // job.dead_lettered (idempotent per job version, so a redelivered dead letter sends nothing new).
   if (webhooks) await emitWebhookForJob({ db, queue: webhooks, now: () => now }, job.id);

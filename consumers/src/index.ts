@@ -1,5 +1,5 @@
 // Composes the consumer Worker: one queue handler dispatching on the batch's queue (names come
-// from configuration), plus the Durable Object classes it hosts.
+// from configuration; each message settles on its own), plus the Durable Object classes it hosts.
 import { consumerConfig } from "../../shared/config";
 import { createDb } from "../../shared/db/client";
 import { purgeExpiredIdempotencyKeys } from "../../shared/jobs/idempotency";
@@ -7,6 +7,7 @@ import { handleDeadLetter } from "./dead-letters";
 import { handleJobMessage } from "./handle-job-message";
 import { handleWebhookDeadLetter, handleWebhookMessage } from "./handle-webhook-message";
 import { log } from "./log";
+import { settleEach } from "./settle-each";
 import { sweepStaleJobs } from "./sweep";
 
 export { TokenBucket } from "./token-bucket";
@@ -16,15 +17,15 @@ export default {
     const config = consumerConfig(env);
     if (batch.queue === config.JOBS_DLQ_NAME) {
       const db = createDb(env.DB);
-      await Promise.all(batch.messages.map((m) => handleDeadLetter(db, m, Date.now(), env.WEBHOOKS)));
+      await settleEach(batch, (m) => handleDeadLetter(db, m, Date.now(), env.WEBHOOKS));
       return;
     }
     if (batch.queue === config.WEBHOOKS_QUEUE_NAME) {
-      await Promise.all(batch.messages.map((m) => handleWebhookMessage(m, env)));
+      await settleEach(batch, (m) => handleWebhookMessage(m, env));
       return;
     }
     if (batch.queue === config.WEBHOOKS_DLQ_NAME) {
-      await Promise.all(batch.messages.map((m) => handleWebhookDeadLetter(m, env)));
+      await settleEach(batch, (m) => handleWebhookDeadLetter(m, env));
       return;
     }
     if (batch.queue !== config.JOBS_QUEUE_NAME) {
@@ -32,7 +33,7 @@ export default {
       batch.retryAll();
       return;
     }
-    await Promise.all(batch.messages.map((m) => handleJobMessage(m, env)));
+    await settleEach(batch, (m) => handleJobMessage(m, env));
   },
 
   // Housekeeping: re-send lost job messages; forget idempotency records past their 24 h.

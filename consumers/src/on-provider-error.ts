@@ -9,7 +9,7 @@ import { MAX_QUEUE_DELAY_SECONDS, queueRetryDelaySeconds } from "../../shared/pa
 import type { ProviderError } from "../../shared/providers/errors";
 import type { Decision } from "./decision";
 import { log } from "./log";
-import type { JobDeps } from "./process-job";
+import type { JobDeps } from "./job-deps";
 
 export interface FailedCall {
   job: JobRow;
@@ -37,13 +37,19 @@ export async function onProviderError(deps: JobDeps, call: FailedCall): Promise<
   // Outage, quota, in-flight limit, missing key: another provider may well succeed.
   const next = error.worthFallback ? nextProvider(chain, provider) : null;
   if (next) {
-    await moveToProvider(deps.db, job.id, { from: provider, to: next, reason: error.code, leaseToken }, now);
+    const moved = await moveToProvider(
+      deps.db,
+      job.id,
+      { from: provider, to: next, reason: error.code, leaseToken },
+      now,
+    );
+    if (moved !== "applied") return endedMeanwhile(moved);
     const resend = { jobId: job.id, seen: null, due: now };
     return { kind: "requeue", delaySeconds: 0, message, resend, reason: `moved to ${next}` };
   }
   if (!error.retryable) {
-    await failJob(deps.db, job.id, leaseToken, jobError, now);
-    return { kind: "ack", reason: `failed: ${error.code}` };
+    const failed = await failJob(deps.db, job.id, leaseToken, jobError, now);
+    return failed === "applied" ? { kind: "ack", reason: `failed: ${error.code}` } : endedMeanwhile(failed);
   }
   if (attempt >= deps.config.JOB_MAX_ATTEMPTS) {
     return {
@@ -58,7 +64,14 @@ export async function onProviderError(deps: JobDeps, call: FailedCall): Promise<
   });
   const retryAfter = Math.ceil((error.retryAfterMs ?? 0) / 1000);
   const delaySeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(backoff, retryAfter));
-  await scheduleRetry(deps.db, job.id, leaseToken, { error: jobError, delaySeconds, attempt }, now);
+  const retry = await scheduleRetry(
+    deps.db,
+    job.id,
+    leaseToken,
+    { error: jobError, delaySeconds, attempt },
+    now,
+  );
+  if (retry !== "applied") return endedMeanwhile(retry);
   // The retry's state change set the due time; a failed send clears it (seen: null).
   const resend = { jobId: job.id, seen: null, due: now + delaySeconds * 1000 };
   return {
@@ -68,4 +81,9 @@ export async function onProviderError(deps: JobDeps, call: FailedCall): Promise<
     resend,
     reason: `retry: ${error.code}`,
   };
+}
+
+/** The step was not ours to take: the job was canceled (its cancel was asked) or another delivery took it. */
+function endedMeanwhile(exit: "canceled" | "lost"): Decision {
+  return { kind: "ack", reason: exit === "canceled" ? "canceled while running" : "lease lost" };
 }

@@ -2,12 +2,10 @@
 // token falls due, call the provider, store the images, record the outcome. Returns a Decision;
 // the caller applies it.
 // Failures are classified here, and only here, from the shared provider error classes.
-import type { ConsumerConfig } from "../../shared/config";
-import type { Db } from "../../shared/db/client";
 import { getJob, type JobRow } from "../../shared/db/queries/jobs";
 import { terminalStatuses } from "../../shared/jobs/enums";
 import {
-  cancelRunningJob,
+  cancelAbandonedJob,
   claimJob,
   moveToProvider,
   releaseLease,
@@ -22,6 +20,7 @@ import { defaultProviderName, isProviderName } from "../../shared/providers/regi
 import { emitWebhookForJob } from "../../shared/webhooks/emit";
 import { wantsEvent } from "../../shared/webhooks/payload";
 import type { Decision } from "./decision";
+import type { JobDeps } from "./job-deps";
 import { log } from "./log";
 import { onProviderError } from "./on-provider-error";
 import { acquireSlot, instanceSettings, limitsFor } from "./pacing";
@@ -32,19 +31,12 @@ import { deleteImages, storeImages } from "./store-images";
 /** A copy of this message already sent the job's next one (shared/jobs/resend.ts). */
 const ANOTHER_COPY_RESENT: Decision = { kind: "ack", reason: "another copy re-sent the job" };
 
-export interface JobDeps {
-  env: ConsumerEnv;
-  db: Db;
-  config: ConsumerConfig;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-}
-
 export async function processJob(deps: JobDeps, message: JobMessage): Promise<Decision> {
   const { db, config } = deps;
   const job = await getJob(db, message.job_id);
   if (!job) return { kind: "ack", reason: "job does not exist" };
   if (terminalStatuses.includes(job.status)) return { kind: "ack", reason: `job already ${job.status}` };
+  if (job.cancelRequestedAt !== null) return settleCancelRequest(deps, message, job);
   if (isStaleCopy(job, deps.now()))
     return { kind: "ack", reason: "stale copy: the next message is on its way" };
   // Another delivery is running the job: a pacing slot taken here would go unused.
@@ -78,7 +70,13 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
     const resend = await claimNextMessage(db, job, now, delaySeconds);
     if (!resend) return ANOTHER_COPY_RESENT;
     if (move) {
-      await moveToProvider(db, job.id, { from: provider, to: next, reason: "circuit_open" }, now);
+      const moved = await moveToProvider(
+        db,
+        job.id,
+        { from: provider, to: next, reason: "circuit_open" },
+        now,
+      );
+      if (moved !== "applied") return { kind: "ack", reason: `not moved to ${next}: ${moved}` };
       return { kind: "requeue", delaySeconds, message, resend, reason: `circuit open: moved to ${next}` };
     }
     return { kind: "requeue", delaySeconds, message, resend, reason: `deferred: ${gate.reason}` };
@@ -132,18 +130,16 @@ async function recordSuccess(
     costUsd: run.costUsd,
   };
   const done = await succeedJob(deps.db, job.id, leaseToken, result, deps.now());
-  if (!done.applied) {
-    // Canceled while the provider worked: the result must not be kept. A lost lease is different:
-    // the delivery that took the job over writes the same R2 keys, so its images must stay.
-    const canceled = await cancelRunningJob(deps.db, job.id, leaseToken, deps.now());
-    if (canceled.applied) {
-      await deleteImages(
-        deps.env.IMAGES,
-        stored.map((img) => img.r2Key),
-      );
-    }
-    return { kind: "ack", reason: canceled.applied ? "canceled while running" : "lease lost" };
+  // Canceled while the provider worked: the result must not be kept. A lost lease is different:
+  // the delivery that took the job over writes the same R2 keys, so its images must stay.
+  if (done === "canceled") {
+    await deleteImages(
+      deps.env.IMAGES,
+      stored.map((img) => img.r2Key),
+    );
+    return { kind: "ack", reason: "canceled while running" };
   }
+  if (done === "lost") return { kind: "ack", reason: "lease lost" };
   log("info", "job succeeded", {
     job_id: job.id,
     request_id: message.request_id,
@@ -157,11 +153,24 @@ async function recordSuccess(
 async function afterLostClaim(deps: JobDeps, message: JobMessage): Promise<Decision> {
   const job = await getJob(deps.db, message.job_id);
   if (!job || terminalStatuses.includes(job.status)) return { kind: "ack", reason: "job ended meanwhile" };
+  if (job.cancelRequestedAt !== null) return settleCancelRequest(deps, message, job);
   return heldByAnother(deps, message, job);
 }
 
+/**
+ * Its cancel was asked: end it canceled now, unless a live delivery holds it. Then look again once
+ * that lease would have expired, so a holder that died cannot leave it `running` for good.
+ */
+async function settleCancelRequest(deps: JobDeps, message: JobMessage, job: JobRow): Promise<Decision> {
+  const canceled = await cancelAbandonedJob(deps.db, job.id, deps.now());
+  if (canceled.applied) return { kind: "ack", reason: "canceled: its cancel was requested" };
+  const current = await getJob(deps.db, job.id);
+  if (!current || terminalStatuses.includes(current.status))
+    return { kind: "ack", reason: "job ended meanwhile" };
+  return heldByAnother(deps, message, current);
+}
+
 async function heldByAnother(deps: JobDeps, message: JobMessage, job: JobRow): Promise<Decision> {
-  if (job.cancelRequestedAt !== null) return { kind: "ack", reason: "cancel requested" };
   // A live lease: look again once it would have expired, in case its holder died.
   const now = deps.now();
   const delaySeconds = deferDelaySeconds(Math.max(1000, (job.leaseExpiresAt ?? now) - now + 1000));

@@ -38,7 +38,6 @@ export async function cancelJob(
     const canceled = await transition(db, {
       jobId,
       from: ["queued"],
-      to: "canceled",
       event: "canceled",
       set: { completedAt: now, cancelRequestedAt: job.cancelRequestedAt ?? now },
       data: { canceled_by: principal.keyId },
@@ -47,8 +46,6 @@ export async function cancelJob(
     if (!canceled.applied) {
       const requested = await transition(db, {
         jobId,
-        from: ["running"],
-        to: "running",
         event: "cancel_requested",
         where: isNull(jobs.cancelRequestedAt),
         set: { cancelRequestedAt: now },

@@ -37,7 +37,6 @@ export const jobEventTypes = [
   "canceled",
   "dead_lettered",
   "retry_scheduled",
-  "deferred",
   "replayed",
   "cancel_requested",
   "provider_fallback",

@@ -1,15 +1,57 @@
 // The consumer's side of the job state machine: claim, finish, fail, retry. Each step is one
 // conditional transition, so a duplicate delivery or a consumer that lost its lease changes nothing.
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+// Every way out of `running` honours a cancel request: the table refuses the move (transitions.ts)
+// and `applyOrCancel` ends the job `canceled` instead, so it can never wait in `queued` unclaimable.
+import { and, eq, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { jobImages, jobs } from "../db/schema";
 import type { JobImageRow } from "../db/queries/jobs";
-import { transition } from "./transitions";
+import { type TransitionRequest, transition } from "./transitions";
 
 export interface JobError {
   code: string;
   message: string;
+}
+
+/** How a step out of `running` ended: as asked, canceled (its cancel was asked), or not ours. */
+export type RunningExit = "applied" | "canceled" | "lost";
+
+/**
+ * running (or queued) -> canceled for a job whose cancel was asked. With a lease token, only while
+ * that lease holds; with `where`, only under that condition too (an abandoned job's expired lease).
+ */
+export async function cancelRequestedJob(
+  db: Db,
+  jobId: string,
+  now: number,
+  opts: { leaseToken?: string; where?: SQL } = {},
+) {
+  return transition(db, {
+    jobId,
+    event: "canceled",
+    leaseToken: opts.leaseToken,
+    where: and(isNotNull(jobs.cancelRequestedAt), opts.where),
+    set: { completedAt: now, leaseToken: null, leaseExpiresAt: null },
+    data: { reason: "cancel requested while running" },
+    now,
+  });
+}
+
+/**
+ * A job whose cancel was asked and that no live delivery holds (queued, or its lease expired with
+ * its consumer): canceled now. A live holder ends it itself at its next step.
+ */
+export async function cancelAbandonedJob(db: Db, jobId: string, now: number) {
+  const abandoned = or(eq(jobs.status, "queued"), isNull(jobs.leaseExpiresAt), lte(jobs.leaseExpiresAt, now));
+  return cancelRequestedJob(db, jobId, now, { where: abandoned });
+}
+
+/** Applies `req`, or ends the job canceled when that was refused because a cancel was asked. */
+async function applyOrCancel(db: Db, req: TransitionRequest): Promise<RunningExit> {
+  if ((await transition(db, req)).applied) return "applied";
+  const canceled = await cancelRequestedJob(db, req.jobId, req.now, { leaseToken: req.leaseToken });
+  return canceled.applied ? "canceled" : "lost";
 }
 
 /** queued -> running, or takes over a running job whose lease expired (its consumer died). */
@@ -22,10 +64,8 @@ export async function claimJob(
   const takeover = or(eq(jobs.status, "queued"), lt(jobs.leaseExpiresAt, now), isNull(jobs.leaseExpiresAt));
   return transition(db, {
     jobId,
-    from: ["queued", "running"],
-    to: "running",
     event: "running",
-    where: and(takeover, isNull(jobs.cancelRequestedAt)),
+    where: takeover,
     set: { leaseToken, leaseExpiresAt: now + leaseMs, provider },
     setSql: { attempts: sql`${jobs.attempts} + 1`, startedAt: sql`coalesce(${jobs.startedAt}, ${now})` },
     data: { provider, lease_expires_at: new Date(now + leaseMs).toISOString() },
@@ -47,14 +87,11 @@ export async function succeedJob(
   leaseToken: string,
   result: SuccessResult,
   now: number,
-) {
-  return transition(db, {
+): Promise<RunningExit> {
+  return applyOrCancel(db, {
     jobId,
-    from: ["running"],
-    to: "succeeded",
     event: "succeeded",
     leaseToken,
-    where: isNull(jobs.cancelRequestedAt),
     set: {
       completedAt: now,
       model: result.model,
@@ -101,11 +138,15 @@ export async function releaseLease(db: Db, jobId: string, leaseToken: string, no
 }
 
 /** running -> failed: a permanent provider error. */
-export async function failJob(db: Db, jobId: string, leaseToken: string, error: JobError, now: number) {
-  return transition(db, {
+export async function failJob(
+  db: Db,
+  jobId: string,
+  leaseToken: string,
+  error: JobError,
+  now: number,
+): Promise<RunningExit> {
+  return applyOrCancel(db, {
     jobId,
-    from: ["running"],
-    to: "failed",
     event: "failed",
     leaseToken,
     set: {
@@ -127,11 +168,9 @@ export async function scheduleRetry(
   leaseToken: string,
   info: { error: JobError; delaySeconds: number; attempt: number },
   now: number,
-) {
-  return transition(db, {
+): Promise<RunningExit> {
+  return applyOrCancel(db, {
     jobId,
-    from: ["running"],
-    to: "queued",
     event: "retry_scheduled",
     leaseToken,
     set: {
@@ -146,20 +185,6 @@ export async function scheduleRetry(
   });
 }
 
-/** running -> canceled: a cancel arrived while the provider was working. */
-export async function cancelRunningJob(db: Db, jobId: string, leaseToken: string, now: number) {
-  return transition(db, {
-    jobId,
-    from: ["running"],
-    to: "canceled",
-    event: "canceled",
-    leaseToken,
-    set: { completedAt: now, leaseToken: null, leaseExpiresAt: null },
-    data: { reason: "cancel requested while running" },
-    now,
-  });
-}
-
 /** queued|running -> dead_lettered: attempts are spent, recorded by the dead-letter consumer. */
 export async function deadLetterJob(
   db: Db,
@@ -167,11 +192,9 @@ export async function deadLetterJob(
   error: JobError | null,
   now: number,
   extra?: (token: string) => BatchItem<"sqlite">[],
-) {
-  return transition(db, {
+): Promise<RunningExit> {
+  return applyOrCancel(db, {
     jobId,
-    from: ["queued", "running"],
-    to: "dead_lettered",
     event: "dead_lettered",
     set: {
       completedAt: now,
@@ -191,11 +214,10 @@ export async function moveToProvider(
   jobId: string,
   move: { from: string; to: string; reason: string; leaseToken?: string },
   now: number,
-) {
-  return transition(db, {
+): Promise<RunningExit> {
+  return applyOrCancel(db, {
     jobId,
     from: move.leaseToken ? ["running"] : ["queued"],
-    to: "queued",
     event: "provider_fallback",
     leaseToken: move.leaseToken,
     // Its message is sent at once (shared/jobs/resend.ts).

@@ -10,7 +10,7 @@
 // The delay keeps the consumer from reading the job before the transition below has committed
 // (it would see dead_lettered and drop the message). The other order (transition, then send,
 // then undo on a failed send) leaves a queued job with no message if the Worker dies in between.
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import {
   type DeadLetterFilter,
@@ -125,10 +125,7 @@ async function replayOne(deps: ReplayDeps, candidate: ReplayCandidate): Promise<
   const now = deps.now();
   const result = await transition(deps.db, {
     jobId: dl.jobId,
-    from: ["dead_lettered"],
-    to: "queued",
     event: "replayed",
-    where: isNull(jobs.cancelRequestedAt),
     set: {
       attempts: 0,
       errorCode: null,

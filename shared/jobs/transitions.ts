@@ -1,10 +1,12 @@
-// Every job state change goes through `transition`: it checks the allowed source states, bumps
-// the version and appends the numbered event in ONE D1 batch, so history and state never disagree.
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+// Every job state change goes through `transition`: it takes the source and target states from the
+// state table (state-machine.ts), bumps the version and appends the numbered event in ONE D1 batch,
+// so history and state never disagree and no caller can make a move the table does not list.
+import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { jobEvents, jobs } from "../db/schema";
 import type { JobEventType, JobStatus } from "./enums";
+import { eventsBlockedByCancelRequest, nextState, statesAccepting, targetOf } from "./state-machine";
 
 type JobPatch = Partial<
   Pick<
@@ -27,9 +29,9 @@ type JobPatch = Partial<
 
 export interface TransitionRequest {
   jobId: string;
-  from: readonly JobStatus[];
-  to: JobStatus;
   event: JobEventType;
+  /** Narrows the sources the table allows for `event` (each must be one of them). */
+  from?: readonly JobStatus[];
   data?: Record<string, unknown>;
   set?: JobPatch;
   /** Extra column updates expressed in SQL (e.g. attempts + 1). */
@@ -47,10 +49,22 @@ export interface TransitionResult {
   applied: boolean;
 }
 
+/** The sources and target of a request, checked against the table (a wrong pair is a bug). */
+export function resolveMove(event: JobEventType, from?: readonly JobStatus[]) {
+  const allowed = statesAccepting(event);
+  const sources = from ?? allowed;
+  const refused = sources.filter((state) => nextState(state, event) === null);
+  if (refused.length > 0) throw new Error(`job state table: ${refused.join(", ")} does not accept ${event}`);
+  return { from: sources, to: targetOf(event) };
+}
+
 export async function transition(db: Db, req: TransitionRequest): Promise<TransitionResult> {
+  const { from, to } = resolveMove(req.event, req.from);
   const token = crypto.randomUUID();
-  const conditions = [eq(jobs.id, req.jobId), inArray(jobs.status, [...req.from])];
+  const conditions = [eq(jobs.id, req.jobId), inArray(jobs.status, [...from])];
   if (req.leaseToken) conditions.push(eq(jobs.leaseToken, req.leaseToken));
+  // A job whose cancel was asked may only end canceled (lifecycle.ts falls back to that).
+  if (eventsBlockedByCancelRequest.includes(req.event)) conditions.push(isNull(jobs.cancelRequestedAt));
   if (req.where) conditions.push(req.where);
 
   const update = db
@@ -58,7 +72,7 @@ export async function transition(db: Db, req: TransitionRequest): Promise<Transi
     .set({
       ...req.set,
       ...req.setSql,
-      status: req.to,
+      status: to,
       version: sql`${jobs.version} + 1`,
       transitionToken: token,
       updatedAt: req.now,
@@ -72,7 +86,7 @@ export async function transition(db: Db, req: TransitionRequest): Promise<Transi
         jobId: jobs.id,
         version: jobs.version,
         type: sql`${req.event}`.as("type"),
-        status: sql`${req.to}`.as("status"),
+        status: sql`${to}`.as("status"),
         data: sql`${req.data ? JSON.stringify(req.data) : null}`.as("data"),
         createdAt: sql`${req.now}`.as("created_at"),
       })

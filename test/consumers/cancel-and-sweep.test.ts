@@ -1,59 +1,27 @@
-// Cancel as the consumer sees it, pacing deferrals, and the cron sweep that re-sends messages
+// Pacing deferrals, one message failing in a batch, and the cron sweep that re-sends messages
 // for jobs whose message was lost.
-import {
-  createExecutionContext,
-  createMessageBatch,
-  createScheduledController,
-  getQueueResult,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { asc, eq } from "drizzle-orm";
-import { describe, expect, it, vi } from "vitest";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
 import worker from "../../consumers/src/index";
 import { bucketName } from "../../consumers/src/pacing";
 import { sweepStaleJobs } from "../../consumers/src/sweep";
 import { consumerConfig } from "../../shared/config";
-import { createDb } from "../../shared/db/client";
 import type { JobRow } from "../../shared/db/queries/jobs";
-import { idempotencyKeys, jobEvents, jobImages, jobs, providerLimits } from "../../shared/db/schema";
+import { idempotencyKeys, providerLimits } from "../../shared/db/schema";
 import type { JobMessage } from "../../shared/jobs/message";
 import { RESEND_EARLY_TOLERANCE_MS } from "../../shared/jobs/resend";
+import { deliverBatch, eventTypes, jobRow, messageFor, spyEnv, testDb } from "./helpers";
 import { seedJob, seedTenant } from "../support/tenant";
 
-const db = createDb(env.DB);
-
-function spyEnv() {
-  const spy = () => ({ send: vi.fn(async () => {}), sendBatch: vi.fn(async () => {}) });
-  const JOBS = spy();
-  return { env: { ...env, JOBS, JOBS_DLQ: spy() } as unknown as ConsumerEnv, JOBS };
-}
-
-const messageFor = (job: JobRow): JobMessage => ({
-  v: 1,
-  kind: "job",
-  job_id: job.id,
-  instance_id: job.instanceId,
-  project_id: job.projectId,
-  request_id: job.requestId,
-  attempt: 0,
-});
-
-/** Delivers `copies` copies of the job's message in one batch (Queues may deliver one twice). */
-async function deliver(job: JobRow, target: ConsumerEnv, copies = 1) {
-  const batch = createMessageBatch(
+const db = testDb;
+const deliver = (job: JobRow, target: ConsumerEnv, copies = 1) =>
+  deliverBatch(
     env.JOBS_QUEUE_NAME,
-    Array.from({ length: copies }, () => ({
-      id: crypto.randomUUID(),
-      timestamp: new Date(),
-      attempts: 1,
-      body: messageFor(job),
-    })),
+    Array.from({ length: copies }, () => messageFor(job)),
+    target,
   );
-  const ctx = createExecutionContext();
-  await (worker as ExportedHandler<ConsumerEnv>).queue!(batch, target, ctx);
-  return getQueueResult(batch, ctx);
-}
 
 /** One call per 100 s: a second job of the instance must wait far longer than inline waits. */
 const SLOW = { ratePerSecond: 0.01, burst: 1, maxInFlight: 5 };
@@ -68,42 +36,6 @@ async function slowInstance() {
   });
   return tenant;
 }
-
-const jobRow = async (id: string) => (await db.select().from(jobs).where(eq(jobs.id, id)).get())!;
-const eventTypes = async (id: string) =>
-  (
-    await db.select().from(jobEvents).where(eq(jobEvents.jobId, id)).orderBy(asc(jobEvents.version)).all()
-  ).map((e) => e.type);
-
-describe("cancel while running", () => {
-  it("ends the job canceled and keeps no result when the cancel arrives during the provider call", async () => {
-    const tenant = await seedTenant(env.DB);
-    const job = await seedJob(env.DB, tenant, {
-      overrides: { input: { prompt: "slow [demo:delay=400]", aspect_ratio: "1x1", num_images: 1 } },
-    });
-    const { env: target } = spyEnv();
-    const delivery = deliver(job, target);
-    // What POST /v1/jobs/{id}/cancel does to a running job.
-    for (let i = 0; i < 50 && (await jobRow(job.id)).status !== "running"; i++) await scheduler.wait(10);
-    await db.update(jobs).set({ cancelRequestedAt: Date.now() }).where(eq(jobs.id, job.id));
-    await delivery;
-
-    const row = await jobRow(job.id);
-    expect(row.status).toBe("canceled");
-    expect(await eventTypes(job.id)).toEqual(["queued", "running", "canceled"]);
-    expect(await db.select().from(jobImages).where(eq(jobImages.jobId, job.id)).all()).toEqual([]);
-    const stored = await env.IMAGES.list({ prefix: `${job.instanceId}/${job.projectId}/${job.id}/` });
-    expect(stored.objects).toEqual([]);
-  });
-
-  it("skips a queued job whose cancel was requested, without calling the provider", async () => {
-    const tenant = await seedTenant(env.DB);
-    const job = await seedJob(env.DB, tenant, { overrides: { cancelRequestedAt: Date.now() } });
-    const result = await deliver(job, spyEnv().env);
-    expect(result.explicitAcks).toHaveLength(1);
-    expect((await jobRow(job.id)).attempts).toBe(0);
-  });
-});
 
 describe("pacing deferral", () => {
   it("defers a job when its instance has no token, without counting an attempt", async () => {
@@ -126,18 +58,18 @@ describe("pacing deferral", () => {
   });
 });
 
-describe("duplicate copies of a deferred job", () => {
-  async function busyInstanceJob() {
-    const tenant = await slowInstance();
-    // The instance's one token goes to another job: this one must wait ~100 s.
-    const token = await env.TOKEN_BUCKET.getByName(bucketName(tenant.instanceId, "demo")).acquire({
-      leaseId: crypto.randomUUID(),
-      limits: SLOW,
-    });
-    expect(token.granted).toBe(true);
-    return seedJob(env.DB, tenant);
-  }
+async function busyInstanceJob() {
+  const tenant = await slowInstance();
+  // The instance's one token goes to another job: this one must wait ~100 s.
+  const token = await env.TOKEN_BUCKET.getByName(bucketName(tenant.instanceId, "demo")).acquire({
+    leaseId: crypto.randomUUID(),
+    limits: SLOW,
+  });
+  expect(token.granted).toBe(true);
+  return seedJob(env.DB, tenant);
+}
 
+describe("duplicate copies of a deferred job", () => {
   it("re-sends the job once however many copies arrive together", async () => {
     const job = await busyInstanceJob();
     const { env: target, JOBS } = spyEnv();
@@ -183,10 +115,28 @@ describe("duplicate copies of a deferred job", () => {
     const job = await busyInstanceJob();
     const { env: target, JOBS } = spyEnv();
     JOBS.send.mockRejectedValueOnce(new Error("queue unavailable"));
-    await expect(deliver(job, target)).rejects.toThrow("queue unavailable");
+    const failed = await deliver(job, target);
+    expect(failed.retryMessages).toHaveLength(1);
     expect((await jobRow(job.id)).resendDueAt).toBeNull();
     await deliver(job, target);
     expect(JOBS.send).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("one failing message in a batch", () => {
+  it("retries only that message while its siblings finish and are acked", async () => {
+    const busy = await busyInstanceJob();
+    const tenant = await seedTenant(env.DB);
+    const sibling = await seedJob(env.DB, tenant, {
+      overrides: { input: { prompt: "slow sibling [demo:delay=200]", aspect_ratio: "1x1", num_images: 1 } },
+    });
+    const { env: target, JOBS } = spyEnv();
+    JOBS.send.mockRejectedValueOnce(new Error("queue unavailable"));
+    const result = await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(busy), messageFor(sibling)], target);
+    expect(result.retryMessages).toHaveLength(1);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect((await jobRow(sibling.id)).status).toBe("succeeded");
+    expect((await jobRow(busy.id)).status).toBe("queued");
   });
 });
 

@@ -1,18 +1,14 @@
-// The jobs consumer inside workerd: real D1, R2 and TokenBucket; batches built with
-// createMessageBatch and handed to the Worker's own queue() (exports.default.queue() would be
-// treated as RPC). JOBS / JOBS_DLQ are spies, so what the consumer sends is observed and no real
-// local queue delivers it back in the middle of a test.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+// The jobs consumer inside workerd: real D1, R2 and TokenBucket; JOBS / JOBS_DLQ are spies
+// (./helpers.ts), so what the consumer sends is observed.
 import { env } from "cloudflare:workers";
 import { asc, count, eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import worker from "../../consumers/src/index";
 import { bucketName } from "../../consumers/src/pacing";
 import { createDb } from "../../shared/db/client";
 import { deadLetters, jobEvents, jobImages, jobs } from "../../shared/db/schema";
 import type { JobRow } from "../../shared/db/queries/jobs";
 import type { ImageInput } from "../../shared/jobs/schemas";
-import type { JobMessage } from "../../shared/jobs/message";
+import { deliverBatch, jobRow, messageFor, spyEnv } from "./helpers";
 import { type SeedJobOptions, seedJob, seedTenant } from "../support/tenant";
 
 const db = createDb(env.DB);
@@ -21,48 +17,13 @@ const DLQ = env.JOBS_DLQ_NAME;
 const MAX_ATTEMPTS = Number(env.JOB_MAX_ATTEMPTS);
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-function queueSpy() {
-  return {
-    send: vi.fn(async (_body: JobMessage, _options?: QueueSendOptions) => {}),
-    sendBatch: vi.fn(async (_messages: Iterable<MessageSendRequest<JobMessage>>) => {}),
-  };
-}
-
-/** The real env with spies in place of the job queues' producer bindings. */
-function spyEnv() {
-  const JOBS = queueSpy();
-  const JOBS_DLQ = queueSpy();
-  const testEnv = { ...env, JOBS, JOBS_DLQ } as unknown as ConsumerEnv;
-  return { env: testEnv, JOBS, JOBS_DLQ };
-}
-
-interface Delivery {
-  id: string;
-  body: unknown;
-}
-
-async function deliver(queue: string, messages: Delivery[], target: ConsumerEnv) {
-  const batch = createMessageBatch(
+const deliver = (queue: string, messages: { id: string; body: unknown }[], target: ConsumerEnv) =>
+  deliverBatch(
     queue,
-    messages.map((m) => ({ id: m.id, timestamp: new Date(), attempts: 1, body: m.body })),
+    messages.map((m) => m.body),
+    target,
+    messages.map((m) => m.id),
   );
-  const ctx = createExecutionContext();
-  const handler: ExportedHandler<ConsumerEnv> = worker;
-  await handler.queue!(batch, target, ctx);
-  return getQueueResult(batch, ctx);
-}
-
-function messageFor(job: JobRow, attempt = 0): JobMessage {
-  return {
-    v: 1,
-    kind: "job",
-    job_id: job.id,
-    instance_id: job.instanceId,
-    project_id: job.projectId,
-    request_id: job.requestId,
-    attempt,
-  };
-}
 
 async function seedJobWith(input: Partial<ImageInput>, opts: SeedJobOptions = {}) {
   const tenant = await seedTenant(env.DB);
@@ -75,7 +36,6 @@ async function seedJobWith(input: Partial<ImageInput>, opts: SeedJobOptions = {}
   });
 }
 
-const jobRow = async (id: string) => (await db.select().from(jobs).where(eq(jobs.id, id)).get())!;
 const eventsOf = (id: string) =>
   db.select().from(jobEvents).where(eq(jobEvents.jobId, id)).orderBy(asc(jobEvents.version)).all();
 const imagesOf = (id: string) =>
