@@ -1,0 +1,554 @@
+// Writes the figures of bench/results/latest.json into bench/README.md, between the markers
+// `<!-- bench:start -->` and `<!-- bench:end -->`, so no figure is ever copied by hand.
+//
+//   npm run bench:readme             rewrite the section from bench/results/latest.json
+//   npm run bench:readme -- --check  exit 1 if the committed section is not what latest.json renders
+//
+// `renderBenchSection` is pure (the same latest.json always renders the same text); the test in
+// test/scripts/bench-readme.test.ts compares it with the committed section, so hand edits fail.
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+export const START_MARKER = "<!-- bench:start -->";
+export const END_MARKER = "<!-- bench:end -->";
+
+const ROOT = resolve(import.meta.dirname, "..");
+/** The results folder whose latest.json the README shows (the bench's and the soak's default `--out`). */
+export const RESULTS_DIR = resolve(ROOT, "bench/results");
+export const LATEST_PATH = resolve(RESULTS_DIR, "latest.json");
+export const README_PATH = resolve(ROOT, "bench/README.md");
+
+// ---- the shapes latest.json holds (bench/lib/*.ts write them); every field optional: input is unknown
+
+interface Summary {
+  p50?: number;
+  p90?: number;
+  p99?: number;
+  max?: number;
+}
+interface Machine {
+  nproc?: number;
+  cpuModel?: string;
+  memTotalGiB?: number;
+  node?: string;
+  wrangler?: string;
+  workerd?: string;
+  platform?: string;
+  loadAverage?: number[];
+}
+interface RunHeader {
+  kind?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationSeconds?: number;
+  machine?: Machine;
+  loadAverageAtEnd?: number[];
+  error?: string;
+}
+interface PacingAccount {
+  tenant?: string;
+  limitPerSecond?: number;
+  calls?: number;
+  overLimitCalls?: number;
+  steadyCallsPerSecond?: number;
+  ratio?: number;
+  maxCallsInAnyOneSecond?: number;
+  acceptedCallsPerSecond?: number;
+  gapMs?: Summary;
+}
+interface PacingScenario {
+  scenario?: string;
+  description?: string;
+  jobs?: number;
+  drainSeconds?: number;
+  statuses?: Record<string, number>;
+  accounts?: PacingAccount[];
+  pass?: boolean;
+}
+interface Throughput {
+  jobs?: number;
+  completed?: number;
+  concurrency?: number;
+  enqueuePerSecond?: number;
+  enqueueLatencyMs?: Summary;
+  endToEndSeconds?: number;
+  jobsPerSecond?: number;
+  batches?: { batches?: number; meanBatchSize?: number; batchMs?: Summary };
+}
+interface LatencyCall {
+  calls?: number;
+  errors?: number;
+  latencyMs?: Summary;
+}
+interface LatencyPoint {
+  offeredPerSecond?: number;
+  seconds?: number;
+  unfinishedAtStart?: number;
+  unfinishedAtEnd?: number;
+  enqueue?: LatencyCall;
+  statusGet?: LatencyCall;
+}
+interface CostLine {
+  item?: string;
+  perJob?: number;
+  unitPricePerMillion?: number;
+  usdPerMillionJobs?: number;
+  note?: string;
+}
+interface Cost {
+  jobs?: number;
+  scope?: string;
+  model?: {
+    perJob?: Record<string, number>;
+    lines?: CostLine[];
+    countedUsdPerMillionJobs?: number;
+    totalUsdPerMillionJobs?: number;
+    prices?: { source?: string };
+  };
+}
+interface BenchResult extends RunHeader {
+  settings?: { rate?: number; fakeBurst?: number; limitFactor?: number; only?: string[] };
+  pacing?: { rate?: number; burst?: number; fakeLatencyMs?: number; scenarios?: PacingScenario[] };
+  throughput?: { genqueue?: Throughput; baseline?: Throughput; ratioToBaseline?: number };
+  latency?: LatencyPoint[];
+  cost?: Cost;
+}
+interface SoakResult extends RunHeader {
+  settings?: {
+    jobs?: number;
+    providerErrorRates?: Record<string, number>;
+    providerLimit?: { ratePerSecond?: number; burst?: number };
+    providerInflightLimit?: number;
+    instanceLimit?: { provider?: string; ratePerSecond?: number; burst?: number; maxInFlight?: number };
+    duplicateDelivery?: string[];
+    crashAfterProviderRate?: number;
+    webhookReceiverDown?: { forSeconds?: number };
+    jobsQueueMaxBatchSize?: number;
+    consumerVars?: Record<string, string>;
+  };
+  figures?: {
+    accepted?: number;
+    statuses?: Record<string, number>;
+    secondsToAllTerminal?: number;
+    secondsToAllWebhooks?: number;
+    jobsPerSecond?: number;
+    provider?: {
+      generateCalls?: number;
+      callsByStatus?: Record<string, number>;
+      callsPerJob?: number;
+      overLimitCalls?: number;
+      fakeThread?: { longestStallMs?: number };
+    };
+    chaos?: { crashes?: number; duplicates?: Record<string, number> };
+    pacing?: {
+      grants?: number;
+      rebookings?: number;
+      earlyCheckIns?: number;
+      denialsByReason?: Record<string, number>;
+      secondsWithCircuitOpenDenials?: number;
+    };
+    webhookDeliveries?: number;
+    deadLetters?: number;
+  };
+  checks?: { name?: string; pass?: boolean; detail?: string }[];
+  pass?: boolean;
+}
+
+// ---- formatting (deterministic: no locale, no clock)
+
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === "object" && x !== null && !Array.isArray(x);
+/** The value when it is a plain object, else undefined (keeps its declared type). */
+const obj = <T extends object>(x: T | undefined): T | undefined => (isObject(x) ? x : undefined);
+const list = <T>(x: T[] | undefined): T[] => (Array.isArray(x) ? x : []);
+
+/** A number with `digits` decimals (integers as they are); "-" for anything else. */
+function fmt(n: unknown, digits = 1): string {
+  if (typeof n !== "number" || !Number.isFinite(n)) return "-";
+  return Number.isInteger(n) ? String(n) : n.toFixed(digits);
+}
+/** Up to 6 decimals, trailing zeros dropped (prices: 0.3, 0.001, 12.5). */
+const plain = (n: unknown) =>
+  typeof n === "number" && Number.isFinite(n) ? String(Math.round(n * 1e6) / 1e6) : "-";
+const pct = (n: unknown) => (typeof n === "number" && Number.isFinite(n) ? `${fmt(n * 100, 1)}%` : "-");
+const yesNo = (b: unknown) => (b === true ? "yes" : b === false ? "no" : "-");
+const text = (s: unknown) => (typeof s === "string" && s !== "" ? s : "-");
+/** `{"200": 5, "429": 1}` -> "200: 5, 429: 1" (keys in the order the result holds them). */
+const counts = (r: Record<string, number> | undefined) =>
+  Object.entries(obj(r) ?? {})
+    .map(([k, v]) => `${k}: ${fmt(v)}`)
+    .join(", ") || "-";
+/** A table cell: no line breaks, pipes escaped. */
+const cell = (s: string) => s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+
+function table(head: string[], rows: string[][]): string[] {
+  return [
+    `| ${head.map(cell).join(" | ")} |`,
+    `| ${head.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+  ];
+}
+
+function runLine(label: string, r: RunHeader): string[] {
+  const m: Machine = obj(r.machine) ?? {};
+  const load = (l: number[] | undefined) => (Array.isArray(l) ? l.map((v) => fmt(v, 2)).join(" / ") : "-");
+  return [
+    `${label}: started ${text(r.startedAt)}, finished ${text(r.finishedAt)} (${fmt(r.durationSeconds)} s).`,
+    "",
+    `Machine: ${fmt(m.nproc)} vCPU (${text(m.cpuModel)}), ${fmt(m.memTotalGiB)} GiB RAM, ${text(m.platform)}, ` +
+      `Node ${text(m.node)}, wrangler ${text(m.wrangler)}, workerd ${text(m.workerd)}; ` +
+      `load average (1 / 5 / 15 min) ${load(m.loadAverage)} at the start, ${load(r.loadAverageAtEnd)} at the end.`,
+    "",
+    ...(typeof r.error === "string" && r.error !== ""
+      ? [`**The run failed:** ${cell(r.error.split("\n")[0] ?? "")}`, ""]
+      : []),
+  ];
+}
+
+// ---- the bench
+
+function pacingPart(b: BenchResult): string[] {
+  const p = obj(b.pacing);
+  if (!p) return [];
+  const fakeBurst = b.settings?.fakeBurst ?? 2;
+  const limitFactor = b.settings?.limitFactor ?? 1;
+  const rows: string[][] = [];
+  for (const s of list(p.scenarios)) {
+    for (const a of list(s.accounts)) {
+      rows.push([
+        text(s.scenario),
+        fmt(s.jobs),
+        text(a.tenant),
+        fmt(a.steadyCallsPerSecond, 3),
+        fmt(a.ratio, 3),
+        `${fmt(a.overLimitCalls)} / ${fmt(a.calls)}`,
+        fmt(a.acceptedCallsPerSecond, 3),
+        fmt(a.maxCallsInAnyOneSecond),
+        `${fmt(a.gapMs?.p50)} / ${fmt(a.gapMs?.p99)}`,
+        fmt(s.drainSeconds),
+        yesNo(s.pass),
+      ]);
+    }
+  }
+  return [
+    "### Pacing",
+    "",
+    `Goal, per provider account: steady calls/s at least 0.98 of the limit, 0 calls over the limit, every job succeeded. ` +
+      `Limit ${fmt(p.rate)}/s, instance burst ${fmt(p.burst)}` +
+      (limitFactor === 1 ? "" : `, seeded at ${fmt(limitFactor, 2)} x the limit`) +
+      `; strict fake Ideogram per account: a bucket of ${fmt(p.rate)}/s holding ${fmt(fakeBurst)}, every call over it answered 429 and counted; fake latency ${fmt(p.fakeLatencyMs)} ms.`,
+    "",
+    ...table(
+      [
+        "scenario",
+        "jobs",
+        "account",
+        "calls/s (steady)",
+        "ratio",
+        "over limit / calls",
+        "accepted calls/s",
+        "max calls in 1 s",
+        "gap p50 / p99 ms",
+        "drain s",
+        "goal met",
+      ],
+      rows,
+    ),
+    "",
+  ];
+}
+
+function throughputPart(b: BenchResult): string[] {
+  const t = obj(b.throughput);
+  if (!t) return [];
+  const rows: string[][] = [];
+  for (const [name, figures] of [
+    ["genqueue", t.genqueue],
+    ["bare baseline (send + ack only)", t.baseline],
+  ] as const) {
+    const f = obj(figures);
+    if (!f) continue;
+    rows.push([
+      name,
+      `${fmt(f.completed)}/${fmt(f.jobs)}`,
+      fmt(f.concurrency),
+      fmt(f.enqueuePerSecond),
+      `${fmt(f.enqueueLatencyMs?.p50)} / ${fmt(f.enqueueLatencyMs?.p99)}`,
+      fmt(f.endToEndSeconds),
+      fmt(f.jobsPerSecond),
+      `${fmt(f.batches?.batches)} x ${fmt(f.batches?.meanBatchSize)}, p50 ${fmt(f.batches?.batchMs?.p50)} ms`,
+    ]);
+  }
+  if (t.ratioToBaseline !== undefined)
+    rows.push(["genqueue / baseline", "", "", "", "", "", fmt(t.ratioToBaseline, 3), ""]);
+  return [
+    "### Throughput",
+    "",
+    "Instant provider (the Ideogram fake, no latency, no limit); closed loop of concurrent POSTs; end to end = first POST sent to the last job finished.",
+    "",
+    ...table(
+      [
+        "system",
+        "jobs",
+        "concurrency",
+        "enqueue/s",
+        "enqueue p50 / p99 ms",
+        "end to end s",
+        "end-to-end jobs/s",
+        "jobs-queue batches",
+      ],
+      rows,
+    ),
+    "",
+  ];
+}
+
+function latencyPart(b: BenchResult): string[] {
+  const points = list(b.latency);
+  if (points.length === 0) return [];
+  const rows: string[][] = [];
+  for (const l of points) {
+    for (const [name, f] of [
+      ["POST /v1/jobs", l.enqueue],
+      ["GET /v1/jobs/{id}", l.statusGet],
+    ] as const) {
+      rows.push([
+        `${fmt(l.offeredPerSecond)}/s each, ${fmt(l.seconds)} s`,
+        name,
+        fmt(f?.calls),
+        fmt(f?.errors),
+        fmt(f?.latencyMs?.p50),
+        fmt(f?.latencyMs?.p90),
+        fmt(f?.latencyMs?.p99),
+        fmt(f?.latencyMs?.max),
+        `${fmt(l.unfinishedAtStart)} -> ${fmt(l.unfinishedAtEnd)}`,
+      ]);
+    }
+  }
+  return [
+    "### Latency under load",
+    "",
+    "Open loop: POST and GET each offered at a fixed rate while the consumer works through a backlog; latency counts from each call's scheduled start.",
+    "",
+    ...table(
+      [
+        "offered",
+        "call",
+        "calls",
+        "errors",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "unfinished jobs start -> end",
+      ],
+      rows,
+    ),
+    "",
+  ];
+}
+
+function costPart(b: BenchResult): string[] {
+  const c = obj(b.cost);
+  const m = obj(c?.model);
+  if (!c || !m) return [];
+  const rows = list(m.lines).map((l) => [
+    text(l.item),
+    fmt(l.perJob, 3),
+    plain(l.unitPricePerMillion),
+    fmt(l.usdPerMillionJobs, 3),
+    typeof l.note === "string" ? l.note : "",
+  ]);
+  rows.push(
+    [
+      "**counted operations**",
+      "",
+      "",
+      `**${fmt(m.countedUsdPerMillionJobs, 2)}**`,
+      "lines without an assumption",
+    ],
+    [
+      "**total with the assumptions**",
+      "",
+      "",
+      `**${fmt(m.totalUsdPerMillionJobs, 2)}**`,
+      "plus assumed CPU and DO duration",
+    ],
+  );
+  const writers = Object.entries(obj(m.perJob) ?? {})
+    .filter(([k, v]) => k.startsWith("d1_rows_written_by:") && typeof v === "number" && v > 0)
+    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+  return [
+    "### Platform cost per job",
+    "",
+    `${fmt(c.jobs)} metered jobs; scope: ${text(c.scope)}. Prices: ${text(m.prices?.source)} Provider charges and storage excluded.`,
+    "",
+    ...table(["item", "per job", "USD per million units", "USD per million jobs", "note"], rows),
+    "",
+    ...(writers.length
+      ? [
+          "D1 rows written per job, by statement (indexes count as rows):",
+          "",
+          ...table(
+            ["statement", "rows per job"],
+            writers.map(([k, v]) => [k.slice("d1_rows_written_by:".length), fmt(v, 3)]),
+          ),
+          "",
+        ]
+      : []),
+  ];
+}
+
+function benchPart(b: BenchResult): string[] {
+  return [
+    "## `npm run bench`",
+    "",
+    ...runLine("Run", b),
+    ...pacingPart(b),
+    ...throughputPart(b),
+    ...latencyPart(b),
+    ...costPart(b),
+  ];
+}
+
+// ---- the soak
+
+function soakPart(s: SoakResult): string[] {
+  const st: NonNullable<SoakResult["settings"]> = obj(s.settings) ?? {};
+  const f: NonNullable<SoakResult["figures"]> = obj(s.figures) ?? {};
+  const rates = obj(st.providerErrorRates);
+  const errorRates = rates
+    ? Object.entries(rates)
+        .map(([k, v]) => `${k} ${pct(v)}`)
+        .join(", ")
+    : "-";
+  const consumerVars = obj(st.consumerVars);
+  const vars = consumerVars
+    ? Object.entries(consumerVars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")
+    : "-";
+  const il = st.instanceLimit;
+  const settings =
+    `${fmt(st.jobs)} jobs through a fake Ideogram (errors: ${errorRates}) behind a limit of ` +
+    `${fmt(st.providerLimit?.ratePerSecond)}/s burst ${fmt(st.providerLimit?.burst)} and ${fmt(st.providerInflightLimit)} in flight; ` +
+    `instance limit ${fmt(il?.ratePerSecond)}/s burst ${fmt(il?.burst)}, ${fmt(il?.maxInFlight)} in flight. ` +
+    `Every message on ${list(st.duplicateDelivery).join(" and ") || "-"} delivered twice; ${pct(st.crashAfterProviderRate)} of jobs crash after the provider call; ` +
+    `webhook receiver down for ${fmt(st.webhookReceiverDown?.forSeconds)} s. ` +
+    `Jobs queue max_batch_size ${fmt(st.jobsQueueMaxBatchSize)}; consumer vars ${vars}.`;
+  const checks = list(s.checks).map((c) => [text(c.name), c.pass === true ? "PASS" : "FAIL", text(c.detail)]);
+  const p = f.provider;
+  const pc = f.pacing;
+  const figures: string[][] = [
+    ["jobs accepted", `${fmt(f.accepted)} (${counts(f.statuses)})`],
+    ["all terminal after", `${fmt(f.secondsToAllTerminal)} s (${fmt(f.jobsPerSecond, 2)} jobs/s)`],
+    ["all webhooks delivered after", `${fmt(f.secondsToAllWebhooks)} s`],
+    [
+      "provider generation calls",
+      `${fmt(p?.generateCalls)} (${counts(p?.callsByStatus)}); ${fmt(p?.callsPerJob, 3)} per job`,
+    ],
+    ["provider calls over the limit", fmt(p?.overLimitCalls)],
+    ["pacing slots granted", fmt(pc?.grants)],
+    ["late check-ins booked again / early check-ins", `${fmt(pc?.rebookings)} / ${fmt(pc?.earlyCheckIns)}`],
+    ["callers told to come back, by reason", counts(pc?.denialsByReason)],
+    ["seconds with open-circuit denials", fmt(pc?.secondsWithCircuitOpenDenials)],
+    ["crashes after the provider call", fmt(f.chaos?.crashes)],
+    ["duplicate messages", counts(f.chaos?.duplicates)],
+    ["webhook delivery attempts", fmt(f.webhookDeliveries)],
+    ["dead letters", fmt(f.deadLetters)],
+    ["longest stall of the fake's own thread", `${fmt(p?.fakeThread?.longestStallMs)} ms`],
+  ];
+  return [
+    "## `npm run soak`",
+    "",
+    ...runLine("Run", s),
+    settings,
+    "",
+    `Result: ${s.pass === true ? "**all checks passed**" : "**FAILED**"}.`,
+    "",
+    ...table(["check", "result", "detail"], checks),
+    "",
+    ...table(["figure", "value"], figures),
+    "",
+  ];
+}
+
+/** The generated section of bench/README.md (the text between the markers) for a latest.json. */
+export function renderBenchSection(latest: unknown): string {
+  const root = isObject(latest) ? latest : {};
+  const entry = (kind: string): Record<string, unknown> | undefined => {
+    const e = root[kind];
+    return isObject(e) && isObject(e.result) ? e.result : undefined;
+  };
+  const bench = entry("bench");
+  const soak = entry("soak");
+  const out = [
+    "<!-- Generated by `npm run bench:readme` from bench/results/latest.json. Do not edit by hand: run the bench (or `npm run bench:readme`) instead. -->",
+    "",
+    ...(bench
+      ? benchPart(bench as BenchResult)
+      : ["## `npm run bench`", "", "No bench result in latest.json yet.", ""]),
+    ...(soak
+      ? soakPart(soak as SoakResult)
+      : ["## `npm run soak`", "", "No soak result in latest.json yet.", ""]),
+  ];
+  while (out.at(-1) === "") out.pop();
+  return out.join("\n");
+}
+
+// ---- the README around it
+
+/** The text between the markers (without the line breaks right after the start and before the end). */
+export function extractSection(readme: string): string {
+  const start = readme.indexOf(START_MARKER);
+  const end = readme.indexOf(END_MARKER);
+  if (start === -1 || end === -1 || end < start)
+    throw new Error(`bench/README.md needs one ${START_MARKER} ... ${END_MARKER} section`);
+  return readme
+    .slice(start + START_MARKER.length, end)
+    .replace(/^\r?\n/, "")
+    .replace(/\r?\n$/, "");
+}
+
+/** The README with its section replaced by `section`. */
+export function replaceSection(readme: string, section: string): string {
+  extractSection(readme); // throws without the markers
+  const start = readme.indexOf(START_MARKER);
+  const end = readme.indexOf(END_MARKER);
+  return `${readme.slice(0, start)}${START_MARKER}\n${section}\n${readme.slice(end)}`;
+}
+
+/**
+ * Rewrites bench/README.md from `<resultsDir>/latest.json`, but only when resultsDir is the
+ * repository's bench/results (a run with `--out` elsewhere, such as the smoke test, leaves the
+ * README alone). Returns the README's path when it rewrote it, otherwise null.
+ */
+export function updateBenchReadme(resultsDir: string = RESULTS_DIR): string | null {
+  if (resolve(resultsDir) !== RESULTS_DIR) return null;
+  const latest: unknown = JSON.parse(readFileSync(LATEST_PATH, "utf8"));
+  const readme = readFileSync(README_PATH, "utf8");
+  const next = replaceSection(readme, renderBenchSection(latest));
+  if (next !== readme) writeFileSync(README_PATH, next);
+  return README_PATH;
+}
+
+function main(argv: string[]): number {
+  if (argv.includes("--check")) {
+    const latest: unknown = JSON.parse(readFileSync(LATEST_PATH, "utf8"));
+    const ok = extractSection(readFileSync(README_PATH, "utf8")) === renderBenchSection(latest);
+    console.log(
+      ok
+        ? "bench:readme: bench/README.md matches bench/results/latest.json"
+        : "bench:readme: bench/README.md is out of date; run `npm run bench:readme`",
+    );
+    return ok ? 0 : 1;
+  }
+  updateBenchReadme();
+  console.log("bench:readme: bench/README.md rewritten from bench/results/latest.json");
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = main(process.argv.slice(2));
+}
