@@ -27,17 +27,39 @@ export const ConsumerConfigSchema = z.object({
 });
 export type ConsumerConfig = z.infer<typeof ConsumerConfigSchema>;
 
-const cache = new WeakMap<object, ConsumerConfig>();
+export const ProducerConfigSchema = z.object({
+  ENVIRONMENT: z.string().default("production"),
+  /** Largest request body accepted (413 above). */
+  MAX_BODY_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
+});
+export type ProducerConfig = z.infer<typeof ProducerConfigSchema>;
 
-/** Parses once per env object (the runtime hands the same env to every invocation of an isolate). */
-export function consumerConfig(env: object): ConsumerConfig {
-  let config = cache.get(env);
-  if (!config) {
-    config = ConsumerConfigSchema.parse(env);
-    cache.set(env, config);
-  }
-  return config;
+/** A Worker variable with a bad value; the message names each variable and what is wrong. */
+export class ConfigurationError extends Error {
+  override readonly name = "ConfigurationError";
 }
+
+/**
+ * A parser for one Worker's configuration that validates once per env object (the runtime hands
+ * the same env to every invocation of an isolate) and fails with every bad variable named.
+ */
+function configParser<S extends z.ZodType<object>>(schema: S, worker: string) {
+  const cache = new WeakMap<object, z.infer<S>>();
+  return (env: object): z.infer<S> => {
+    const cached = cache.get(env);
+    if (cached) return cached;
+    const parsed = schema.safeParse(env);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+      throw new ConfigurationError(`${worker} configuration is invalid: ${problems.join("; ")}`);
+    }
+    cache.set(env, parsed.data);
+    return parsed.data;
+  };
+}
+
+export const consumerConfig = configParser(ConsumerConfigSchema, "consumer");
+export const producerConfig = configParser(ProducerConfigSchema, "producer");
 
 /** Local development and tests (not a deployment): relaxes only what must work on localhost. */
 export function isLocal(env: { ENVIRONMENT?: string }): boolean {

@@ -25,6 +25,7 @@ export const errorCodes = [
   "encryption_not_configured",
   "queue_unavailable",
   "service_unavailable",
+  "configuration_invalid",
   "internal_error",
 ] as const;
 export const ErrorCode = z.enum(errorCodes);
@@ -53,6 +54,7 @@ export const statusForCode = {
   encryption_not_configured: 503,
   queue_unavailable: 503,
   service_unavailable: 503,
+  configuration_invalid: 500,
   internal_error: 500,
 } as const satisfies Record<ErrorCode, number>;
 export type ErrorStatus = (typeof statusForCode)[ErrorCode];
@@ -80,6 +82,7 @@ const titles: Record<ErrorCode, string> = {
   encryption_not_configured: "Provider key encryption is not configured (PROVIDER_KEYS_MASTER_KEY)",
   queue_unavailable: "The job could not be enqueued; nothing was created, try again",
   service_unavailable: "A dependency is unavailable",
+  configuration_invalid: "The service is misconfigured (a Worker variable has a bad value)",
   internal_error: "Internal error",
 };
 

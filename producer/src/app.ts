@@ -2,6 +2,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { problemResponse } from "../../shared/errors";
+import { allowedMethods } from "./allowed-methods";
 import type { AppEnv } from "./env";
 import { onError, validationHook } from "./errors";
 
@@ -14,13 +15,15 @@ export type App = ReturnType<typeof createRouter>;
 export function createApp(): App {
   const app = createRouter();
   app.onError(onError);
-  app.notFound((c) =>
-    problemResponse(
-      "route_not_found",
-      c.get("requestId") ?? "req_unknown",
-      `No route for ${c.req.method} ${c.req.path}`,
-    ),
-  );
+  app.notFound((c) => {
+    const requestId = c.get("requestId") ?? "req_unknown";
+    const allow = allowedMethods(app.routes, c.req.path);
+    if (allow.length > 0) {
+      const detail = `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(", ")}`;
+      return problemResponse("method_not_allowed", requestId, detail, undefined, { allow: allow.join(", ") });
+    }
+    return problemResponse("route_not_found", requestId, `No route for ${c.req.method} ${c.req.path}`);
+  });
   return app;
 }
 

@@ -1,4 +1,5 @@
 // The producer's Hono environment: bindings (generated Env) plus what middleware puts in context.
+import type { ProducerConfig } from "../../shared/config";
 import type { Db } from "../../shared/db/client";
 import type { Principal } from "../../shared/db/queries/api-keys";
 
@@ -7,6 +8,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     db: Db;
+    /** The Worker's variables, validated once at entry (shared/config.ts). */
+    config: ProducerConfig;
     principal: Principal;
   };
 }

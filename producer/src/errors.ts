@@ -2,6 +2,7 @@
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { ConfigurationError } from "../../shared/config";
 import { ApiError, type ErrorCode, type FieldError, problemResponse } from "../../shared/errors";
 import type { AppEnv } from "./env";
 
@@ -21,19 +22,14 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof ApiError)
     return problemResponse(err.code, requestId, err.detail, err.errors, err.headers);
   if (err instanceof HTTPException) {
-    const code: ErrorCode =
-      err.status === 413
-        ? "payload_too_large"
-        : err.status === 415 // @hono/zod-openapi's media-type gate on routes with a body
-          ? "unsupported_media_type"
-          : err.status === 400 && /json/i.test(err.message)
-            ? "malformed_json"
-            : err.status === 401
-              ? "unauthorized"
-              : err.status === 404
-                ? "route_not_found"
-                : "validation_failed";
-    return problemResponse(code, requestId, err.message || undefined);
+    const code = codeForHttpException(err);
+    if (code) return problemResponse(code, requestId, err.message || undefined);
+  }
+  if (err instanceof ConfigurationError) {
+    console.error(
+      JSON.stringify({ msg: "invalid configuration", request_id: requestId, error: err.message }),
+    );
+    return problemResponse("configuration_invalid", requestId, err.message);
   }
   console.error(
     JSON.stringify({
@@ -48,6 +44,25 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     requestId,
     "Something went wrong on our side; the request id helps us find it",
   );
+};
+
+/**
+ * The stable code for an HTTPException thrown by hono or a middleware: each status keeps its own
+ * code. A status with no code of ours falls through to internal_error (and is logged).
+ */
+function codeForHttpException(err: HTTPException): ErrorCode | undefined {
+  if (err.status === 400) return /json/i.test(err.message) ? "malformed_json" : "validation_failed";
+  return httpExceptionCodes[err.status];
+}
+
+const httpExceptionCodes: Partial<Record<number, ErrorCode>> = {
+  401: "unauthorized",
+  403: "forbidden",
+  404: "route_not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type", // @hono/zod-openapi's media-type gate on routes with a body
+  503: "service_unavailable",
 };
 
 /** The OpenAPI validation hook: zod failures become 400 validation_failed with per-field errors. */

@@ -379,7 +379,17 @@ describe("routes and lookups", () => {
     const t = await seedTenant(env.DB);
     await expectProblem(await call("/nope"), 404, "route_not_found");
     await expectProblem(await call("/v1/nope", getInit(t.userKey)), 404, "route_not_found");
-    await expectProblem(await call("/v1/jobs/abc", postInit(t.userKey, {})), 404, "route_not_found");
+    await expectProblem(await call("/v1/jobs/abc/nope", getInit(t.userKey)), 404, "route_not_found");
+  });
+
+  it("answers 405 method_not_allowed with an Allow header for a known path and a wrong method", async () => {
+    const t = await seedTenant(env.DB);
+    const onJob = await call("/v1/jobs/job_abc", postInit(t.userKey, {}));
+    expect(onJob.headers.get("allow")).toBe("GET, HEAD");
+    await expectProblem(onJob, 405, "method_not_allowed");
+    const onList = await call("/v1/jobs", { ...getInit(t.userKey), method: "DELETE" });
+    expect(onList.headers.get("allow")).toBe("GET, HEAD, POST");
+    await expectProblem(onList, 405, "method_not_allowed");
   });
 
   it("answers 404 job_not_found for an unknown job on every job route", async () => {

@@ -2,8 +2,6 @@ import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../../shared/errors";
 import type { AppEnv } from "../env";
 
-const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-
 /**
  * 413 above MAX_BODY_BYTES. A declared Content-Length above it fails at once; otherwise the body is
  * read and counted (hono's bodyLimit trusts a Content-Length, so a lying one would get past it),
@@ -12,7 +10,7 @@ const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
   const raw = c.req.raw;
   if (raw.body === null) return next();
-  const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
+  const maxSize = c.get("config").MAX_BODY_BYTES;
   const tooLarge = () => new ApiError("payload_too_large", `The body may be at most ${maxSize} bytes`);
   if (Number(raw.headers.get("content-length")) > maxSize) throw tooLarge();
   const reader = raw.body.getReader();
