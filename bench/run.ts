@@ -28,6 +28,7 @@ import {
   startPacingFakes,
 } from "./lib/pacing";
 import { printBench } from "./lib/report";
+import { updateBenchReadme } from "./render-readme";
 import { patchQueueConsumer, type QueueConsumerConfig, readConfig, startBenchSystem } from "./lib/system";
 import { seedTenants, type LimitRow } from "./lib/tenant";
 import { AckCounter, BatchLog, baselineThroughput, genqueueThroughput } from "./lib/throughput";
@@ -376,6 +377,7 @@ try {
   console.error(error);
 }
 const file = await finishResult(outDir, result);
+if (updateBenchReadme(outDir)) console.log("bench: bench/README.md figures rewritten from latest.json");
 if (!values.quiet) printBench(result);
 console.log(`bench: results written to ${file}`);
 process.exit(result.error ? 1 : 0);

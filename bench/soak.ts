@@ -32,6 +32,7 @@ import { round } from "./lib/stats";
 import { patchQueueConsumer, startBenchSystem } from "./lib/system";
 import { seedTenants } from "./lib/tenant";
 import { startWebhookReceiver, terminalEventsPerJob } from "./lib/webhook-receiver";
+import { updateBenchReadme } from "./render-readme";
 
 const { values } = parseArgs({
   options: {
@@ -377,6 +378,7 @@ result.checks = checks;
 // A caught error fails the run even when every check that got pushed passed.
 result.pass = checks.length > 0 && checks.every((c) => c.pass) && result.error === undefined;
 const file = await finishResult(resolve(process.cwd(), String(values.out)), result);
+updateBenchReadme(resolve(process.cwd(), String(values.out)));
 if (!values.quiet) {
   console.log("");
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.name}: ${c.detail}`);
