@@ -22,7 +22,7 @@ import {
 import { deadLetters, jobs } from "../db/schema";
 import { type JobMessage, jobMessage } from "./message";
 import { transition } from "./transitions";
-import { isoTime } from "../time";
+import { type ReplayedItem, replayedItem } from "./dead-letter-view";
 
 /** Seconds the replayed message waits in the queue: time for the transition to commit first. */
 export const REPLAY_DELAY_SECONDS = 5;
@@ -38,15 +38,6 @@ export type ReplaySkipReason =
   | "cancel_requested"
   /** Another id of the same request already names this job. */
   | "duplicate";
-
-export interface ReplayedItem {
-  job_id: string;
-  dead_letter_id: string;
-  project_id: string;
-  provider: string | null;
-  error: { code: string; message: string };
-  dead_lettered_at: string;
-}
 
 export interface ReplayOutcome {
   dry_run: boolean;
@@ -66,15 +57,7 @@ export interface ReplayDeps {
 }
 
 function itemOf(candidate: ReplayCandidate): ReplayedItem {
-  const dl = candidate.deadLetter;
-  return {
-    job_id: dl.jobId,
-    dead_letter_id: dl.id,
-    project_id: dl.projectId,
-    provider: dl.provider,
-    error: { code: dl.errorCode, message: dl.errorMessage },
-    dead_lettered_at: isoTime(dl.createdAt),
-  };
+  return replayedItem(candidate.deadLetter);
 }
 
 /** Splits the selection into what to replay and what to skip (and why). Reads only. */

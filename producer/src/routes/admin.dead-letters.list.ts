@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { type DeadLetterRow, listDeadLetters } from "../../../shared/db/queries/dead-letters";
+import { listDeadLetters } from "../../../shared/db/queries/dead-letters";
 import { decodeCursor, encodeCursor } from "../../../shared/db/queries/jobs";
 import { adminErrors, ApiError, problemResponses } from "../../../shared/errors";
 import type { App } from "../app";
-import { isoTime, isoTimeOrNull } from "../../../shared/time";
+import { serializeDeadLetter } from "../../../shared/jobs/dead-letter-view";
 
 export const DeadLetterFilterSchema = z.object({
   since: z.iso.datetime({ offset: true }).optional().openapi({
@@ -106,21 +106,6 @@ export const listDeadLettersRoute = createRoute({
 });
 export type ListDeadLettersQuery = z.infer<typeof ListQuerySchema>;
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
-
-export function serializeDeadLetter(row: DeadLetterRow): DeadLetter {
-  return {
-    id: row.id,
-    job_id: row.jobId,
-    project_id: row.projectId,
-    provider: row.provider,
-    error: { code: row.errorCode, message: row.errorMessage },
-    attempts: row.attempts,
-    dead_lettered_at: isoTime(row.createdAt),
-    replayed_at: isoTimeOrNull(row.replayedAt),
-    replay_count: row.replayCount,
-    message: row.message,
-  };
-}
 
 export function registerListDeadLetters(app: App) {
   app.openapi(listDeadLettersRoute, async (c) => {
