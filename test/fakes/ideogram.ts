@@ -59,8 +59,7 @@ function validate(f: Record<string, string>): string | undefined {
   return undefined;
 }
 
-/** This provider's fake, found by name by registry.ts (the one export every fake has). */
-export function fakeSpec(): ProviderSpec {
+export function ideogramSpec(): ProviderSpec {
   return {
     name: "ideogram",
     authorized: (req, key) => req.headers["api-key"] === key,
@@ -131,4 +130,5 @@ export function fakeSpec(): ProviderSpec {
   };
 }
 
-export const startIdeogramFake = (opts?: FakeOptions): Promise<RunningFake> => startFake(fakeSpec(), opts);
+export const startIdeogramFake = (opts?: FakeOptions): Promise<RunningFake> =>
+  startFake(ideogramSpec(), opts);

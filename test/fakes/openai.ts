@@ -7,8 +7,7 @@ import { bad, err, validate } from "./openai-rules";
 import { makePng } from "./png";
 
 const PATH = "/v1/images/generations";
-/** This provider's fake, found by name by registry.ts (the one export every fake has). */
-export function fakeSpec(): ProviderSpec {
+export function openaiSpec(): ProviderSpec {
   return {
     name: "openai",
     authorized: (req, key) => req.headers.authorization === `Bearer ${key}`,
@@ -166,4 +165,4 @@ export function fakeSpec(): ProviderSpec {
   };
 }
 
-export const startOpenAIFake = (opts?: FakeOptions): Promise<RunningFake> => startFake(fakeSpec(), opts);
+export const startOpenAIFake = (opts?: FakeOptions): Promise<RunningFake> => startFake(openaiSpec(), opts);

@@ -48,8 +48,7 @@ function durationMs(value: string | undefined): number | undefined {
 const isCreate = (req: FakeRequest) =>
   req.method === "POST" && (req.path === "/v1/predictions" || CREATE_MODEL.test(req.path));
 
-/** This provider's fake, found by name by registry.ts (the one export every fake has). */
-export function fakeSpec(): ProviderSpec {
+export function replicateSpec(): ProviderSpec {
   const predictions = new Map<string, Prediction>();
   const newId = (t: FakeTools) =>
     Array.from({ length: 26 }, () => "abcdefghijklmnopqrstuvwxyz234567"[Math.floor(t.rng() * 32)]).join("");
@@ -186,4 +185,5 @@ export function fakeSpec(): ProviderSpec {
   };
 }
 
-export const startReplicateFake = (opts?: FakeOptions): Promise<RunningFake> => startFake(fakeSpec(), opts);
+export const startReplicateFake = (opts?: FakeOptions): Promise<RunningFake> =>
+  startFake(replicateSpec(), opts);
