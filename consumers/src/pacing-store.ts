@@ -1,18 +1,8 @@
 // How a TokenBucket object keeps its state in its own SQLite storage: one `pacing` row (limits,
-// bucket, circuit) and one row per live in-flight lease.
-import type { BucketState } from "../../shared/pacing/bucket";
-import type { CircuitState, CircuitStatus } from "../../shared/pacing/circuit";
+// bucket, circuit) and one row per live in-flight lease. All of the object's SQL is here.
+import type { CircuitStatus } from "../../shared/pacing/circuit";
 import type { Lease } from "../../shared/pacing/in-flight";
-import type { ResolvedLimits } from "./token-bucket";
-
-export interface Pacing {
-  limits: ResolvedLimits;
-  bucket: BucketState;
-  circuit: CircuitState;
-  /** The lease holding the half-open probe slot, so its outcome can free the slot. */
-  probeLeaseId: string | null;
-  lastActiveAt: number;
-}
+import type { Pacing } from "./pacing-types";
 
 type PacingRow = {
   rate_per_second: number;
@@ -31,7 +21,7 @@ type PacingRow = {
   last_active_at: number;
 };
 
-export const PACING_SCHEMA = `
+const SCHEMA = `
 CREATE TABLE IF NOT EXISTS pacing (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   rate_per_second REAL NOT NULL, burst REAL NOT NULL, max_in_flight REAL NOT NULL,
@@ -43,23 +33,77 @@ CREATE TABLE IF NOT EXISTS pacing (
 CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, weight REAL NOT NULL, expires_at INTEGER NOT NULL);`;
 
 export interface StoredState {
-  /** False while nothing was ever written (tables are created on first write). */
-  hasSchema: boolean;
   pacing: Pacing | null;
   leases: Lease[];
 }
 
-export function readPacing(sql: SqlStorage): StoredState {
-  const hasSchema =
-    sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pacing'").toArray().length > 0;
-  if (!hasSchema) return { hasSchema, pacing: null, leases: [] };
-  const leases = sql
-    .exec<{ id: string; weight: number; expires_at: number }>("SELECT id, weight, expires_at FROM leases")
-    .toArray()
-    .map((x) => ({ id: x.id, weight: x.weight, expiresAt: x.expires_at }));
-  const r = sql.exec<PacingRow>("SELECT * FROM pacing WHERE id = 1").toArray()[0];
-  if (!r) return { hasSchema, pacing: null, leases };
-  const pacing: Pacing = {
+/** The object's storage: its state as rows, and the SQL, so the object itself holds none. */
+export class PacingStore {
+  /** False while nothing was ever written: the tables are created by the first write. */
+  private hasSchema = false;
+
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  load(): StoredState {
+    const sql = this.storage.sql;
+    this.hasSchema =
+      sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pacing'").toArray().length > 0;
+    if (!this.hasSchema) return { pacing: null, leases: [] };
+    const leases = sql
+      .exec<{ id: string; weight: number; expires_at: number }>("SELECT id, weight, expires_at FROM leases")
+      .toArray()
+      .map((x) => ({ id: x.id, weight: x.weight, expiresAt: x.expires_at }));
+    const r = sql.exec<PacingRow>("SELECT * FROM pacing WHERE id = 1").toArray()[0];
+    return { pacing: r ? pacingFromRow(r) : null, leases };
+  }
+
+  savePacing(p: Pacing): void {
+    const { limits: l, bucket: b, circuit: c } = p;
+    this.sql().exec(
+      "INSERT OR REPLACE INTO pacing VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ...[l.ratePerSecond, l.burst, l.maxInFlight, l.leaseTtlMs, l.failureThreshold, l.cooldownMs],
+      ...[
+        b.tokens,
+        b.updatedAt,
+        c.status,
+        c.failures,
+        c.openedAt,
+        c.probeUntil,
+        p.probeLeaseId,
+        p.lastActiveAt,
+      ],
+    );
+  }
+
+  /** Stores a granted lease, dropping the rows of leases that expired by `now`. */
+  saveLease(lease: Lease, now: number): void {
+    const sql = this.sql();
+    sql.exec("DELETE FROM leases WHERE expires_at < ?", now);
+    sql.exec("INSERT OR REPLACE INTO leases VALUES (?, ?, ?)", lease.id, lease.weight, lease.expiresAt);
+  }
+
+  deleteLease(id: string): void {
+    this.sql().exec("DELETE FROM leases WHERE id = ?", id);
+  }
+
+  /** Deletes everything, tables and alarm included (deleteAll, compatibility date >= 2026-02-24). */
+  async clear(): Promise<void> {
+    await this.storage.deleteAll();
+    this.hasSchema = false;
+  }
+
+  /** The SQL handle for a write, with the tables made first if they are not there yet. */
+  private sql(): SqlStorage {
+    if (!this.hasSchema) {
+      this.storage.sql.exec(SCHEMA);
+      this.hasSchema = true;
+    }
+    return this.storage.sql;
+  }
+}
+
+function pacingFromRow(r: PacingRow): Pacing {
+  return {
     limits: {
       ratePerSecond: r.rate_per_second,
       burst: r.burst,
@@ -78,23 +122,4 @@ export function readPacing(sql: SqlStorage): StoredState {
     probeLeaseId: r.probe_lease_id,
     lastActiveAt: r.last_active_at,
   };
-  return { hasSchema, pacing, leases };
-}
-
-export function writePacing(sql: SqlStorage, p: Pacing): void {
-  const { limits: l, bucket: b, circuit: c } = p;
-  sql.exec(
-    "INSERT OR REPLACE INTO pacing VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    ...[l.ratePerSecond, l.burst, l.maxInFlight, l.leaseTtlMs, l.failureThreshold, l.cooldownMs],
-    ...[
-      b.tokens,
-      b.updatedAt,
-      c.status,
-      c.failures,
-      c.openedAt,
-      c.probeUntil,
-      p.probeLeaseId,
-      p.lastActiveAt,
-    ],
-  );
 }

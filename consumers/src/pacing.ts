@@ -7,7 +7,7 @@ import { TtlCache } from "../../shared/ttl-cache";
 import { getProvider } from "../../shared/providers/registry";
 import type { ImageJobInput } from "../../shared/providers/types";
 import { log } from "./log";
-import type { AcquireResponse, PacingLimits, ReleaseOutcome } from "./token-bucket";
+import type { AcquireResponse, PacingLimits, ReleaseOutcome } from "./pacing-types";
 
 const settingsCache = new TtlCache<InstanceSettings>(30_000);
 

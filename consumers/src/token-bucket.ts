@@ -1,9 +1,10 @@
 // One object per `instance:{id}:provider:{name}`: token bucket + in-flight leases + circuit
-// breaker. The logic lives in shared/pacing; this class only loads, decides, and persists.
+// breaker. The logic lives in shared/pacing and the SQL in pacing-store.ts; this class only
+// loads, decides, and persists.
 //
 // Limits: the consumer passes the instance's limits inline with every `acquire` (they come from
-// D1 and may change at any time); `configure` stores them ahead of time for admin use. The last
-// limits seen are stored, so `release`/`snapshot` and the idle alarm work without them.
+// D1 and may change at any time). The last limits seen are stored, so `release`, `checkIn` and
+// the idle alarm work without them.
 import { DurableObject } from "cloudflare:workers";
 import {
   type BucketConfig,
@@ -30,58 +31,30 @@ import {
   type Lease,
   release as releaseLease,
 } from "../../shared/pacing/in-flight";
-import type { ProviderDefaultLimits } from "../../shared/providers/types";
-import { PACING_SCHEMA, type Pacing, readPacing, writePacing } from "./pacing-store";
+import { PacingStore } from "./pacing-store";
+import type {
+  AcquireRequest,
+  AcquireResponse,
+  CheckInResponse,
+  Pacing,
+  PacingLimits,
+  ReleaseOutcome,
+  ResolvedLimits,
+} from "./pacing-types";
 import { ReleaseSignal, timer } from "./waiting";
 
-export interface PacingLimits extends ProviderDefaultLimits {
-  /** How long a granted call may hold its slot if it never releases (crashed consumer). */
-  leaseTtlMs?: number;
-  failureThreshold?: number;
-  cooldownMs?: number;
-}
-export type ResolvedLimits = Required<PacingLimits>;
+// The RPC contract lives in pacing-types.ts (the store shares it without an import cycle); it is
+// re-exported for the callers that take it from the object's module (run-provider.ts).
+export type {
+  AcquireRequest,
+  AcquireResponse,
+  CheckInResponse,
+  PacingLimits,
+  ReleaseOutcome,
+  ResolvedLimits,
+} from "./pacing-types";
 
-export interface AcquireRequest {
-  /** Unique per call attempt; re-acquiring a held id renews that lease. */
-  leaseId: string;
-  /** In-flight units (images for Ideogram); defaults to 1. The bucket always takes 1 token. */
-  weight?: number;
-  /** Required on the first call and after idle cleanup; otherwise the stored limits apply. */
-  limits?: PacingLimits;
-  /**
-   * How long the caller will wait, in all, for its slot (0, the default: only a slot free now).
-   * Capped at MAX_BOOKING_MS. Bookings reach no further than the booking horizon (bucket.ts);
-   * an open circuit is answered at once.
-   */
-  maxWaitMs?: number;
-}
-export type AcquireResponse =
-  | {
-      granted: true;
-      leaseId: string;
-      leaseExpiresAt: number;
-      probe: boolean;
-      /** Wait this long before the call: the booked token falls due then (pacing.ts `untilDue`). */
-      waitMs: number;
-      /** When the token falls due, by this object's clock: the caller checks in with it. */
-      dueAt: number;
-    }
-  | { granted: false; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };
-export type CheckInResponse =
-  | { kind: "due" }
-  | { kind: "early"; waitMs: number }
-  | { kind: "rebooked"; dueAt: number; waitMs: number };
-/**
- * How the call went. `rate_limited` (the provider said 429 / in-flight limit) is no sign of an
- * outage: it never opens the circuit, and it gives no verdict on a half-open probe.
- */
-export type ReleaseOutcome =
-  | "success"
-  | "retryable_failure"
-  | "rate_limited"
-  | "permanent_failure"
-  | "not_called";
+/** What `snapshot()` answers (test-only, as it is). */
 export interface PacingSnapshot {
   limits: ResolvedLimits | null;
   tokens: number;
@@ -133,7 +106,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   private pacing: Pacing | null = null;
   private leases: Lease[] = [];
   private alarmAt: number | null = null;
-  private hasSchema = false;
+  private readonly store: PacingStore;
   /**
    * How late booked callers checked in lately (jitter.ts). Kept in memory only: it is a reading
    * of the last seconds, and an object that was evicted starts again from none.
@@ -144,16 +117,11 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
 
   constructor(ctx: DurableObjectState, env: ConsumerEnv) {
     super(ctx, env);
+    this.store = new PacingStore(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
-      this.load();
+      ({ pacing: this.pacing, leases: this.leases } = this.store.load());
       this.alarmAt = await ctx.storage.getAlarm();
     });
-  }
-
-  async configure(limits: PacingLimits): Promise<ResolvedLimits> {
-    const pacing = this.withLimits(limits, Date.now());
-    await this.commit(pacing);
-    return pacing.limits;
   }
 
   /**
@@ -216,15 +184,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
 
     const probeLeaseId = pass.probe ? req.leaseId : pacing.probeLeaseId;
     this.leases = lease.leases;
-    const sql = this.ctx.storage.sql;
-    this.ensureSchema();
-    sql.exec("DELETE FROM leases WHERE expires_at < ?", now);
-    sql.exec(
-      "INSERT OR REPLACE INTO leases VALUES (?, ?, ?)",
-      req.leaseId,
-      lease.lease.weight,
-      lease.lease.expiresAt,
-    );
+    this.store.saveLease(lease.lease, now);
     await this.commit({
       ...pacing,
       bucket: booked.state,
@@ -260,7 +220,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     // A call that never reached the provider keeps its token spent: the bookings made after it
     // were timed with it spent, and giving it back would book a later caller onto one of them.
     this.leases = leases;
-    this.ctx.storage.sql.exec("DELETE FROM leases WHERE id = ?", leaseId);
+    this.store.deleteLease(leaseId);
     const probeLeaseId = isProbe ? null : pacing.probeLeaseId;
     await this.commit({ ...pacing, circuit, probeLeaseId, lastActiveAt: now });
     this.released.fire();
@@ -285,6 +245,10 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     return { kind: "rebooked", dueAt: check.dueAt, waitMs: check.waitMs };
   }
 
+  /**
+   * Test-only: test/consumers/process-job.test.ts still reads it (the object's own tests read
+   * bucketState() in test/consumers/bucket-state.ts instead). Delete it once that test does too.
+   */
   snapshot(): PacingSnapshot {
     const now = Date.now();
     const p = this.pacing;
@@ -315,20 +279,14 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       return;
     }
     // A fresh object behaves exactly like this one would: full bucket, closed circuit, no leases.
-    // deleteAll also clears the alarm (compatibility date >= 2026-02-24).
-    await this.ctx.storage.deleteAll();
+    await this.store.clear();
     this.pacing = null;
     this.leases = [];
-    this.hasSchema = false;
   }
 
   /** Applies new limits after refilling under the old rate, so a change is not applied backwards. */
-  private withLimits(limits: PacingLimits | undefined, now: number): Pacing {
+  private withLimits(limits: PacingLimits, now: number): Pacing {
     const current = this.pacing;
-    if (!limits) {
-      if (!current) throw new Error("TokenBucket has no limits yet: pass limits to acquire or configure");
-      return current;
-    }
     const next: ResolvedLimits = {
       ratePerSecond: limits.ratePerSecond,
       burst: limits.burst,
@@ -354,8 +312,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   }
 
   private async commit(p: Pacing): Promise<void> {
-    this.ensureSchema();
-    writePacing(this.ctx.storage.sql, p);
+    this.store.savePacing(p);
     this.pacing = p;
     if (this.alarmAt === null) await this.schedule(p.lastActiveAt + IDLE_TTL_MS);
   }
@@ -363,18 +320,5 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   private async schedule(at: number): Promise<void> {
     await this.ctx.storage.setAlarm(at);
     this.alarmAt = at;
-  }
-
-  private ensureSchema(): void {
-    if (this.hasSchema) return;
-    this.ctx.storage.sql.exec(PACING_SCHEMA);
-    this.hasSchema = true;
-  }
-
-  private load(): void {
-    const stored = readPacing(this.ctx.storage.sql);
-    this.hasSchema = stored.hasSchema;
-    this.pacing = stored.pacing;
-    this.leases = stored.leases;
   }
 }

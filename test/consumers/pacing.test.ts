@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { acquireSlot, type GateRequest } from "../../consumers/src/pacing";
-import type { CheckInResponse } from "../../consumers/src/token-bucket";
+import type { CheckInResponse } from "../../consumers/src/pacing-types";
 
 const T0 = Math.ceil(Date.now() / 1000) * 1000 + 86_400_000;
 

@@ -6,8 +6,10 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { IDLE_TTL_MS, type PacingLimits } from "../../consumers/src/token-bucket";
+import type { PacingLimits } from "../../consumers/src/pacing-types";
+import { IDLE_TTL_MS } from "../../consumers/src/token-bucket";
 import { JITTER_WINDOW_MS } from "../../shared/pacing/jitter";
+import { bucketState } from "./bucket-state";
 
 // The object runs in the test isolate, so a faked Date drives its clock too. Fake time starts a
 // day ahead of the real clock: workerd fires alarms on real time, and one set in the real past
@@ -59,7 +61,7 @@ describe("TokenBucket", () => {
     expect(await stub.release("a", "success")).toEqual({ released: true });
     expect(await stub.release("a", "success")).toEqual({ released: false });
     expect(await stub.acquire({ leaseId: "b", limits: one })).toMatchObject({ granted: true });
-    expect((await stub.snapshot()).inFlight).toBe(1);
+    expect((await bucketState(stub)).inFlight).toBe(1);
   });
 
   it("holds a caller willing to wait until a slot is released, and only one caller per slot", async () => {
@@ -72,7 +74,7 @@ describe("TokenBucket", () => {
     expect(await b).toMatchObject({ granted: true, leaseId: "b" });
     // c woke too, found the slot taken by b, and gave up when its 200 ms ran out.
     expect(await c).toMatchObject({ granted: false, reason: "in_flight" });
-    expect((await stub.snapshot()).inFlight).toBe(1);
+    expect((await bucketState(stub)).inFlight).toBe(1);
   });
 
   it("books tokens ahead, 1/rate apart, no more than the bucket holds", async () => {
@@ -89,7 +91,7 @@ describe("TokenBucket", () => {
     expect(await wide("e")).toMatchObject({ granted: true, waitMs: 400 });
     expect(await wide("f")).toMatchObject({ granted: true, waitMs: 600 });
     // Booked slots hold in-flight units from the booking on.
-    expect((await stub.snapshot()).inFlight).toBe(6);
+    expect((await bucketState(stub)).inFlight).toBe(6);
     // An 800 ms booking would fit a 1 s wait, but not the bucket's horizon: held, then refused.
     expect(await stub.acquire({ leaseId: "g", limits: three, maxWaitMs: 1000 })).toMatchObject({
       granted: false,
@@ -126,7 +128,7 @@ describe("TokenBucket", () => {
     expect(await stub.checkIn(T0 + 400)).toMatchObject({ kind: "rebooked", dueAt: T0 + 1000 });
     // 5/s for 600 ms could bunch 3 calls where the burst has 2 to spare: no burst, and 2 spare
     // calls per 600 ms (3.333/s), so the next answer is 300 ms out, not 200.
-    expect(await stub.snapshot()).toMatchObject({
+    expect(await bucketState(stub)).toMatchObject({
       jitterMs: 600,
       answering: { capacity: 1, ratePerSecond: 3.333 },
     });
@@ -136,7 +138,7 @@ describe("TokenBucket", () => {
     advance(JITTER_WINDOW_MS); // the lateness is forgotten: the instance's own limits again
     for (const id of ["h", "i", "j"]) expect(await book(id)).toMatchObject({ waitMs: 0 });
     expect(await book("k")).toMatchObject({ waitMs: 200 });
-    expect(await stub.snapshot()).toMatchObject({
+    expect(await bucketState(stub)).toMatchObject({
       jitterMs: 0,
       answering: { capacity: 3, ratePerSecond: 5 },
     });
@@ -182,10 +184,10 @@ describe("TokenBucket", () => {
   it("keeps the token of a call that was never made spent, so no later booking lands on another", async () => {
     const stub = bucket("unused");
     await stub.acquire({ leaseId: "a", limits });
-    expect((await stub.snapshot()).tokens).toBe(1);
+    expect((await bucketState(stub)).tokens).toBe(1);
     await stub.release("a", "not_called");
-    expect((await stub.snapshot()).tokens).toBe(1);
-    expect(await stub.snapshot()).toMatchObject({ inFlight: 0, leases: 0 });
+    expect((await bucketState(stub)).tokens).toBe(1);
+    expect(await bucketState(stub)).toMatchObject({ inFlight: 0, leases: 0 });
   });
 
   it("opens the circuit on retryable failures only and lets one probe through after the cooldown", async () => {
@@ -204,9 +206,9 @@ describe("TokenBucket", () => {
     // A provider's 429 says it is up and busy, not down: it never counts towards opening.
     await call("l1", "rate_limited");
     await call("l2", "rate_limited");
-    expect((await stub.snapshot()).circuit).toMatchObject({ status: "closed", failures: 1 });
+    expect((await bucketState(stub)).circuit).toMatchObject({ status: "closed", failures: 1 });
     await call("r2", "retryable_failure");
-    expect((await stub.snapshot()).circuit.status).toBe("open");
+    expect((await bucketState(stub)).circuit.status).toBe("open");
     expect(await stub.acquire({ leaseId: "x", limits })).toEqual({
       granted: false,
       retryAfterMs: 9_000,
@@ -220,7 +222,7 @@ describe("TokenBucket", () => {
       reason: "circuit_open",
     });
     await stub.release("probe", "success");
-    expect((await stub.snapshot()).circuit).toEqual({ status: "closed", failures: 0, openedAt: null });
+    expect((await bucketState(stub)).circuit).toEqual({ status: "closed", failures: 0, openedAt: null });
     expect(await stub.acquire({ leaseId: "y", limits })).toMatchObject({ granted: true, probe: false });
   });
 
@@ -255,10 +257,10 @@ describe("TokenBucket", () => {
     await stub.acquire({ leaseId: "held", limits: { ...limits, failureThreshold: 1 } });
     await stub.acquire({ leaseId: "failed", limits: { ...limits, failureThreshold: 1 } });
     await stub.release("failed", "retryable_failure");
-    const before = await stub.snapshot();
+    const before = await bucketState(stub);
     await evictDurableObject(stub);
 
-    const after = await bucket("evict").snapshot();
+    const after = await bucketState(bucket("evict"));
     expect(after).toEqual(before);
     expect(after).toMatchObject({ tokens: 0, inFlight: 1, circuit: { status: "open" } });
     const rows = await runInDurableObject(stub, (_, state) =>
@@ -267,11 +269,20 @@ describe("TokenBucket", () => {
     expect(rows).toEqual([{ id: "held" }]);
   });
 
-  it("acquires with the stored limits when none are passed", async () => {
-    const stub = bucket("configured");
-    await stub.configure({ ...limits, burst: 1 });
-    expect(await stub.acquire({ leaseId: "a" })).toMatchObject({ granted: true });
-    expect(await stub.acquire({ leaseId: "b" })).toMatchObject({ granted: false, reason: "rate" });
+  it("answers under limits that changed from the acquire that brings them", async () => {
+    const stub = bucket("limits-change");
+    const slow = { ...limits, ratePerSecond: 1, burst: 1 };
+    const fast = { ...limits, ratePerSecond: 10, burst: 1 };
+    await stub.acquire({ leaseId: "a", limits: slow });
+    advance(1000);
+    expect(await stub.acquire({ leaseId: "b", limits: fast })).toMatchObject({ granted: true });
+    expect((await bucketState(stub)).limits).toMatchObject({ ratePerSecond: 10, burst: 1 });
+    // The next token comes at the new rate: 100 ms, not 1 s.
+    expect(await stub.acquire({ leaseId: "c", limits: fast })).toEqual({
+      granted: false,
+      retryAfterMs: 100,
+      reason: "rate",
+    });
   });
 
   it("deletes idle state in the alarm", async () => {
@@ -289,7 +300,7 @@ describe("TokenBucket", () => {
         .toArray(),
     );
     expect(tables).toEqual([]);
-    expect((await stub.snapshot()).limits).toBeNull();
+    expect((await bucketState(stub)).limits).toBeNull();
     // Usable again at once: the next acquire brings its limits.
     expect(await stub.acquire({ leaseId: "b", limits })).toMatchObject({ granted: true });
   });
@@ -299,7 +310,7 @@ describe("TokenBucket", () => {
     await stub.acquire({ leaseId: "a", limits: { ...limits, leaseTtlMs: 2 * IDLE_TTL_MS } });
     advance(IDLE_TTL_MS);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await stub.snapshot()).toMatchObject({ inFlight: 1 });
+    expect(await bucketState(stub)).toMatchObject({ inFlight: 1 });
     const next = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
     expect(next).toBeGreaterThan(Date.now());
   });
