@@ -1,21 +1,17 @@
 // Starts local fake provider APIs for development and e2e runs:
 //   npm run fake-provider -- ideogram --port 9101 [--key K] [--latency 50] [--rate 5]
-//   npm run fake-provider -- all [--port 9101]   (ideogram, openai, replicate on 9101..9103)
+//   npm run fake-provider -- all [--port 9101]   (every provider that calls an API, on 9101, 9102…)
 // Other flags: --burst N, --inflight N (Ideogram images in flight), --ttl MS (image URLs),
 // --seed N, --host H. Knobs can be changed later with POST <url>/__fake/config.
+// The providers come from the registry (test/fakes/registry.ts): each one's default port is
+// 9101 + its place among them, the same port `all` starts it on.
 import { parseArgs } from "node:util";
-import { startIdeogramFake } from "../test/fakes/ideogram";
+import { providerEnvVars } from "../shared/providers/registry";
 import type { FakeKnobs } from "../test/fakes/knobs";
-import { startOpenAIFake } from "../test/fakes/openai";
-import { startReplicateFake } from "../test/fakes/replicate";
-import type { FakeOptions, RunningFake } from "../test/fakes/server";
+import { fakedProviders, startProviderFake } from "../test/fakes/registry";
+import type { RunningFake } from "../test/fakes/server";
 
-const STARTERS: Record<string, (o: FakeOptions) => Promise<RunningFake>> = {
-  ideogram: startIdeogramFake,
-  openai: startOpenAIFake,
-  replicate: startReplicateFake,
-};
-const DEFAULT_PORTS: Record<string, number> = { ideogram: 9101, openai: 9102, replicate: 9103 };
+const FIRST_PORT = 9101;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -33,10 +29,9 @@ const { positionals, values } = parseArgs({
 });
 
 const which = positionals[0] ?? "";
-if (which !== "all" && !STARTERS[which]) {
-  console.error(
-    `usage: fake-provider <ideogram|openai|replicate|all> [--port N] [--key K] [--latency MS] [--rate N]`,
-  );
+if (which !== "all" && !(fakedProviders as readonly string[]).includes(which)) {
+  const choices = [...fakedProviders, "all"].join("|");
+  console.error(`usage: fake-provider <${choices}> [--port N] [--key K] [--latency MS] [--rate N]`);
   process.exit(2);
 }
 
@@ -62,14 +57,14 @@ if (inflight !== undefined) knobs.inflightLimit = inflight;
 if (ttl !== undefined) knobs.imageTtlMs = ttl;
 if (seed !== undefined) knobs.seed = seed;
 
-const names = which === "all" ? Object.keys(STARTERS) : [which];
+const names = which === "all" ? fakedProviders : fakedProviders.filter((name) => name === which);
 const basePort = num(values.port, "port");
 const running: RunningFake[] = [];
 for (const [i, name] of names.entries()) {
-  const port = basePort !== undefined ? basePort + i : DEFAULT_PORTS[name];
-  const fake = await STARTERS[name]!({ port, host: values.host, apiKey: values.key, knobs });
+  const port = basePort !== undefined ? basePort + i : FIRST_PORT + fakedProviders.indexOf(name);
+  const fake = await startProviderFake(name, { port, host: values.host, apiKey: values.key, knobs });
   running.push(fake);
-  console.log(`${name} fake listening on ${fake.url}  (${name.toUpperCase()}_BASE_URL=${fake.url})`);
+  console.log(`${name} fake listening on ${fake.url}  (${providerEnvVars(name).baseUrl}=${fake.url})`);
 }
 console.log(
   `API key: ${values.key ?? "test-key"}; stats at <url>/__fake/stats, knobs at POST <url>/__fake/config`,

@@ -4,11 +4,13 @@
 //   PERSIST_DIR               where local D1/R2/DO state lives (default .wrangler/state)
 //   CREDENTIALS_PATH          where the dev tenant's keys are written (default .local/dev-credentials.json)
 //   <PROVIDER>_API_KEY / _BASE_URL / _MODEL, DEFAULT_PROVIDER   passed through to the consumer
+//                             (every provider in shared/providers/registry.ts)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { experimental_readRawConfig, getPlatformProxy } from "wrangler";
 import { generateMasterKey } from "../shared/providers/keys/crypto";
+import { allProviderEnvVars } from "../shared/providers/registry";
 import { DEV_TENANT, seedDevTenant } from "./lib/dev-tenant";
 
 const root = resolve(import.meta.dirname, "..");
@@ -28,11 +30,9 @@ function devMasterKey(): string {
 }
 
 function passThroughEnvFile(): string {
-  const names = Object.keys(process.env).filter((k) =>
-    /^(IDEOGRAM|OPENAI|REPLICATE|DEMO)_(API_KEY|BASE_URL|MODEL)$|^DEFAULT_PROVIDER$|^PROVIDER_KEYS_MASTER_KEY$/.test(
-      k,
-    ),
-  );
+  // Every provider's vars, from the registry: a new provider's are passed through with no edit here.
+  const passed = new Set([...allProviderEnvVars(), "PROVIDER_KEYS_MASTER_KEY"]);
+  const names = Object.keys(process.env).filter((k) => passed.has(k));
   mkdirSync(resolve(root, ".local"), { recursive: true });
   const path = resolve(root, ".local/dev.env");
   const lines = ["ENVIRONMENT=development", ...names.map((k) => `${k}=${JSON.stringify(process.env[k])}`)];

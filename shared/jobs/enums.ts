@@ -23,8 +23,8 @@ export const aspectRatios = [
 ] as const;
 export type AspectRatio = (typeof aspectRatios)[number];
 
-export const providerNames = ["demo", "ideogram", "openai", "replicate"] as const;
-export type ProviderName = (typeof providerNames)[number];
+// Defined beside the provider registry, which checks its entries against it.
+export { type ProviderName, providerNames } from "../providers/names";
 
 export const apiKeyRoles = ["admin", "user"] as const;
 export type ApiKeyRole = (typeof apiKeyRoles)[number];

@@ -1,18 +1,21 @@
 // Every provider by name, and how each one's configuration is read from the environment.
-// Adding a provider = one folder implementing ProviderAdapter + one line in `providers`.
-import { type ProviderName, providerNames } from "../jobs/enums";
+// Adding a provider = one folder implementing ProviderAdapter + its entry in `providers` (and its
+// name in names.ts, which this entry is checked against). Everything else derives from here: the
+// name enum, each adapter's prices, the env vars `npm start` passes through, the fakes started by
+// `npm run fake-provider` (test/fakes/registry.ts).
 import { demoProvider } from "./demo/index";
 import { ideogramProvider } from "./ideogram/index";
+import { type ProviderName, providerNames } from "./names";
 import { openaiProvider } from "./openai/index";
 import { replicateProvider } from "./replicate/index";
-import type { ProviderAdapter } from "./types";
+import { OFFLINE_BASE_URL, type ProviderAdapter } from "./types";
 
-export const providers: Readonly<Record<ProviderName, ProviderAdapter>> = {
+export const providers = {
   demo: demoProvider,
   ideogram: ideogramProvider,
   openai: openaiProvider,
   replicate: replicateProvider,
-};
+} as const satisfies Readonly<Record<ProviderName, ProviderAdapter>>;
 
 export function isProviderName(name: string): name is ProviderName {
   return (providerNames as readonly string[]).includes(name);
@@ -22,9 +25,20 @@ export function getProvider(name: ProviderName): ProviderAdapter {
   return providers[name];
 }
 
-/** "ideogram" → "IDEOGRAM": the prefix of its IDEOGRAM_API_KEY / _BASE_URL / _MODEL vars. */
-export function providerEnvPrefix(name: ProviderName): string {
-  return name.toUpperCase();
+/** Whether the provider calls an HTTP API (so its base URL can point at a fake or a gateway). */
+export function callsApi(name: ProviderName): boolean {
+  return providers[name].defaultBaseUrl !== OFFLINE_BASE_URL;
+}
+
+/** The env vars a provider reads: "ideogram" → IDEOGRAM_API_KEY (the single-tenant secret), … */
+export function providerEnvVars(name: ProviderName): { apiKey: string; baseUrl: string; model: string } {
+  const prefix = name.toUpperCase();
+  return { apiKey: `${prefix}_API_KEY`, baseUrl: `${prefix}_BASE_URL`, model: `${prefix}_MODEL` };
+}
+
+/** Every env var the providers read, DEFAULT_PROVIDER included: what a dev server passes through. */
+export function allProviderEnvVars(): string[] {
+  return ["DEFAULT_PROVIDER", ...providerNames.flatMap((name) => Object.values(providerEnvVars(name)))];
 }
 
 export interface ResolvedProviderConfig {
@@ -43,10 +57,10 @@ export function resolveProviderConfig(
   env: Record<string, unknown>,
   name: ProviderName,
 ): ResolvedProviderConfig {
-  const prefix = providerEnvPrefix(name);
-  const apiKey = text(env, `${prefix}_API_KEY`);
-  const model = text(env, `${prefix}_MODEL`);
-  const baseUrl = (text(env, `${prefix}_BASE_URL`) ?? providers[name].defaultBaseUrl).replace(/\/+$/, "");
+  const vars = providerEnvVars(name);
+  const apiKey = text(env, vars.apiKey);
+  const model = text(env, vars.model);
+  const baseUrl = (text(env, vars.baseUrl) ?? providers[name].defaultBaseUrl).replace(/\/+$/, "");
   return { baseUrl, ...(apiKey ? { apiKey } : {}), ...(model ? { model } : {}) };
 }
 

@@ -61,17 +61,39 @@ export interface ProviderResult {
   withheld?: number;
 }
 
+/** A list price in USD per generated image. */
+export interface ModelPrice {
+  /** USD per square image. */
+  perImage: number;
+  /** USD per non-square image, where the provider charges more for the larger canvas. */
+  perImageWide?: number;
+}
+
+export interface ProviderPrices {
+  /** The model a job without one runs on, and the price of a model the table does not know. */
+  defaultModel: string;
+  models: Readonly<Record<string, ModelPrice>>;
+}
+
+/** The base URL of a provider that calls no API: it has no fake and no base URL to override. */
+export const OFFLINE_BASE_URL = "offline:";
+
 export interface ProviderAdapter {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
   readonly defaultLimits: ProviderDefaultLimits;
   /** Whether a call needs an API key (the demo provider does not). */
   readonly requiresKey: boolean;
-  /** Default base URL when none is configured. */
+  /**
+   * Default base URL when none is configured: https://… for a provider with an HTTP API (which
+   * then has a fake at test/fakes/<name>.ts), or OFFLINE_BASE_URL for one that makes no call.
+   */
   readonly defaultBaseUrl: string;
+  /** List prices, with the sources they were taken from in a comment beside them. */
+  readonly prices: ProviderPrices;
   /** Units a job holds of the in-flight limit (Ideogram counts images); 1 when absent. */
   inFlightUnits?(input: ImageJobInput): number;
-  /** USD estimate for one job, from the price table in config. */
+  /** USD estimate for one job, from `prices`. */
   estimateCostUsd(input: ImageJobInput, model?: string): number;
   /** Runs the job; throws ProviderError on failure. */
   generate(input: ImageJobInput, ctx: ProviderCallContext): Promise<ProviderResult>;

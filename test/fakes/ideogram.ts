@@ -59,7 +59,8 @@ function validate(f: Record<string, string>): string | undefined {
   return undefined;
 }
 
-export function ideogramSpec(): ProviderSpec {
+/** This provider's fake, found by name by registry.ts (the one export every fake has). */
+export function fakeSpec(): ProviderSpec {
   return {
     name: "ideogram",
     authorized: (req, key) => req.headers["api-key"] === key,
@@ -130,5 +131,4 @@ export function ideogramSpec(): ProviderSpec {
   };
 }
 
-export const startIdeogramFake = (opts?: FakeOptions): Promise<RunningFake> =>
-  startFake(ideogramSpec(), opts);
+export const startIdeogramFake = (opts?: FakeOptions): Promise<RunningFake> => startFake(fakeSpec(), opts);

@@ -7,7 +7,8 @@ import { bad, err, validate } from "./openai-rules";
 import { makePng } from "./png";
 
 const PATH = "/v1/images/generations";
-export function openaiSpec(): ProviderSpec {
+/** This provider's fake, found by name by registry.ts (the one export every fake has). */
+export function fakeSpec(): ProviderSpec {
   return {
     name: "openai",
     authorized: (req, key) => req.headers.authorization === `Bearer ${key}`,
@@ -165,4 +166,4 @@ export function openaiSpec(): ProviderSpec {
   };
 }
 
-export const startOpenAIFake = (opts?: FakeOptions): Promise<RunningFake> => startFake(openaiSpec(), opts);
+export const startOpenAIFake = (opts?: FakeOptions): Promise<RunningFake> => startFake(fakeSpec(), opts);

@@ -48,7 +48,8 @@ function durationMs(value: string | undefined): number | undefined {
 const isCreate = (req: FakeRequest) =>
   req.method === "POST" && (req.path === "/v1/predictions" || CREATE_MODEL.test(req.path));
 
-export function replicateSpec(): ProviderSpec {
+/** This provider's fake, found by name by registry.ts (the one export every fake has). */
+export function fakeSpec(): ProviderSpec {
   const predictions = new Map<string, Prediction>();
   const newId = (t: FakeTools) =>
     Array.from({ length: 26 }, () => "abcdefghijklmnopqrstuvwxyz234567"[Math.floor(t.rng() * 32)]).join("");
@@ -185,5 +186,4 @@ export function replicateSpec(): ProviderSpec {
   };
 }
 
-export const startReplicateFake = (opts?: FakeOptions): Promise<RunningFake> =>
-  startFake(replicateSpec(), opts);
+export const startReplicateFake = (opts?: FakeOptions): Promise<RunningFake> => startFake(fakeSpec(), opts);

@@ -8,7 +8,15 @@
 // Markers stay in the prompt, so they also change the picture (still deterministically).
 import { aspectRatios, jobTypes } from "../../jobs/enums";
 import { ProviderError, ProviderErrorCode } from "../errors";
-import type { GeneratedImage, ImageJobInput, ProviderAdapter, ProviderCallContext } from "../types";
+import { estimateCostUsd } from "../prices";
+import {
+  type GeneratedImage,
+  type ImageJobInput,
+  OFFLINE_BASE_URL,
+  type ProviderAdapter,
+  type ProviderCallContext,
+  type ProviderPrices,
+} from "../types";
 import { dimensionsFor } from "./dimensions";
 import { hashSeed, renderPng } from "./render";
 
@@ -17,6 +25,8 @@ const MAX_IMAGES = 4;
 const MAX_DELAY_MS = 30_000;
 const FAIL_MARKER = /\[demo:fail=([^\]]*)\]/;
 const DELAY_MARKER = /\[demo:delay=(\d+)\]/;
+// Rendered here, so free.
+const PRICES: ProviderPrices = { defaultModel: DEMO_MODEL, models: { [DEMO_MODEL]: { perImage: 0 } } };
 
 function fail(code: ProviderErrorCode, message: string, cause?: unknown): ProviderError {
   return new ProviderError({ code, message, provider: "demo", cause });
@@ -55,8 +65,9 @@ export const demoProvider: ProviderAdapter = {
   capabilities: { jobTypes, aspectRatios, maxImages: MAX_IMAGES },
   defaultLimits: { ratePerSecond: 50, burst: 50, maxInFlight: 50 },
   requiresKey: false,
-  defaultBaseUrl: "offline:",
-  estimateCostUsd: () => 0,
+  defaultBaseUrl: OFFLINE_BASE_URL,
+  prices: PRICES,
+  estimateCostUsd: (input) => estimateCostUsd(PRICES, input),
 
   async generate(input: ImageJobInput, ctx: ProviderCallContext) {
     throwIfAborted(ctx.signal);

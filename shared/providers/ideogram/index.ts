@@ -14,12 +14,17 @@ import {
   readJson,
 } from "../http";
 import { estimateCostUsd } from "../prices";
-import type { GeneratedImage, ProviderAdapter } from "../types";
+import type { GeneratedImage, ProviderAdapter, ProviderPrices } from "../types";
 
 const NAME = "ideogram";
 
 const SPEEDS = { V_3_TURBO: "TURBO", V_3: "DEFAULT", V_3_QUALITY: "QUALITY" } as const;
 export type IdeogramModel = keyof typeof SPEEDS;
+// Ideogram's API pricing page (2025; check before relying on it for billing), per image by speed.
+const PRICES: ProviderPrices = {
+  defaultModel: "V_3",
+  models: { V_3_TURBO: { perImage: 0.03 }, V_3: { perImage: 0.06 }, V_3_QUALITY: { perImage: 0.09 } },
+};
 
 /** Our model name for a configured one: "V_3_TURBO", "turbo", "ideogram-v3-quality"… */
 export function ideogramModel(model?: string): IdeogramModel {
@@ -68,10 +73,11 @@ export const ideogramProvider: ProviderAdapter = {
   defaultLimits: { ratePerSecond: 1, burst: 2, maxInFlight: 10 },
   requiresKey: true,
   defaultBaseUrl: "https://api.ideogram.ai",
+  prices: PRICES,
   // Each image of a job takes one place of Ideogram's in-flight limit.
   inFlightUnits: (input) => input.num_images,
 
-  estimateCostUsd: (input, model) => estimateCostUsd(NAME, input, ideogramModel(model)),
+  estimateCostUsd: (input, model) => estimateCostUsd(PRICES, input, ideogramModel(model)),
 
   async generate(input, ctx) {
     const apiKey = requireKey(ctx, NAME);

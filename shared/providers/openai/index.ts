@@ -16,12 +16,28 @@ import {
   readJson,
 } from "../http";
 import { estimateCostUsd } from "../prices";
-import type { GeneratedImage, ImageJobInput, ProviderAdapter, ProviderCallContext } from "../types";
+import type {
+  GeneratedImage,
+  ImageJobInput,
+  ProviderAdapter,
+  ProviderCallContext,
+  ProviderPrices,
+} from "../types";
 import { parseResetDuration } from "./reset";
 
 const NAME = "openai";
 const DEFAULT_MODEL = "gpt-image-1";
 const isGptImage = (model: string) => model.startsWith("gpt-image");
+// OpenAI's image pricing (2025; check before relying on it for billing), at the quality
+// openaiBody pins: gpt-image-1 medium, dall-e-3 standard. Wide = the 1536 / 1792 canvases.
+const PRICES: ProviderPrices = {
+  defaultModel: DEFAULT_MODEL,
+  models: {
+    "gpt-image-1": { perImage: 0.042, perImageWide: 0.063 },
+    "dall-e-3": { perImage: 0.04, perImageWide: 0.08 },
+    "dall-e-2": { perImage: 0.02 },
+  },
+};
 
 /** OpenAI offers three canvases per model; the aspect ratio picks the one of the same shape. */
 export function openaiSize(model: string, ratio: string): string {
@@ -102,8 +118,9 @@ export const openaiProvider: ProviderAdapter = {
   defaultLimits: { ratePerSecond: 1, burst: 3, maxInFlight: 5 },
   requiresKey: true,
   defaultBaseUrl: "https://api.openai.com",
+  prices: PRICES,
 
-  estimateCostUsd: (input, model) => estimateCostUsd(NAME, input, model ?? DEFAULT_MODEL),
+  estimateCostUsd: (input, model) => estimateCostUsd(PRICES, input, model),
 
   async generate(input, ctx) {
     const apiKey = requireKey(ctx, NAME);

@@ -5,11 +5,20 @@ import { ProviderError } from "../errors";
 import { checkInput, requireKey } from "../guards";
 import { downloadImage, errorFromResponse, fetchWithTimeout, invalidResponse } from "../http";
 import { estimateCostUsd } from "../prices";
-import type { GeneratedImage, ImageJobInput, ProviderAdapter } from "../types";
+import type { GeneratedImage, ImageJobInput, ProviderAdapter, ProviderPrices } from "../types";
 import { parsePrediction, pollPrediction, predictionFailure } from "./prediction";
 
 const NAME = "replicate";
 const DEFAULT_MODEL = "black-forest-labs/flux-schnell";
+// Replicate's model pages (2025; check before relying on them for billing), per output image.
+const PRICES: ProviderPrices = {
+  defaultModel: DEFAULT_MODEL,
+  models: {
+    "black-forest-labs/flux-schnell": { perImage: 0.003 },
+    "black-forest-labs/flux-dev": { perImage: 0.025 },
+    "black-forest-labs/flux-1.1-pro": { perImage: 0.04 },
+  },
+};
 /** How long one job may wait on Replicate, creation to terminal state, before we cancel. */
 export const REPLICATE_BUDGET_MS = 120_000;
 // flux-schnell's aspect_ratio enum, in our spelling.
@@ -60,8 +69,9 @@ export const replicateProvider: ProviderAdapter = {
   defaultLimits: { ratePerSecond: 10, burst: 10, maxInFlight: 10 },
   requiresKey: true,
   defaultBaseUrl: "https://api.replicate.com",
+  prices: PRICES,
 
-  estimateCostUsd: (input, model) => estimateCostUsd(NAME, input, model ?? DEFAULT_MODEL),
+  estimateCostUsd: (input, model) => estimateCostUsd(PRICES, input, model),
 
   async generate(input, ctx) {
     const apiKey = requireKey(ctx, NAME);

@@ -2,13 +2,62 @@ import { describe, expect, it } from "vitest";
 import { providerNames } from "../../../shared/jobs/enums";
 import { pricePerImageUsd } from "../../../shared/providers/prices";
 import {
+  allProviderEnvVars,
+  callsApi,
   defaultProviderName,
   getProvider,
   isProviderName,
-  providerEnvPrefix,
+  providerEnvVars,
   providers,
   resolveProviderConfig,
 } from "../../../shared/providers/registry";
+import { OFFLINE_BASE_URL } from "../../../shared/providers/types";
+import { fakeSpecOf, fakedProviders } from "../../fakes/registry";
+
+// What the rest derives from each entry: the name enum, prices, the env vars `npm start` passes
+// through, and the fake `npm run fake-provider` starts. A new provider that lacks one fails here.
+describe("every registry entry", () => {
+  it.each(providerNames)("%s: is named after its key and prices its default model", (name) => {
+    const adapter = providers[name];
+    expect(adapter.name).toBe(name);
+    const { defaultModel, models } = adapter.prices;
+    expect(models[defaultModel], `${name} has no price for its default model`).toBeDefined();
+    for (const price of Object.values(models)) {
+      expect(price.perImage).toBeGreaterThanOrEqual(0);
+      expect(price.perImageWide ?? price.perImage).toBeGreaterThanOrEqual(price.perImage);
+    }
+    const job = { prompt: "p", aspect_ratio: "1x1" as const, num_images: 2 };
+    expect(adapter.estimateCostUsd(job)).toBeCloseTo(2 * pricePerImageUsd(adapter.prices), 6);
+  });
+
+  it.each(providerNames)("%s: calls an https API or none, with positive default limits", (name) => {
+    const { defaultBaseUrl, defaultLimits, capabilities } = providers[name];
+    if (defaultBaseUrl !== OFFLINE_BASE_URL) expect(new URL(defaultBaseUrl).protocol).toBe("https:");
+    for (const limit of Object.values(defaultLimits)) expect(limit).toBeGreaterThan(0);
+    expect(capabilities.maxImages).toBeGreaterThan(0);
+    expect(capabilities.aspectRatios.length).toBeGreaterThan(0);
+  });
+
+  it.each(providerNames)("%s: has env vars of its own, all passed through by npm start", (name) => {
+    const vars = Object.values(providerEnvVars(name));
+    expect(vars.every((v) => /^[A-Z][A-Z0-9_]*$/.test(v))).toBe(true);
+    expect(allProviderEnvVars()).toEqual(expect.arrayContaining(vars));
+  });
+
+  it("gives no two providers the same env var", () => {
+    const all = allProviderEnvVars();
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it.each(providerNames.filter(callsApi))("%s: has a fake at test/fakes/<name>.ts", async (name) => {
+    expect((await fakeSpecOf(name)).name).toBe(name);
+  });
+
+  it("fakes exactly the providers that call an API", () => {
+    expect(fakedProviders).toEqual(["ideogram", "openai", "replicate"]);
+    expect(callsApi("demo")).toBe(false);
+  });
+});
 
 describe("registry", () => {
   it("has one adapter per provider name, named after it", () => {
@@ -32,8 +81,13 @@ describe("registry", () => {
   });
 
   it("names env vars by an upper-case prefix", () => {
-    expect(providerEnvPrefix("ideogram")).toBe("IDEOGRAM");
-    expect(providerEnvPrefix("replicate")).toBe("REPLICATE");
+    expect(providerEnvVars("ideogram")).toEqual({
+      apiKey: "IDEOGRAM_API_KEY",
+      baseUrl: "IDEOGRAM_BASE_URL",
+      model: "IDEOGRAM_MODEL",
+    });
+    expect(allProviderEnvVars()).toContain("DEFAULT_PROVIDER");
+    expect(allProviderEnvVars()).toContain("REPLICATE_API_KEY");
   });
 
   it("resolves key, base URL and model from the environment", () => {
@@ -66,20 +120,23 @@ describe("registry", () => {
 
 describe("prices", () => {
   it("prices per provider and model, defaulting unknown models to the provider's default", () => {
-    expect(pricePerImageUsd("ideogram", "V_3_TURBO")).toBe(0.03);
-    expect(pricePerImageUsd("ideogram", "V_3")).toBe(0.06);
-    expect(pricePerImageUsd("openai", "gpt-image-1", "1x1")).toBe(0.042);
-    expect(pricePerImageUsd("openai", "gpt-image-1", "16x9")).toBe(0.063);
-    expect(pricePerImageUsd("openai", "dall-e-3")).toBe(0.04);
-    expect(pricePerImageUsd("replicate", "black-forest-labs/flux-schnell:abc123")).toBe(0.003);
-    expect(pricePerImageUsd("replicate", "someone/unknown")).toBe(0.003);
-    expect(pricePerImageUsd("demo")).toBe(0);
+    const price = (name: keyof typeof providers, model?: string, ratio?: "1x1" | "16x9") =>
+      pricePerImageUsd(providers[name].prices, model, ratio);
+    expect(price("ideogram", "V_3_TURBO")).toBe(0.03);
+    expect(price("ideogram", "V_3")).toBe(0.06);
+    expect(price("openai", "gpt-image-1", "1x1")).toBe(0.042);
+    expect(price("openai", "gpt-image-1", "16x9")).toBe(0.063);
+    expect(price("openai", "dall-e-3")).toBe(0.04);
+    expect(price("replicate", "black-forest-labs/flux-schnell:abc123")).toBe(0.003);
+    expect(price("replicate", "someone/unknown")).toBe(0.003);
+    expect(price("demo")).toBe(0);
   });
 
   it("estimates a job through each adapter", () => {
     const job = { prompt: "p", aspect_ratio: "1x1" as const, num_images: 4 };
     expect(providers.replicate.estimateCostUsd(job)).toBeCloseTo(0.012, 6);
     expect(providers.ideogram.estimateCostUsd(job, "V_3_QUALITY")).toBeCloseTo(0.36, 6);
+    expect(providers.openai.estimateCostUsd({ ...job, aspect_ratio: "16x9" })).toBeCloseTo(0.252, 6);
     expect(providers.demo.estimateCostUsd(job)).toBe(0);
   });
 });
