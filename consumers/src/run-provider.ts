@@ -4,12 +4,12 @@
 import pRetry, { AbortError } from "p-retry";
 import type { ConsumerConfig } from "../../shared/config";
 import type { ProviderName } from "../../shared/jobs/enums";
-import type { ImageInput } from "../../shared/jobs/schemas";
+import type { ImageInput } from "../../shared/jobs/input";
 import { ProviderError } from "../../shared/providers/errors";
 import { getProvider, resolveProviderConfig } from "../../shared/providers/registry";
 import type { ProviderResult } from "../../shared/providers/types";
 import type { Gate, GrantedGate } from "./pacing";
-import type { ReleaseOutcome } from "./token-bucket";
+import type { ReleaseOutcome } from "./pacing-types";
 
 export interface ProviderRun {
   result: ProviderResult;

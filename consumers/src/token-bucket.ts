@@ -17,7 +17,6 @@ import {
 } from "../../shared/pacing/bucket";
 import {
   type CircuitConfig,
-  type CircuitStatus,
   canPass,
   closedCircuit,
   recordFailure,
@@ -42,29 +41,6 @@ import type {
   ResolvedLimits,
 } from "./pacing-types";
 import { ReleaseSignal, timer } from "./waiting";
-
-// The RPC contract lives in pacing-types.ts (the store shares it without an import cycle); it is
-// re-exported for the callers that take it from the object's module (run-provider.ts).
-export type {
-  AcquireRequest,
-  AcquireResponse,
-  CheckInResponse,
-  PacingLimits,
-  ReleaseOutcome,
-  ResolvedLimits,
-} from "./pacing-types";
-
-/** What `snapshot()` answers (test-only, as it is). */
-export interface PacingSnapshot {
-  limits: ResolvedLimits | null;
-  tokens: number;
-  inFlight: number;
-  leases: number;
-  circuit: { status: CircuitStatus; failures: number; openedAt: number | null };
-  /** Spread of recent check-in lateness (jitter.ts), and the limits answers are given under meanwhile. */
-  jitterMs: number;
-  answering: BucketConfig | null;
-}
 
 /**
  * failureThreshold: consecutive retryable failures that open the circuit. An outage fails every
@@ -243,25 +219,6 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     if (check.kind !== "rebooked") return check;
     await this.commit({ ...pacing, bucket: check.state, lastActiveAt: now });
     return { kind: "rebooked", dueAt: check.dueAt, waitMs: check.waitMs };
-  }
-
-  /**
-   * Test-only: test/consumers/process-job.test.ts still reads it (the object's own tests read
-   * bucketState() in test/consumers/bucket-state.ts instead). Delete it once that test does too.
-   */
-  snapshot(): PacingSnapshot {
-    const now = Date.now();
-    const p = this.pacing;
-    const { status, failures, openedAt } = p?.circuit ?? closedCircuit();
-    return {
-      limits: p?.limits ?? null,
-      tokens: p ? refill(p.bucket, bucketConfig(p.limits), now).tokens : 0,
-      inFlight: inFlightWeight(this.leases, now),
-      leases: this.leases.filter((l) => now <= l.expiresAt).length,
-      circuit: { status, failures, openedAt },
-      jitterMs: jitterMs(this.lateness, now),
-      answering: p ? this.answerConfig(p.limits, now) : null,
-    };
   }
 
   override async alarm(): Promise<void> {

@@ -7,8 +7,9 @@ import { bucketName } from "../../consumers/src/pacing";
 import { createDb } from "../../shared/db/client";
 import { deadLetters, jobEvents, jobImages, jobs } from "../../shared/db/schema";
 import type { JobRow } from "../../shared/db/queries/jobs";
-import type { ImageInput } from "../../shared/jobs/schemas";
+import type { ImageInput } from "../../shared/jobs/input";
 import { deliverBatch, jobRow, messageFor, spyEnv } from "./helpers";
+import { bucketState } from "./bucket-state";
 import { type SeedJobOptions, seedJob, seedTenant } from "../support/tenant";
 
 const db = createDb(env.DB);
@@ -379,7 +380,7 @@ describe("jobs consumer: leases", () => {
     // No pacing slot was taken: it would have gone unused, its token spent for nothing.
     expect(job.provider).toBe("demo");
     const pacing = env.TOKEN_BUCKET.getByName(bucketName(job.instanceId, "demo"));
-    expect((await pacing.snapshot()).limits).toBeNull();
+    expect((await bucketState(pacing)).limits).toBeNull();
     const [sent, options] = t.JOBS.send.mock.calls[0]!;
     expect(sent).toEqual(body);
     // Not an attempt: the same message, back once the lease would have expired (+1 s).

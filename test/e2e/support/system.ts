@@ -16,6 +16,7 @@ import { cp, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { freePort, groupAlive, killGroup } from "../../../scripts/lib/processes";
+import { allProviderEnvVars } from "../../../shared/providers/registry";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const TSX_CLI = join(ROOT, "node_modules/tsx/dist/cli.mjs");
@@ -27,8 +28,8 @@ const OUTPUT_LIMIT = 256 * 1024;
 /** What `wrangler dev` prints when a watched source file changed: in-memory queue messages are lost. */
 const RELOAD_MARKER = "Reloading local server";
 const BUILD_FAILED = "Build failed";
-/** Variables start.ts passes through to the consumer: a developer's real keys must not leak in. */
-const PASS_THROUGH = /^(IDEOGRAM|OPENAI|REPLICATE|DEMO)_(API_KEY|BASE_URL|MODEL)$|^DEFAULT_PROVIDER$/;
+/** Variables start.ts passes through to the consumer (from the registry): a developer's real keys must not leak in. */
+const PASS_THROUGH = new Set(allProviderEnvVars());
 
 /** The parts of a job (GET /v1/jobs/{id}) these tests read. */
 export interface ApiJob {
@@ -87,7 +88,7 @@ function childEnv(
   extra: Record<string, string>,
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!PASS_THROUGH.test(name)) env[name] = value;
+  for (const [name, value] of Object.entries(process.env)) if (!PASS_THROUGH.has(name)) env[name] = value;
   return {
     ...env,
     // wrangler needs Node >= 22.12: node_modules/.bin holds the project's Node 22.
