@@ -1,6 +1,6 @@
-// The one error module: stable codes, their HTTP status, and RFC 9457 problem bodies.
+// The one error module: stable codes, their HTTP status, and RFC 9457 problem bodies. Plain
+// TypeScript: the HTTP layer (the problem+json schema, OpenAPI responses) is producer/src/problem.ts.
 // The OpenAPI document declares exactly these codes (a test compares it with what the runtime sends).
-import { z } from "@hono/zod-openapi";
 
 export const errorCodes = [
   "unauthorized",
@@ -28,8 +28,7 @@ export const errorCodes = [
   "configuration_invalid",
   "internal_error",
 ] as const;
-export const ErrorCode = z.enum(errorCodes);
-export type ErrorCode = z.infer<typeof ErrorCode>;
+export type ErrorCode = (typeof errorCodes)[number];
 
 export const statusForCode = {
   unauthorized: 401,
@@ -59,7 +58,7 @@ export const statusForCode = {
 } as const satisfies Record<ErrorCode, number>;
 export type ErrorStatus = (typeof statusForCode)[ErrorCode];
 
-const titles: Record<ErrorCode, string> = {
+export const titles: Record<ErrorCode, string> = {
   unauthorized: "Missing, malformed or revoked API key",
   forbidden: "This API key may not do that",
   route_not_found: "No such route",
@@ -108,21 +107,16 @@ export class ApiError extends Error {
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-export const ProblemSchema = z
-  .object({
-    type: z.string().openapi({ example: "urn:genqueue:error:validation_failed" }),
-    title: z.string().openapi({ example: titles.validation_failed }),
-    status: z.number().int().openapi({ example: 400 }),
-    detail: z.string().optional().openapi({ example: "input.prompt: Too small" }),
-    code: ErrorCode.openapi({ description: "Stable, machine-readable error code" }),
-    request_id: z.string().openapi({ example: "req_3k9x0a1b2c3d4e5f6g7h" }),
-    errors: z
-      .array(z.object({ path: z.string(), message: z.string() }))
-      .optional()
-      .openapi({ description: "Per-field problems on validation errors" }),
-  })
-  .openapi("Problem");
-export type Problem = z.infer<typeof ProblemSchema>;
+/** An RFC 9457 problem body as the API sends it (its schema: producer/src/problem.ts). */
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: ErrorCode;
+  request_id: string;
+  errors?: FieldError[];
+};
 
 export function problemBody(
   code: ErrorCode,
@@ -139,47 +133,4 @@ export function problemBody(
     request_id: requestId,
     ...(errors?.length ? { errors } : {}),
   };
-}
-
-export function problemResponse(
-  code: ErrorCode,
-  requestId: string,
-  detail?: string,
-  errors?: FieldError[],
-  headers?: Record<string, string>,
-): Response {
-  return new Response(JSON.stringify(problemBody(code, requestId, detail, errors)), {
-    status: statusForCode[code],
-    headers: { "content-type": PROBLEM_CONTENT_TYPE, "x-request-id": requestId, ...headers },
-  });
-}
-
-// What the producer's middleware can answer, named once so each route declares it the same way.
-/** Any /v1 route: the API key check. */
-export const authErrors = ["unauthorized"] as const satisfies readonly ErrorCode[];
-/** /v1/admin routes: a user key is authenticated but not allowed. */
-export const adminErrors = ["unauthorized", "forbidden"] as const satisfies readonly ErrorCode[];
-/** POST/PUT/PATCH routes: the body middleware (JSON only, size limit). */
-export const bodyErrors = [
-  "unsupported_media_type",
-  "payload_too_large",
-] as const satisfies readonly ErrorCode[];
-/** Routes that parse and validate a JSON body. */
-export const jsonBodyErrors = [...bodyErrors, "malformed_json", "validation_failed"] as const;
-
-/** The OpenAPI response entry for a set of error codes (used by every route definition). */
-export function problemResponses(...codes: ErrorCode[]) {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes)
-    byStatus.set(statusForCode[code], [...(byStatus.get(statusForCode[code]) ?? []), code]);
-  return Object.fromEntries(
-    [...byStatus].map(([status, list]) => [
-      status,
-      {
-        description: `Problem: ${list.join(", ")}`,
-        content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
-        "x-error-codes": list,
-      },
-    ]),
-  );
 }

@@ -5,7 +5,7 @@ import { type InstanceSettings, loadInstanceSettings } from "../../shared/db/que
 import type { ProviderName } from "../../shared/jobs/enums";
 import { TtlCache } from "../../shared/ttl-cache";
 import { getProvider } from "../../shared/providers/registry";
-import type { ImageJobInput } from "../../shared/providers/types";
+import type { ImageInput } from "../../shared/providers/types";
 import { log } from "./log";
 import type { AcquireResponse, PacingLimits, ReleaseOutcome } from "./pacing-types";
 
@@ -61,7 +61,7 @@ export interface GateRequest {
   namespace: ConsumerEnv["TOKEN_BUCKET"];
   instanceId: string;
   provider: ProviderName;
-  input: ImageJobInput;
+  input: ImageInput;
   limits: PacingLimits;
   /** Longest total in-process wait before giving the message back to the queue. */
   maxInlineWaitMs: number;

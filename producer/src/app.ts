@@ -1,7 +1,7 @@
 // The OpenAPIHono factory: error handling, validation hook, the OpenAPI document and docs page.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
-import { problemResponse } from "../../shared/errors";
+import { problemResponse } from "./problem";
 import { allowedMethods } from "./allowed-methods";
 import type { AppEnv } from "./env";
 import { onError, validationHook } from "./errors";

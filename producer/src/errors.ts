@@ -3,7 +3,8 @@ import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { ConfigurationError } from "../../shared/config";
-import { ApiError, type ErrorCode, type FieldError, problemResponse } from "../../shared/errors";
+import { ApiError, type ErrorCode, type FieldError } from "../../shared/errors";
+import { problemResponse } from "./problem";
 import type { AppEnv } from "./env";
 
 function requestIdOf(c: Context<AppEnv>): string {

@@ -2,7 +2,7 @@
 // Times are integer milliseconds since the epoch; the API renders them as ISO strings.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { ImageInput } from "../jobs/schemas";
+import type { ImageInput } from "../jobs/input";
 import { apiKeyRoles, jobEventTypes, jobStatuses, jobTypes } from "../jobs/enums";
 
 const createdAt = () =>

@@ -1,7 +1,7 @@
 // Checks every adapter makes before spending a request: a key when one is needed, and input
 // the provider can take. Both fail permanently: retrying cannot fix configuration or input.
 import { ProviderError } from "./errors";
-import type { ImageJobInput, ProviderCallContext, ProviderCapabilities } from "./types";
+import type { ImageInput, ProviderCallContext, ProviderCapabilities } from "./types";
 
 export function requireKey(ctx: Pick<ProviderCallContext, "apiKey">, provider: string): string {
   if (!ctx.apiKey) {
@@ -14,7 +14,7 @@ export function requireKey(ctx: Pick<ProviderCallContext, "apiKey">, provider: s
   return ctx.apiKey;
 }
 
-export function checkInput(input: ImageJobInput, caps: ProviderCapabilities, provider: string): void {
+export function checkInput(input: ImageInput, caps: ProviderCapabilities, provider: string): void {
   const unsupported = (why: string) =>
     new ProviderError({ code: "provider_unsupported_input", message: `${provider}: ${why}`, provider });
   if (!caps.aspectRatios.includes(input.aspect_ratio)) {

@@ -1,15 +1,10 @@
 // The one interface every provider adapter implements. Adding a provider = one folder under
 // shared/providers/ implementing ProviderAdapter + one line in registry.ts.
 import type { AspectRatio, JobType, ProviderName } from "../jobs/enums";
+import type { ImageInput } from "../jobs/input";
 
-/** The common, provider-neutral input of an image job (already validated). */
-export interface ImageJobInput {
-  prompt: string;
-  negative_prompt?: string;
-  aspect_ratio: AspectRatio;
-  seed?: number;
-  num_images: number;
-}
+/** The provider-neutral input of an image job, already validated: the zod schema's output. */
+export type { ImageInput };
 
 export interface ProviderCapabilities {
   jobTypes: readonly JobType[];
@@ -92,9 +87,9 @@ export interface ProviderAdapter {
   /** List prices, with the sources they were taken from in a comment beside them. */
   readonly prices: ProviderPrices;
   /** Units a job holds of the in-flight limit (Ideogram counts images); 1 when absent. */
-  inFlightUnits?(input: ImageJobInput): number;
+  inFlightUnits?(input: ImageInput): number;
   /** USD estimate for one job, from `prices`. */
-  estimateCostUsd(input: ImageJobInput, model?: string): number;
+  estimateCostUsd(input: ImageInput, model?: string): number;
   /** Runs the job; throws ProviderError on failure. */
-  generate(input: ImageJobInput, ctx: ProviderCallContext): Promise<ProviderResult>;
+  generate(input: ImageInput, ctx: ProviderCallContext): Promise<ProviderResult>;
 }

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { listDeadLetters } from "../../../shared/db/queries/dead-letters";
 import { decodeCursor, encodeCursor } from "../../../shared/db/queries/jobs";
-import { adminErrors, ApiError, problemResponses } from "../../../shared/errors";
+import { ApiError } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../problem";
 import type { App } from "../app";
 import { serializeDeadLetter } from "../../../shared/jobs/dead-letter-view";
 

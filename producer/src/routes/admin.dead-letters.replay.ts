@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { adminErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
+import { adminErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { replayDeadLetters } from "../../../shared/jobs/replay";
 import type { App } from "../app";
 import { DeadLetterFilterSchema } from "./admin.dead-letters.list";

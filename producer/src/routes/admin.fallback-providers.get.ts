@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getFallbackProviders } from "../../../shared/db/queries/provider-limits";
-import { adminErrors, problemResponses } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../problem";
 import type { App } from "../app";
 import { PICKUP_NOTE } from "./admin.provider-limits.list";
 

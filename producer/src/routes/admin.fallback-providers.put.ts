@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { setFallbackProviders } from "../../../shared/db/queries/provider-limits";
-import { adminErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
+import { adminErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { providerNames } from "../../../shared/jobs/enums";
 import type { App } from "../app";
 import { FallbackProvidersSchema } from "./admin.fallback-providers.get";

@@ -1,7 +1,8 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { adminErrors, problemResponses } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../problem";
 import { getProjectWebhookSettings } from "../../../shared/webhooks/projects";
-import { ProjectIdParamSchema, ProjectWebhookSchema } from "../../../shared/webhooks/schemas";
+import { ProjectWebhookSchema } from "../../../shared/webhooks/schemas";
+import { ProjectIdParamSchema } from "../schemas/projects";
 import type { App } from "../app";
 
 export const getProjectWebhookRoute = createRoute({

@@ -1,12 +1,9 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { isLocal } from "../../../shared/config";
-import { adminErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
+import { adminErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { updateProjectWebhookUrl } from "../../../shared/webhooks/projects";
-import {
-  ProjectIdParamSchema,
-  ProjectWebhookSchema,
-  PutProjectWebhookBodySchema,
-} from "../../../shared/webhooks/schemas";
+import { ProjectWebhookSchema, PutProjectWebhookBodySchema } from "../../../shared/webhooks/schemas";
+import { ProjectIdParamSchema } from "../schemas/projects";
 import type { App } from "../app";
 
 export const putProjectWebhookRoute = createRoute({

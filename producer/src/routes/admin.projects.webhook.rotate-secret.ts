@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import { adminErrors, bodyErrors, problemResponses } from "../../../shared/errors";
+import { adminErrors, bodyErrors, problemResponses } from "../problem";
 import { rotateProjectWebhookSecret } from "../../../shared/webhooks/projects";
-import { ProjectIdParamSchema, ProjectWebhookSchema } from "../../../shared/webhooks/schemas";
+import { ProjectWebhookSchema } from "../../../shared/webhooks/schemas";
+import { ProjectIdParamSchema } from "../schemas/projects";
 import type { App } from "../app";
 
 export const rotateProjectWebhookSecretRoute = createRoute({

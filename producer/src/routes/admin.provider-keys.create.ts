@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { adminErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
+import { adminErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { providerNames } from "../../../shared/jobs/enums";
 import { setKey } from "../../../shared/providers/keys/service";
 import { providers } from "../../../shared/providers/registry";

@@ -1,5 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { adminErrors, ApiError, problemResponses } from "../../../shared/errors";
+import { ApiError } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../problem";
 import { deleteKey } from "../../../shared/providers/keys/service";
 import type { App } from "../app";
 import { requireMasterKey } from "../master-key";

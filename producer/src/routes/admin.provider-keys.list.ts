@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { adminErrors, problemResponses } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../problem";
 import { providerNames } from "../../../shared/jobs/enums";
 import { listKeys, type MaskedProviderKey } from "../../../shared/providers/keys/service";
 import type { App } from "../app";

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { adminErrors, problemResponses } from "../../../shared/errors";
+import { adminErrors, problemResponses } from "../problem";
 import { resetInstanceLimit } from "../../../shared/pacing/limits-admin";
 import type { App } from "../app";
 import { PICKUP_NOTE, ProviderParamSchema } from "./admin.provider-limits.list";

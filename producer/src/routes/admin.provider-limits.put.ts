@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { adminErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
+import { adminErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { setInstanceLimit } from "../../../shared/pacing/limits-admin";
 import type { App } from "../app";
 import {

@@ -1,7 +1,8 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { authErrors, bodyErrors, problemResponses } from "../../../shared/errors";
+import { authErrors, bodyErrors, problemResponses } from "../problem";
 import { cancelJob } from "../../../shared/jobs/cancel";
-import { JobIdParamSchema, JobSchema } from "../../../shared/jobs/schemas";
+import { JobSchema } from "../../../shared/jobs/schemas";
+import { JobIdParamSchema } from "../schemas/jobs";
 import { serializeJob } from "../../../shared/jobs/serialize";
 import { emitWebhookForJob } from "../../../shared/webhooks/emit";
 import type { App } from "../app";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authErrors, jsonBodyErrors, problemResponses } from "../../../shared/errors";
+import { authErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { createJob } from "../../../shared/jobs/create";
 import {
   claimIdempotencyKey,

@@ -1,7 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { getJobEvents, getJobForInstance } from "../../../shared/db/queries/jobs";
-import { ApiError, authErrors, problemResponses } from "../../../shared/errors";
-import { JobEventListSchema, JobIdParamSchema } from "../../../shared/jobs/schemas";
+import { ApiError } from "../../../shared/errors";
+import { authErrors, problemResponses } from "../problem";
+import { JobEventListSchema } from "../../../shared/jobs/schemas";
+import { JobIdParamSchema } from "../schemas/jobs";
 import { serializeEvent } from "../../../shared/jobs/serialize";
 import type { App } from "../app";
 

@@ -1,7 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { getJobForInstance, getJobImages } from "../../../shared/db/queries/jobs";
-import { ApiError, authErrors, problemResponses } from "../../../shared/errors";
-import { JobIdParamSchema, JobSchema } from "../../../shared/jobs/schemas";
+import { ApiError } from "../../../shared/errors";
+import { authErrors, problemResponses } from "../problem";
+import { JobSchema } from "../../../shared/jobs/schemas";
+import { JobIdParamSchema } from "../schemas/jobs";
 import { serializeJob } from "../../../shared/jobs/serialize";
 import type { App } from "../app";
 

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getJobForInstance, getJobImages } from "../../../shared/db/queries/jobs";
-import { ApiError, authErrors, problemResponses } from "../../../shared/errors";
-import { JobIdParamSchema } from "../../../shared/jobs/schemas";
+import { ApiError } from "../../../shared/errors";
+import { authErrors, problemResponses } from "../problem";
+import { JobIdParamSchema } from "../schemas/jobs";
 import type { App } from "../app";
 
 const ParamsSchema = JobIdParamSchema.extend({

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { decodeCursor, encodeCursor, getImagesForJobs, listJobs } from "../../../shared/db/queries/jobs";
-import { ApiError, authErrors, problemResponses } from "../../../shared/errors";
+import { ApiError } from "../../../shared/errors";
+import { authErrors, problemResponses } from "../problem";
 import { jobStatuses } from "../../../shared/jobs/enums";
 import { JobListSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";

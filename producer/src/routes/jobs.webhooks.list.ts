@@ -1,6 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { authErrors, problemResponses } from "../../../shared/errors";
-import { JobIdParamSchema } from "../../../shared/jobs/schemas";
+import { authErrors, problemResponses } from "../problem";
+import { JobIdParamSchema } from "../schemas/jobs";
 import { listJobWebhooks } from "../../../shared/webhooks/deliveries";
 import { WebhookEventListSchema } from "../../../shared/webhooks/schemas";
 import type { App } from "../app";

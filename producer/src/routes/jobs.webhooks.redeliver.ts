@@ -1,6 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { authErrors, bodyErrors, problemResponses } from "../../../shared/errors";
-import { JobIdParamSchema } from "../../../shared/jobs/schemas";
+import { authErrors, bodyErrors, problemResponses } from "../problem";
+import { JobIdParamSchema } from "../schemas/jobs";
 import { redeliverLatestWebhook } from "../../../shared/webhooks/deliveries";
 import { WebhookEventSchema } from "../../../shared/webhooks/schemas";
 import type { App } from "../app";

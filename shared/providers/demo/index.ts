@@ -11,7 +11,7 @@ import { ProviderError, ProviderErrorCode } from "../errors";
 import { estimateCostUsd } from "../prices";
 import {
   type GeneratedImage,
-  type ImageJobInput,
+  type ImageInput,
   OFFLINE_BASE_URL,
   type ProviderAdapter,
   type ProviderCallContext,
@@ -69,7 +69,7 @@ export const demoProvider: ProviderAdapter = {
   prices: PRICES,
   estimateCostUsd: (input) => estimateCostUsd(PRICES, input),
 
-  async generate(input: ImageJobInput, ctx: ProviderCallContext) {
+  async generate(input: ImageInput, ctx: ProviderCallContext) {
     throwIfAborted(ctx.signal);
     const { prompt, num_images: count } = input;
     if (!Number.isInteger(count) || count < 1 || count > MAX_IMAGES) {

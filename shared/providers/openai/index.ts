@@ -18,7 +18,7 @@ import {
 import { estimateCostUsd } from "../prices";
 import type {
   GeneratedImage,
-  ImageJobInput,
+  ImageInput,
   ProviderAdapter,
   ProviderCallContext,
   ProviderPrices,
@@ -49,7 +49,7 @@ export function openaiSize(model: string, ratio: string): string {
 }
 
 /** The request body of one call; quality is pinned so the price estimate holds. */
-export function openaiBody(model: string, input: ImageJobInput, n: number): Record<string, unknown> {
+export function openaiBody(model: string, input: ImageInput, n: number): Record<string, unknown> {
   // OpenAI has no negative prompt: say it in the prompt instead.
   const prompt = input.negative_prompt ? `${input.prompt}\n\nAvoid: ${input.negative_prompt}` : input.prompt;
   const body: Record<string, unknown> = { model, prompt, n, size: openaiSize(model, input.aspect_ratio) };
@@ -85,7 +85,7 @@ export function classifyOpenAI(f: HttpFailure): ProviderErrorCode | undefined {
 
 async function callOnce(
   model: string,
-  input: ImageJobInput,
+  input: ImageInput,
   n: number,
   ctx: ProviderCallContext,
   apiKey: string,

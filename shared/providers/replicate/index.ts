@@ -5,7 +5,7 @@ import { ProviderError } from "../errors";
 import { checkInput, requireKey } from "../guards";
 import { downloadImage, errorFromResponse, fetchWithTimeout, invalidResponse } from "../http";
 import { estimateCostUsd } from "../prices";
-import type { GeneratedImage, ImageJobInput, ProviderAdapter, ProviderPrices } from "../types";
+import type { GeneratedImage, ImageInput, ProviderAdapter, ProviderPrices } from "../types";
 import { parsePrediction, pollPrediction, predictionFailure } from "./prediction";
 
 const NAME = "replicate";
@@ -42,7 +42,7 @@ export function createRequest(model: string, input: Record<string, unknown>): { 
   };
 }
 
-export function replicateInput(model: string, input: ImageJobInput): Record<string, unknown> {
+export function replicateInput(model: string, input: ImageInput): Record<string, unknown> {
   // FLUX has no negative prompt: say it in the prompt; other models get the usual field.
   const flux = model.includes("flux");
   const avoid = input.negative_prompt;

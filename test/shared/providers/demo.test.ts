@@ -5,7 +5,7 @@ import { demoProvider } from "../../../shared/providers/demo";
 import { dimensionsFor } from "../../../shared/providers/demo/dimensions";
 import { hashSeed, renderPng } from "../../../shared/providers/demo/render";
 import { ProviderError, providerErrorCodes } from "../../../shared/providers/errors";
-import type { ImageJobInput, ProviderCallContext } from "../../../shared/providers/types";
+import type { ImageInput, ProviderCallContext } from "../../../shared/providers/types";
 
 function ctx(overrides: Partial<ProviderCallContext> = {}): ProviderCallContext {
   return {
@@ -19,7 +19,7 @@ function ctx(overrides: Partial<ProviderCallContext> = {}): ProviderCallContext 
   };
 }
 
-function input(overrides: Partial<ImageJobInput> = {}): ImageJobInput {
+function input(overrides: Partial<ImageInput> = {}): ImageInput {
   return { prompt: "a lighthouse at dusk", aspect_ratio: "1x1", seed: 42, num_images: 1, ...overrides };
 }
 

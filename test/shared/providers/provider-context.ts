@@ -2,7 +2,7 @@
 // helper that insists a promise fails with a ProviderError.
 import { expect } from "vitest";
 import { ProviderError, type ProviderErrorCode } from "../../../shared/providers/errors";
-import type { ImageJobInput, ProviderCallContext } from "../../../shared/providers/types";
+import type { ImageInput, ProviderCallContext } from "../../../shared/providers/types";
 
 export function realCtx(baseUrl: string, overrides: Partial<ProviderCallContext> = {}): ProviderCallContext {
   return {
@@ -17,7 +17,7 @@ export function realCtx(baseUrl: string, overrides: Partial<ProviderCallContext>
   };
 }
 
-export function input(overrides: Partial<ImageJobInput> = {}): ImageJobInput {
+export function input(overrides: Partial<ImageInput> = {}): ImageInput {
   return { prompt: "a red fox in the snow", aspect_ratio: "1x1", num_images: 1, ...overrides };
 }
 

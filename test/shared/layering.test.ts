@@ -1,0 +1,63 @@
+// The layers, checked on the source: shared/ is plain modules both Workers use, so it imports
+// neither the HTTP/OpenAPI layer (hono, @hono/*) nor either Worker; the Workers do not import
+// each other. A file that breaks a rule is named with the import it should not have.
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".ts"))
+    .map((e) => relative(ROOT, join(e.parentPath, e.name)));
+}
+
+/** Every module specifier a file imports or re-exports, statically or with import(). */
+function importsOf(source: string): string[] {
+  const found = source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"']+)["']/g);
+  return [...found].map((m) => m[1]!);
+}
+
+/** The imports of files under `dir` that break `forbidden`, as "file -> specifier". */
+function violations(dir: string, forbidden: (specifier: string, resolved: string | null) => boolean): string[] {
+  return sourceFiles(dir).flatMap((file) =>
+    importsOf(readFileSync(join(ROOT, file), "utf8"))
+      .filter((spec) => {
+        const resolved = spec.startsWith(".") ? relative(ROOT, resolve(ROOT, dirname(file), spec)) : null;
+        return forbidden(spec, resolved);
+      })
+      .map((spec) => `${file} -> ${spec}`),
+  );
+}
+
+const isHttpLayer = (spec: string) => spec === "hono" || spec.startsWith("hono/") || spec.startsWith("@hono/");
+const under = (resolved: string | null, dir: string) => resolved !== null && resolved.startsWith(`${dir}/`);
+
+describe("layering", () => {
+  it("finds static, type-only, re-exported and dynamic imports", () => {
+    const source = [
+      'import { z } from "@hono/zod-openapi";',
+      'import type { Context } from "hono";',
+      'export { x } from "../producer/src/app";',
+      'const m = await import("./fakes/x.ts");',
+      "// a comment naming hono is not an import",
+    ].join("\n");
+    expect(importsOf(source)).toEqual(["@hono/zod-openapi", "hono", "../producer/src/app", "./fakes/x.ts"]);
+  });
+
+  it("shared/ imports no HTTP/OpenAPI layer (hono, @hono/*)", () => {
+    expect(violations("shared", (spec) => isHttpLayer(spec))).toEqual([]);
+  });
+
+  it("shared/ imports neither Worker", () => {
+    expect(
+      violations("shared", (_, resolved) => under(resolved, "producer") || under(resolved, "consumers")),
+    ).toEqual([]);
+  });
+
+  it("the Workers do not import each other", () => {
+    expect(violations("producer", (_, resolved) => under(resolved, "consumers"))).toEqual([]);
+    expect(violations("consumers", (_, resolved) => under(resolved, "producer"))).toEqual([]);
+  });
+});
