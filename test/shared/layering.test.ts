@@ -20,7 +20,10 @@ function importsOf(source: string): string[] {
 }
 
 /** The imports of files under `dir` that break `forbidden`, as "file -> specifier". */
-function violations(dir: string, forbidden: (specifier: string, resolved: string | null) => boolean): string[] {
+function violations(
+  dir: string,
+  forbidden: (specifier: string, resolved: string | null) => boolean,
+): string[] {
   return sourceFiles(dir).flatMap((file) =>
     importsOf(readFileSync(join(ROOT, file), "utf8"))
       .filter((spec) => {
@@ -31,8 +34,9 @@ function violations(dir: string, forbidden: (specifier: string, resolved: string
   );
 }
 
-const isHttpLayer = (spec: string) => spec === "hono" || spec.startsWith("hono/") || spec.startsWith("@hono/");
-const under = (resolved: string | null, dir: string) => resolved !== null && resolved.startsWith(`${dir}/`);
+const isHttpLayer = (spec: string) =>
+  spec === "hono" || spec.startsWith("hono/") || spec.startsWith("@hono/");
+const under = (resolved: string | null, dir: string) => resolved?.startsWith(`${dir}/`) ?? false;
 
 describe("layering", () => {
   it("finds static, type-only, re-exported and dynamic imports", () => {
