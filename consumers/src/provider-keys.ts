@@ -26,11 +26,6 @@ export interface KeyTarget {
   provider: ProviderName;
 }
 
-/** Forgets every cached key (tests; a rotation otherwise shows within the TTL). */
-export function clearInstanceKeyCache(): void {
-  cache.clear();
-}
-
 async function usableMasterKey(env: object): Promise<CryptoKey | null> {
   try {
     return await masterKeyFrom(env);

@@ -1,9 +1,10 @@
 // The Standard Webhooks retry schedule as pure functions; the consumer owns the clock and the queue.
 
-/** Wait after failed attempt n (index n-1) before attempt n+1; attempt 1 goes out immediately. */
+/**
+ * Wait after failed attempt n (index n-1) before attempt n+1; attempt 1 goes out immediately, so
+ * there are 10 attempts spread over ~3 days.
+ */
 export const retryScheduleSeconds = [5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400] as const;
-/** Immediately + one attempt per step: 10 attempts spread over ~3 days. */
-export const maxDeliveryAttempts = retryScheduleSeconds.length + 1;
 /** Cloudflare Queues refuse a delivery delay above 12 h, so longer waits are split into hops. */
 export const maxQueueDelaySeconds = 43_200;
 /** A receiver's Retry-After may stretch a step, but never past a day. */
@@ -22,12 +23,6 @@ export function retryStepSeconds(attemptNumber: number, retryAfterSeconds?: numb
   // Retry-After only ever lengthens the wait: a receiver cannot make us hammer it faster than the schedule.
   if (retryAfterSeconds === undefined || !Number.isFinite(retryAfterSeconds)) return step;
   return Math.max(step, Math.min(Math.ceil(retryAfterSeconds), maxRetryAfterSeconds));
-}
-
-/** Delay for the queue message that carries the next attempt (the first hop, at most 12 h), or null. */
-export function nextAttemptDelaySeconds(attemptNumber: number, retryAfterSeconds?: number): number | null {
-  const step = retryStepSeconds(attemptNumber, retryAfterSeconds);
-  return step === null ? null : planHops(step)[0]!.delaySeconds;
 }
 
 export interface Hop {

@@ -8,7 +8,7 @@ import {
   webhookEventTypes,
 } from "../../../shared/webhooks/payload";
 import { generateWebhookSecret } from "../../../shared/webhooks/secret";
-import { signWebhook, verifyWebhook, webhookHeaders } from "../../../shared/webhooks/sign";
+import { signWebhook, webhookHeaders } from "../../../shared/webhooks/sign";
 
 // The reference library checks the timestamp against the real clock, so messages are stamped "now".
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -54,12 +54,10 @@ describe("signWebhook against the standardwebhooks reference library", () => {
     for (const p of parts) expect(p).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
     expect(() => new Webhook(oldSecret).verify(msg.body, { ...headers })).not.toThrow();
     expect(() => new Webhook(newSecret).verify(msg.body, { ...headers })).not.toThrow();
-    expect(await verifyWebhook(headers, msg.body, oldSecret, { now: msg.timestamp })).toBe(true);
-    expect(await verifyWebhook(headers, msg.body, newSecret, { now: msg.timestamp })).toBe(true);
     expect(() => new Webhook(generateWebhookSecret()).verify(msg.body, { ...headers })).toThrow();
   });
 
-  it("rejects a tampered body or timestamp, in the library and in verifyWebhook", async () => {
+  it("is rejected by the library after its body or timestamp is tampered with", async () => {
     const secret = generateWebhookSecret();
     const msg = message();
     const headers = await webhookHeaders(msg, [secret]);
@@ -68,58 +66,12 @@ describe("signWebhook against the standardwebhooks reference library", () => {
     const lib = new Webhook(secret);
     expect(() => lib.verify(tamperedBody, { ...headers })).toThrow(/No matching signature/);
     expect(() => lib.verify(msg.body, tamperedTs)).toThrow(/No matching signature/);
-    expect(await verifyWebhook(headers, tamperedBody, secret, { now: msg.timestamp })).toBe(false);
-    expect(await verifyWebhook(tamperedTs, msg.body, secret, { now: msg.timestamp })).toBe(false);
   });
 
   it("refuses to sign without a secret or with a fractional timestamp", async () => {
     await expect(signWebhook(message(), [])).rejects.toThrow(/at least one secret/);
     await expect(signWebhook({ ...message(), timestamp: 1.5 }, [generateWebhookSecret()])).rejects.toThrow(
       /unix seconds/,
-    );
-  });
-});
-
-describe("verifyWebhook", () => {
-  it("agrees with the library on signatures the library makes", async () => {
-    const secret = generateWebhookSecret();
-    const msg = message();
-    const headers = {
-      "Webhook-Id": msg.id,
-      "Webhook-Timestamp": String(msg.timestamp),
-      "Webhook-Signature": new Webhook(secret).sign(msg.id, new Date(msg.timestamp * 1000), msg.body),
-    };
-    expect(await verifyWebhook(headers, msg.body, secret, { now: msg.timestamp })).toBe(true);
-    expect(await verifyWebhook(new Headers(headers), msg.body, secret, { now: msg.timestamp })).toBe(true);
-  });
-
-  it("enforces the tolerance window in both directions", async () => {
-    const secret = generateWebhookSecret();
-    const msg = { id: "msg_1", timestamp: 1_700_000_000, body: "{}" };
-    const headers = await webhookHeaders(msg, [secret]);
-    const at = (now: number, toleranceSeconds?: number) =>
-      verifyWebhook(headers, msg.body, secret, { now, toleranceSeconds });
-    expect(await at(msg.timestamp + 300)).toBe(true);
-    expect(await at(msg.timestamp + 301)).toBe(false);
-    expect(await at(msg.timestamp - 301)).toBe(false);
-    expect(await at(msg.timestamp + 30, 10)).toBe(false);
-  });
-
-  it("ignores other signature versions and rejects missing or malformed headers", async () => {
-    const secret = generateWebhookSecret();
-    const msg = message();
-    const headers = await webhookHeaders(msg, [secret]);
-    const sig = headers["webhook-signature"].slice(3);
-    const opts = { now: msg.timestamp };
-    expect(
-      await verifyWebhook({ ...headers, "webhook-signature": `v1a,${sig}` }, msg.body, secret, opts),
-    ).toBe(false);
-    expect(
-      await verifyWebhook({ ...headers, "webhook-signature": `v2,x v1,${sig}` }, msg.body, secret, opts),
-    ).toBe(true);
-    expect(await verifyWebhook({ ...headers, "webhook-id": undefined }, msg.body, secret, opts)).toBe(false);
-    expect(await verifyWebhook({ ...headers, "webhook-timestamp": "12e3" }, msg.body, secret, opts)).toBe(
-      false,
     );
   });
 });
