@@ -20,7 +20,7 @@ export class TtlCache<V> {
     this.entries.set(key, { at: now, value });
   }
 
-  clear(): void {
-    this.entries.clear();
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 }

@@ -1,7 +1,7 @@
 // The producer's Hono environment: bindings (generated Env) plus what middleware puts in context.
 import type { ProducerConfig } from "../../shared/config";
 import type { Db } from "../../shared/db/client";
-import type { Principal } from "../../shared/db/queries/api-keys";
+import type { Caller, Principal } from "../../shared/db/queries/api-keys";
 
 export interface AppEnv {
   Bindings: ProducerEnv;
@@ -10,6 +10,9 @@ export interface AppEnv {
     db: Db;
     /** The Worker's variables, validated once at entry (shared/config.ts). */
     config: ProducerConfig;
+    /** The authenticated key (requireApiKey). */
+    caller: Caller;
+    /** The caller narrowed to one instance: set only for such keys; routes behind requireInstanceKey read it. */
     principal: Principal;
   };
 }

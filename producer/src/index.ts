@@ -1,6 +1,6 @@
 // Composes the producer: global middleware, routes, docs. No logic lives here.
 import { createApp, registerDocs } from "./app";
-import { requireAdmin, requireApiKey } from "./middleware/auth";
+import { authorize, requireApiKey, requireInstanceKey } from "./middleware/auth";
 import { limitBody, requireJson } from "./middleware/body";
 import { requestContext } from "./middleware/request-id";
 import { registerListDeadLetters } from "./routes/admin.dead-letters.list";
@@ -30,7 +30,24 @@ import { registerRedeliverJobWebhook } from "./routes/jobs.webhooks.redeliver";
 const app = createApp();
 app.use("*", requestContext);
 app.use("/v1/*", limitBody, requireJson, requireApiKey);
-app.use("/v1/admin/*", requireAdmin);
+// Authorization: each path's resource goes through the policy (shared/auth/policy.ts), the action
+// from the method. The job API and an instance's settings need a key narrowed to an instance.
+app.use("/v1/jobs/*", requireInstanceKey, authorize("job"));
+for (const path of [
+  "/v1/admin/dead-letters/*",
+  "/v1/admin/provider-keys/*",
+  "/v1/admin/provider-limits/*",
+  "/v1/admin/fallback-providers/*",
+  "/v1/admin/projects/:id/webhook/*",
+])
+  app.use(path, requireInstanceKey, authorize("instance_settings"));
+app.use("/v1/admin/organizations/*", authorize("organization"));
+app.use("/v1/admin/instances/*", authorize("instance"));
+app.use("/v1/admin/projects/*", authorize("project"));
+app.use("/v1/admin/users/*", authorize("user"));
+app.use("/v1/admin/users/:id/instances/*", authorize("assignment"));
+app.use("/v1/admin/api-keys/*", authorize("api_key"));
+app.use("/v1/admin/audit-log/*", authorize("audit_log"));
 
 registerHealth(app);
 registerCreateJob(app);
@@ -55,6 +72,13 @@ registerPutProviderLimit(app);
 registerDeleteProviderLimit(app);
 registerGetFallbackProviders(app);
 registerPutFallbackProviders(app);
+// Config Service: organizations, instances, projects, users, assignments, API keys, audit log.
+// config-service:organizations
+// config-service:instances
+// config-service:projects
+// config-service:users
+// config-service:api-keys
+// config-service:audit-log
 registerDocs(app);
 
 export default app satisfies ExportedHandler<ProducerEnv>;

@@ -46,12 +46,13 @@ async function insertKey(db: SqlRunner, id: string, role: "user" | "admin", proj
   const key = generateApiKey();
   await db
     .prepare(
-      `INSERT INTO api_keys (id, instance_id, project_id, role, name, key_hash, prefix, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO api_keys (id, organization_id, instance_id, project_id, role, name, key_hash, prefix, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash, prefix = excluded.prefix, revoked_at = NULL`,
     )
     .bind(
       id,
+      DEV_TENANT.organizationId,
       DEV_TENANT.instanceId,
       projectId,
       role,

@@ -3,7 +3,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { ImageInput } from "../jobs/input";
-import { apiKeyRoles, jobEventTypes, jobStatuses, jobTypes } from "../jobs/enums";
+import { apiKeyRoles, jobEventTypes, jobStatuses, jobTypes, roles } from "../jobs/enums";
 
 const createdAt = () =>
   integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -11,6 +11,8 @@ const createdAt = () =>
 export const organizations = sqliteTable("organizations", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
+  /** A disabled organization's keys stop working; its data stays. */
+  disabledAt: integer("disabled_at", { mode: "number" }),
   createdAt: createdAt(),
 });
 
@@ -24,6 +26,10 @@ export const instances = sqliteTable(
     name: text("name").notNull(),
     /** Providers to try, in order, when a job names no fallback chain of its own. */
     fallbackProviders: text("fallback_providers", { mode: "json" }).$type<string[]>(),
+    /** Monthly spend cap in USD (estimated provider cost); null: no cap. */
+    monthlyBudgetUsd: real("monthly_budget_usd"),
+    /** An instance with history is archived, never deleted: its keys stop, its jobs stay readable. */
+    archivedAt: integer("archived_at", { mode: "number" }),
     createdAt: createdAt(),
   },
   (t) => [index("instances_org_idx").on(t.organizationId)],
@@ -43,30 +49,101 @@ export const projects = sqliteTable(
     webhookSecret: text("webhook_secret"),
     webhookSecretPrevious: text("webhook_secret_previous"),
     webhookSecretRotatedAt: integer("webhook_secret_rotated_at", { mode: "number" }),
+    /** Archived projects take no new jobs; their jobs stay readable. */
+    archivedAt: integer("archived_at", { mode: "number" }),
     createdAt: createdAt(),
   },
   (t) => [index("projects_instance_idx").on(t.instanceId)],
+);
+
+/** People (or service accounts) of an organization; their role bounds the keys they own. */
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    role: text("role", { enum: roles }).notNull(),
+    /** A disabled user's keys stop working. */
+    disabledAt: integer("disabled_at", { mode: "number" }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("users_email_idx").on(t.email), index("users_org_idx").on(t.organizationId)],
+);
+
+/** Which instances a `user` may use (admins manage every instance of their organization). */
+export const userInstances = sqliteTable(
+  "user_instances",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.instanceId] }), index("user_instances_instance_idx").on(t.instanceId)],
+);
+
+/** Every admin change: who, what, before/after, and the request it came with. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    /** The organization the change belongs to (null for system-wide changes, e.g. a new organization). */
+    organizationId: text("organization_id"),
+    actorKeyId: text("actor_key_id"),
+    actorUserId: text("actor_user_id"),
+    /** e.g. "instance.create", "api_key.revoke". */
+    action: text("action").notNull(),
+    resourceType: text("resource_type").notNull(),
+    resourceId: text("resource_id").notNull(),
+    before: text("before", { mode: "json" }).$type<Record<string, unknown>>(),
+    after: text("after", { mode: "json" }).$type<Record<string, unknown>>(),
+    requestId: text("request_id").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    index("audit_log_org_created_idx").on(t.organizationId, t.createdAt),
+    index("audit_log_resource_idx").on(t.resourceType, t.resourceId),
+  ],
 );
 
 export const apiKeys = sqliteTable(
   "api_keys",
   {
     id: text("id").primaryKey(),
-    instanceId: text("instance_id")
+    organizationId: text("organization_id")
       .notNull()
-      .references(() => instances.id),
+      .references(() => organizations.id),
+    /** The one instance the key is narrowed to; null: an organization-wide admin key. */
+    instanceId: text("instance_id").references(() => instances.id),
     projectId: text("project_id").references(() => projects.id),
+    /** The owning user; null for a project's service key. */
+    userId: text("user_id").references(() => users.id),
     role: text("role", { enum: apiKeyRoles }).notNull(),
     name: text("name").notNull(),
     /** SHA-256 of the whole key, hex: the key itself is never stored. */
     keyHash: text("key_hash").notNull(),
     /** The first characters of the key, safe to display. */
     prefix: text("prefix").notNull(),
+    /** After a rotation, the previous secret's hash, valid until `previousExpiresAt`. */
+    previousKeyHash: text("previous_key_hash"),
+    previousExpiresAt: integer("previous_expires_at", { mode: "number" }),
+    expiresAt: integer("expires_at", { mode: "number" }),
     createdAt: createdAt(),
     revokedAt: integer("revoked_at", { mode: "number" }),
     lastUsedAt: integer("last_used_at", { mode: "number" }),
   },
-  (t) => [uniqueIndex("api_keys_hash_idx").on(t.keyHash)],
+  (t) => [
+    uniqueIndex("api_keys_hash_idx").on(t.keyHash),
+    index("api_keys_previous_hash_idx").on(t.previousKeyHash),
+    index("api_keys_org_idx").on(t.organizationId),
+  ],
 );
 
 export const jobs = sqliteTable(

@@ -26,8 +26,12 @@ export type AspectRatio = (typeof aspectRatios)[number];
 // Defined beside the provider registry, which checks its entries against it.
 export { type ProviderName, providerNames } from "../providers/names";
 
-export const apiKeyRoles = ["admin", "user"] as const;
-export type ApiKeyRole = (typeof apiKeyRoles)[number];
+/** Roles, most powerful first: a key's rights are its owner's role (policy.ts decides what each may do). */
+export const roles = ["super_admin", "admin", "user"] as const;
+export type Role = (typeof roles)[number];
+/** A key's stored role: its owner's role when it was made (a user's current role can only narrow it). */
+export const apiKeyRoles = roles;
+export type ApiKeyRole = Role;
 
 export const jobEventTypes = [
   "queued",

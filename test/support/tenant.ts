@@ -17,8 +17,10 @@ import {
   jobs,
   organizations,
   projects,
+  userInstances,
+  users,
 } from "../../shared/db/schema";
-import type { ApiKeyRole, JobStatus } from "../../shared/jobs/enums";
+import type { ApiKeyRole, JobStatus, Role } from "../../shared/jobs/enums";
 import { newId } from "../../shared/ids";
 
 export interface SeededKey {
@@ -56,28 +58,99 @@ export function authHeaders(key: string): Record<string, string> {
   return { authorization: `Bearer ${key}` };
 }
 
+export interface SeedKeyOptions {
+  /** The key's instance; null for an organization-wide key (then `organizationId` is required). */
+  instanceId: string | null;
+  projectId: string | null;
+  /** Defaults to the instance's organization. */
+  organizationId?: string;
+  role?: ApiKeyRole;
+  userId?: string | null;
+  revoked?: boolean;
+  expiresAt?: number | null;
+}
+
 /** Inserts one API key; returns the raw key (only its hash is stored). */
-export async function seedKey(
-  d1: D1Database,
-  opts: { instanceId: string; projectId: string | null; role?: ApiKeyRole; revoked?: boolean },
-): Promise<SeededKey> {
+export async function seedKey(d1: D1Database, opts: SeedKeyOptions): Promise<SeededKey> {
+  const db = createDb(d1);
   const key = generateApiKey();
   const id = newId("key");
   const now = Date.now();
-  await createDb(d1)
-    .insert(apiKeys)
-    .values({
-      id,
-      instanceId: opts.instanceId,
-      projectId: opts.projectId,
-      role: opts.role ?? "user",
-      name: `test ${opts.role ?? "user"} key`,
-      keyHash: await sha256Hex(key),
-      prefix: displayPrefix(key),
-      createdAt: now,
-      revokedAt: opts.revoked ? now : null,
-    });
+  const organizationId =
+    opts.organizationId ??
+    (
+      await db
+        .select({ organizationId: instances.organizationId })
+        .from(instances)
+        .where(eq(instances.id, opts.instanceId ?? ""))
+        .get()
+    )?.organizationId;
+  if (!organizationId) throw new Error("seedKey: name an organizationId or an existing instanceId");
+  await db.insert(apiKeys).values({
+    id,
+    organizationId,
+    instanceId: opts.instanceId,
+    projectId: opts.projectId,
+    userId: opts.userId ?? null,
+    role: opts.role ?? "user",
+    name: `test ${opts.role ?? "user"} key`,
+    keyHash: await sha256Hex(key),
+    prefix: displayPrefix(key),
+    createdAt: now,
+    revokedAt: opts.revoked ? now : null,
+    expiresAt: opts.expiresAt ?? null,
+  });
   return { key, id };
+}
+
+/** A user of an organization (random email), optionally assigned to instances. */
+export async function seedUser(
+  d1: D1Database,
+  opts: { organizationId: string; role: Role; instanceIds?: string[]; disabled?: boolean },
+): Promise<{ userId: string; email: string }> {
+  const db = createDb(d1);
+  const userId = newId("usr");
+  const email = `${userId}@example.test`;
+  const now = Date.now();
+  await db.insert(users).values({
+    id: userId,
+    organizationId: opts.organizationId,
+    email,
+    name: `test ${opts.role}`,
+    role: opts.role,
+    disabledAt: opts.disabled ? now : null,
+    createdAt: now,
+  });
+  for (const instanceId of opts.instanceIds ?? [])
+    await db.insert(userInstances).values({ userId, instanceId, createdAt: now });
+  return { userId, email };
+}
+
+/** An organization-wide key owned by a new user of `role` (admin or super_admin), no instance. */
+export async function seedOrgKey(
+  d1: D1Database,
+  opts: { organizationId: string; role: Role },
+): Promise<SeededKey & { userId: string }> {
+  const { userId } = await seedUser(d1, opts);
+  const key = await seedKey(d1, {
+    organizationId: opts.organizationId,
+    instanceId: null,
+    projectId: null,
+    role: opts.role,
+    userId,
+  });
+  return { ...key, userId };
+}
+
+/** A super admin in an organization of its own, with an organization-wide key. */
+export async function seedSuperAdmin(
+  d1: D1Database,
+): Promise<SeededKey & { userId: string; organizationId: string }> {
+  const organizationId = newId("org");
+  await createDb(d1)
+    .insert(organizations)
+    .values({ id: organizationId, name: "operators", createdAt: Date.now() });
+  return { ...(await seedOrgKey(d1, { organizationId, role: "super_admin" })), organizationId };
 }
 
 /** A fresh organization, instance and (by default) project, with one key of each kind. */
@@ -94,10 +167,10 @@ export async function seedTenant(d1: D1Database, opts: SeedTenantOptions = {}): 
       ? [db.insert(projects).values({ id: projectId, instanceId, name: "test", createdAt: now })]
       : []),
   ]);
-  const user = await seedKey(d1, { instanceId, projectId, role: opts.role });
-  const admin = await seedKey(d1, { instanceId, projectId: null, role: "admin" });
-  const instanceWide = await seedKey(d1, { instanceId, projectId: null });
-  const revoked = await seedKey(d1, { instanceId, projectId, revoked: true });
+  const user = await seedKey(d1, { organizationId, instanceId, projectId, role: opts.role });
+  const admin = await seedKey(d1, { organizationId, instanceId, projectId: null, role: "admin" });
+  const instanceWide = await seedKey(d1, { organizationId, instanceId, projectId: null });
+  const revoked = await seedKey(d1, { organizationId, instanceId, projectId, revoked: true });
   return {
     organizationId,
     instanceId,

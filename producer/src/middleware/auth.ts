@@ -1,10 +1,12 @@
 import { createMiddleware } from "hono/factory";
+import { callerForKeyHash } from "../../../shared/auth/caller-cache";
 import { isWellFormedApiKey, sha256Hex } from "../../../shared/auth/keys";
-import { findActiveKeyByHash, touchKeyLastUsed } from "../../../shared/db/queries/api-keys";
+import { type Action, can, type Resource } from "../../../shared/auth/policy";
+import { isInstanceCaller, touchKeyLastUsed } from "../../../shared/db/queries/api-keys";
 import { ApiError } from "../../../shared/errors";
 import type { AppEnv } from "../env";
 
-/** `Authorization: Bearer <key>` -> the principal (instance, project, role); 401 otherwise. */
+/** `Authorization: Bearer <key>` -> the caller (and, for a key narrowed to an instance, the principal); 401 otherwise. */
 export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -15,19 +17,51 @@ export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
     });
   }
   const db = c.get("db");
-  const principal = await findActiveKeyByHash(db, await sha256Hex(key));
-  if (!principal) {
-    throw new ApiError("unauthorized", "Unknown or revoked API key", undefined, {
+  const now = Date.now();
+  const caller = await callerForKeyHash(db, await sha256Hex(key), now);
+  if (!caller) {
+    throw new ApiError("unauthorized", "Unknown, revoked or expired API key", undefined, {
       "www-authenticate": 'Bearer realm="genqueue", error="invalid_token"',
     });
   }
-  c.set("principal", principal);
-  c.executionCtx.waitUntil(touchKeyLastUsed(db, principal.keyId, Date.now()).catch(() => undefined));
+  c.set("caller", caller);
+  if (isInstanceCaller(caller)) c.set("principal", caller);
+  c.executionCtx.waitUntil(touchKeyLastUsed(db, caller.keyId, now).catch(() => undefined));
   await next();
 });
 
-/** Admin routes: a user key is authenticated but not allowed (403). */
-export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.get("principal").role !== "admin") throw new ApiError("forbidden", "This route needs an admin key");
+/** Routes that work inside one instance (the job API, an instance's settings): the key must name one. */
+export const requireInstanceKey = createMiddleware<AppEnv>(async (c, next) => {
+  if (!isInstanceCaller(c.get("caller"))) {
+    throw new ApiError(
+      "forbidden",
+      "This route works inside one instance: use a key narrowed to an instance (an organization-wide key manages the organization)",
+    );
+  }
   await next();
 });
+
+const actionForMethod: Record<string, Action> = {
+  GET: "read",
+  HEAD: "read",
+  POST: "create",
+  PUT: "update",
+  PATCH: "update",
+  DELETE: "delete",
+};
+
+/**
+ * The policy's answer (shared/auth/policy.ts) for the caller's role on `resource`, the action
+ * taken from the method (GET read, POST create, PUT/PATCH update, DELETE delete); a denied action
+ * is 403. Which rows the caller reaches is the handler's query (another organization's: 404).
+ */
+export function authorize(resource: Resource) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const { role } = c.get("caller");
+    const action = actionForMethod[c.req.method] ?? "update";
+    if (!can(role, action, resource)) {
+      throw new ApiError("forbidden", `A ${role} key may not ${action} ${resource.replace("_", " ")}s`);
+    }
+    await next();
+  });
+}

@@ -1,28 +1,67 @@
-import { and, eq, isNull, lt, or } from "drizzle-orm";
-import type { ApiKeyRole } from "../../jobs/enums";
+import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { narrower } from "../../auth/policy";
+import type { Role } from "../../jobs/enums";
 import type { Db } from "../client";
-import { apiKeys } from "../schema";
+import { apiKeys, instances, organizations, users } from "../schema";
 
-/** Who is calling: everything a handler needs to scope its queries to one tenant. */
-export interface Principal {
+/** Who is calling: the key, its effective role and its reach. */
+export interface Caller {
   keyId: string;
-  instanceId: string;
+  keyPrefix: string;
+  /** The key's role, narrowed to its owner's current role. */
+  role: Role;
+  organizationId: string;
+  /** The owning user; null for a project's service key. */
+  userId: string | null;
+  /** The instance the key is narrowed to; null for an organization-wide admin key. */
+  instanceId: string | null;
   projectId: string | null;
-  role: ApiKeyRole;
 }
 
-export async function findActiveKeyByHash(db: Db, keyHash: string): Promise<Principal | null> {
+/** A caller narrowed to one instance: what the job API and an instance's settings routes need. */
+export type Principal = Caller & { instanceId: string };
+
+export function isInstanceCaller(caller: Caller): caller is Principal {
+  return caller.instanceId !== null;
+}
+
+/**
+ * The caller a key hash stands for at `now`, or null: unknown, revoked, expired, a rotated-out
+ * secret past its grace, a disabled user or organization, or an archived instance.
+ */
+export async function findCallerByHash(db: Db, keyHash: string, now: number): Promise<Caller | null> {
   const row = await db
     .select({
       keyId: apiKeys.id,
+      keyPrefix: apiKeys.prefix,
+      keyRole: apiKeys.role,
+      userRole: users.role,
+      organizationId: apiKeys.organizationId,
+      userId: apiKeys.userId,
       instanceId: apiKeys.instanceId,
       projectId: apiKeys.projectId,
-      role: apiKeys.role,
     })
     .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+    .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
+    .leftJoin(users, eq(users.id, apiKeys.userId))
+    .leftJoin(instances, eq(instances.id, apiKeys.instanceId))
+    .where(
+      and(
+        or(
+          eq(apiKeys.keyHash, keyHash),
+          and(eq(apiKeys.previousKeyHash, keyHash), gt(apiKeys.previousExpiresAt, now)),
+        ),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
+        isNull(organizations.disabledAt),
+        isNull(users.disabledAt),
+        isNull(instances.archivedAt),
+      ),
+    )
     .get();
-  return row ?? null;
+  if (!row) return null;
+  const { keyRole, userRole, ...rest } = row;
+  return { ...rest, role: userRole ? narrower(keyRole, userRole) : keyRole };
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000;
