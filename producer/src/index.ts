@@ -1,5 +1,6 @@
 // Composes the producer: global middleware, routes, docs. No logic lives here.
 import { createApp, registerDocs } from "./app";
+import { registerListAuditLog } from "./routes/admin.audit-log.list";
 import { authorize, requireApiKey, requireInstanceKey } from "./middleware/auth";
 import { limitBody, requireJson } from "./middleware/body";
 import { requestContext } from "./middleware/request-id";
@@ -78,6 +79,7 @@ registerPutFallbackProviders(app);
 // config-service:projects
 // config-service:users
 // config-service:api-keys
+registerListAuditLog(app);
 // config-service:audit-log
 registerDocs(app);
 
