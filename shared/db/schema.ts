@@ -86,7 +86,10 @@ export const userInstances = sqliteTable(
       .references(() => instances.id),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.instanceId] }), index("user_instances_instance_idx").on(t.instanceId)],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.instanceId] }),
+    index("user_instances_instance_idx").on(t.instanceId),
+  ],
 );
 
 /** Every admin change: who, what, before/after, and the request it came with. */
