@@ -1,5 +1,9 @@
 // Composes the producer: global middleware, routes, docs. No logic lives here.
 import { createApp, registerDocs } from "./app";
+import { registerCreateApiKey } from "./routes/admin.api-keys.create";
+import { registerListApiKeys } from "./routes/admin.api-keys.list";
+import { registerRevokeApiKey } from "./routes/admin.api-keys.revoke";
+import { registerRotateApiKey } from "./routes/admin.api-keys.rotate";
 import { registerListAuditLog } from "./routes/admin.audit-log.list";
 import { authorize, requireApiKey, requireInstanceKey } from "./middleware/auth";
 import { limitBody, requireJson } from "./middleware/body";
@@ -78,6 +82,10 @@ registerPutFallbackProviders(app);
 // config-service:instances
 // config-service:projects
 // config-service:users
+registerListApiKeys(app);
+registerCreateApiKey(app);
+registerRevokeApiKey(app);
+registerRotateApiKey(app);
 // config-service:api-keys
 registerListAuditLog(app);
 // config-service:audit-log
