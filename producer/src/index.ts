@@ -1,5 +1,15 @@
 // Composes the producer: global middleware, routes, docs. No logic lives here.
 import { createApp, registerDocs } from "./app";
+import { registerArchiveInstance } from "./routes/admin.instances.archive";
+import { registerCreateInstance } from "./routes/admin.instances.create";
+import { registerGetInstance } from "./routes/admin.instances.get";
+import { registerListInstances } from "./routes/admin.instances.list";
+import { registerUpdateInstance } from "./routes/admin.instances.update";
+import { registerCreateOrganization } from "./routes/admin.organizations.create";
+import { registerGetOrganization } from "./routes/admin.organizations.get";
+import { registerListOrganizations } from "./routes/admin.organizations.list";
+import { registerUpdateOrganization } from "./routes/admin.organizations.update";
+import { registerGetMe } from "./routes/me.get";
 import { registerCreateApiKey } from "./routes/admin.api-keys.create";
 import { registerListApiKeys } from "./routes/admin.api-keys.list";
 import { registerRevokeApiKey } from "./routes/admin.api-keys.revoke";
@@ -78,7 +88,17 @@ registerDeleteProviderLimit(app);
 registerGetFallbackProviders(app);
 registerPutFallbackProviders(app);
 // Config Service: organizations, instances, projects, users, assignments, API keys, audit log.
+registerGetMe(app);
+registerListOrganizations(app);
+registerCreateOrganization(app);
+registerGetOrganization(app);
+registerUpdateOrganization(app);
 // config-service:organizations
+registerListInstances(app);
+registerCreateInstance(app);
+registerGetInstance(app);
+registerUpdateInstance(app);
+registerArchiveInstance(app);
 // config-service:instances
 // config-service:projects
 // config-service:users
