@@ -12,6 +12,7 @@
 // then undo on a failed send) leaves a queued job with no message if the Worker dies in between.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import type { Caller } from "../db/queries/api-keys";
 import {
   type DeadLetterFilter,
   type DeadLetterScope,
@@ -22,7 +23,9 @@ import {
 import { deadLetters, jobs } from "../db/schema";
 import { type JobMessage, jobMessage } from "./message";
 import { transition } from "./transitions";
-import { type ReplayedItem, replayedItem } from "./dead-letter-view";
+import { type ReplayedItem, replayedItem, serializeDeadLetter } from "./dead-letter-view";
+import { auditInsertWhen } from "../tenancy/audit-when";
+import { isoTime } from "../time";
 
 /** Seconds the replayed message waits in the queue: time for the transition to commit first. */
 export const REPLAY_DELAY_SECONDS = 5;
@@ -54,6 +57,8 @@ export interface ReplayDeps {
   requestId: string;
   /** The admin key that asked for the replay (recorded in the event). */
   replayedBy: string;
+  /** Who asked, for the audit record of each replayed job. */
+  caller: Caller;
 }
 
 function itemOf(candidate: ReplayCandidate): ReplayedItem {
@@ -95,6 +100,19 @@ async function select(
   return { candidates, skipped };
 }
 
+/** The audit entry of one replayed job: the dead letter as the API shows it, before and after. */
+function replayAudit(caller: Caller, candidate: ReplayCandidate, now: number) {
+  const before = serializeDeadLetter(candidate.deadLetter);
+  return {
+    organizationId: caller.organizationId,
+    action: "dead_letter.replay",
+    resourceType: "dead_letter",
+    resourceId: before.id,
+    before,
+    after: { ...before, replayed_at: isoTime(now), replay_count: before.replay_count + 1 },
+  };
+}
+
 /** Sends the fresh message, then moves the job dead_lettered -> queued (see the file comment). */
 async function replayOne(deps: ReplayDeps, candidate: ReplayCandidate): Promise<"replayed" | "moved"> {
   const dl = candidate.deadLetter;
@@ -119,8 +137,14 @@ async function replayOne(deps: ReplayDeps, candidate: ReplayCandidate): Promise<
       resendDueAt: null,
     },
     data: { dead_letter_id: dl.id, replayed_by: deps.replayedBy, request_id: deps.requestId },
-    // Marks the dead letter in the same batch, only if the job's change above was ours.
+    // Marks the dead letter and records the replay in the same batch, only if the job's change
+    // above was ours.
     extra: (token) => [
+      auditInsertWhen(
+        { db: deps.db, caller: deps.caller, requestId: deps.requestId, now },
+        replayAudit(deps.caller, candidate, now),
+        sql`exists (select 1 from ${jobs} where ${jobs.id} = ${dl.jobId} and ${jobs.transitionToken} = ${token})`,
+      ),
       deps.db
         .update(deadLetters)
         .set({ replayedAt: now, replayCount: sql`${deadLetters.replayCount} + 1` })

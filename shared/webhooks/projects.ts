@@ -1,16 +1,20 @@
 // A project's webhook settings: its default URL and its signing secret (with the previous one,
 // which keeps signing for a day after a rotation so receivers can switch without losing events).
 import type { Db } from "../db/client";
+import type { Caller } from "../db/queries/api-keys";
 import {
   clearGoneUrl,
   getProjectWebhook,
   getProjectWebhookForInstance,
+  hasWebhookSecret,
   type ProjectWebhookRow,
   rotateProjectSecret,
   setProjectSecretIfMissing,
   setProjectWebhookUrl,
 } from "../db/queries/webhooks";
 import { ApiError } from "../errors";
+import { type AuditEntry, auditInsert, type ChangeContext } from "../tenancy/audit";
+import { auditInsertWhen } from "../tenancy/audit-when";
 import { generateWebhookSecret } from "./secret";
 import { checkWebhookUrl } from "./url-safety";
 import { isoTimeOrNull } from "../time";
@@ -72,6 +76,38 @@ export interface ProjectWebhookDeps {
   now: () => number;
 }
 
+/** A change also needs who makes it and in which request, for its audit record. */
+export interface ProjectWebhookChangeDeps extends ProjectWebhookDeps {
+  caller: Caller;
+  requestId: string;
+}
+
+/** The settings as audit records show them: the view without the secret. */
+function auditView(settings: ProjectWebhookView): Record<string, unknown> {
+  const { secret: _, ...shown } = settings;
+  return shown;
+}
+
+function auditEntry(
+  change: ChangeContext,
+  action: string,
+  before: ProjectWebhookView,
+  after: ProjectWebhookView,
+): AuditEntry {
+  return {
+    organizationId: change.caller.organizationId,
+    action,
+    resourceType: "project_webhook",
+    resourceId: after.project_id,
+    before: auditView(before),
+    after: auditView(after),
+  };
+}
+
+function changeOf(deps: ProjectWebhookChangeDeps, now: number): ChangeContext {
+  return { db: deps.db, caller: deps.caller, requestId: deps.requestId, now };
+}
+
 async function projectOf(db: Db, instanceId: string, projectId: string) {
   const project = await getProjectWebhookForInstance(db, instanceId, projectId);
   if (!project) throw new ApiError("project_not_found", `No project ${projectId}`);
@@ -88,7 +124,7 @@ export async function getProjectWebhookSettings(
 
 /** Sets (or, with null, clears) the project's default URL; the URL passes the SSRF check first. */
 export async function updateProjectWebhookUrl(
-  deps: ProjectWebhookDeps & { allowLocalhost: boolean },
+  deps: ProjectWebhookChangeDeps & { allowLocalhost: boolean },
   instanceId: string,
   projectId: string,
   url: string | null,
@@ -99,27 +135,28 @@ export async function updateProjectWebhookUrl(
       throw new ApiError("webhook_url_invalid", check.message, [{ path: "url", message: check.code }]);
   }
   const project = await projectOf(deps.db, instanceId, projectId);
-  await setProjectWebhookUrl(deps.db, project.id, url);
+  const now = deps.now();
+  const change = changeOf(deps, now);
+  const before = view(project, now);
+  const after = view({ ...project, webhookUrl: url }, now);
+  const record = auditInsert(change, auditEntry(change, "project_webhook.update", before, after));
+  await setProjectWebhookUrl(deps.db, project.id, url, [record]);
   // Setting a URL again is how its owner says it is back after answering 410 Gone.
   if (url !== null) await clearGoneUrl(deps.db, instanceId, url);
-  return view({ ...project, webhookUrl: url }, deps.now());
+  return after;
 }
 
 /** A new current secret; the old one becomes the previous one and still signs for 24 h. */
+/** The audit record is written only if this request's rotation is the one that applied. */
 export async function rotateProjectWebhookSecret(
-  deps: ProjectWebhookDeps,
+  deps: ProjectWebhookChangeDeps,
   instanceId: string,
   projectId: string,
 ): Promise<ProjectWebhookView> {
   const project = await projectOf(deps.db, instanceId, projectId);
   const next = generateWebhookSecret();
   const now = deps.now();
-  if (!(await rotateProjectSecret(deps.db, project.id, project.webhookSecret, next, now))) {
-    // A concurrent request rotated it first: that rotation is the one asked for (rotating again
-    // would cut off the secret receivers still use), so answer the settings as they now are.
-    return view(await projectOf(deps.db, instanceId, projectId), deps.now());
-  }
-  return view(
+  const after = view(
     {
       ...project,
       webhookSecret: next,
@@ -128,4 +165,16 @@ export async function rotateProjectWebhookSecret(
     },
     now,
   );
+  const change = changeOf(deps, now);
+  const record = auditInsertWhen(
+    change,
+    auditEntry(change, "project_webhook.rotate_secret", view(project, now), after),
+    hasWebhookSecret(project.id, next),
+  );
+  if (!(await rotateProjectSecret(deps.db, project.id, project.webhookSecret, next, now, [record]))) {
+    // A concurrent request rotated it first: that rotation is the one asked for (rotating again
+    // would cut off the secret receivers still use), so answer the settings as they now are.
+    return view(await projectOf(deps.db, instanceId, projectId), deps.now());
+  }
+  return after;
 }

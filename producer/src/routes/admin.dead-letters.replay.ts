@@ -141,6 +141,7 @@ export function registerReplayDeadLetters(app: App) {
       now: Date.now,
       requestId: c.get("requestId"),
       replayedBy: principal.keyId,
+      caller: principal,
     };
     const outcome = await replayDeadLetters(deps, principal, selection, body.dry_run);
     return c.json(outcome, 200);

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { setFallbackProviders } from "../../../shared/db/queries/provider-limits";
+import { setInstanceFallbackProviders } from "../../../shared/pacing/limits-admin";
 import { adminErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { providerNames } from "../../../shared/jobs/enums";
 import type { App } from "../app";
@@ -46,7 +46,8 @@ export type PutFallbackProvidersRequest = z.infer<typeof PutBodySchema>;
 export function registerPutFallbackProviders(app: App) {
   app.openapi(putFallbackProvidersRoute, async (c) => {
     const { fallback_providers } = c.req.valid("json");
-    const chain = await setFallbackProviders(c.get("db"), c.get("principal").instanceId, fallback_providers);
+    const ctx = { db: c.get("db"), caller: c.get("caller"), requestId: c.get("requestId"), now: Date.now() };
+    const chain = await setInstanceFallbackProviders(ctx, c.get("principal").instanceId, fallback_providers);
     return c.json({ fallback_providers: chain }, 200);
   });
 }

@@ -33,7 +33,13 @@ export function registerPutProjectWebhook(app: App) {
   app.openapi(putProjectWebhookRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { url } = c.req.valid("json");
-    const deps = { db: c.get("db"), now: Date.now, allowLocalhost: isLocal(c.env) };
+    const deps = {
+      db: c.get("db"),
+      now: Date.now,
+      caller: c.get("caller"),
+      requestId: c.get("requestId"),
+      allowLocalhost: isLocal(c.env),
+    };
     return c.json(await updateProjectWebhookUrl(deps, c.get("principal").instanceId, id, url), 200);
   });
 }

@@ -26,7 +26,7 @@ export const rotateProjectWebhookSecretRoute = createRoute({
 export function registerRotateProjectWebhookSecret(app: App) {
   app.openapi(rotateProjectWebhookSecretRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const deps = { db: c.get("db"), now: Date.now };
+    const deps = { db: c.get("db"), now: Date.now, caller: c.get("caller"), requestId: c.get("requestId") };
     return c.json(await rotateProjectWebhookSecret(deps, c.get("principal").instanceId, id), 200);
   });
 }

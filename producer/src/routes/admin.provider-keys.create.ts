@@ -53,12 +53,18 @@ export function registerCreateProviderKey(app: App) {
   app.openapi(createProviderKeyRoute, async (c) => {
     const masterKey = await requireMasterKey(c.env);
     const body = c.req.valid("json");
-    const key = await setKey(c.get("db"), masterKey, {
-      instanceId: c.get("principal").instanceId,
-      provider: body.provider,
-      apiKey: body.api_key,
-      now: Date.now(),
-    });
+    const ctx = { db: c.get("db"), caller: c.get("caller"), requestId: c.get("requestId"), now: Date.now() };
+    const key = await setKey(
+      ctx.db,
+      masterKey,
+      {
+        instanceId: c.get("principal").instanceId,
+        provider: body.provider,
+        apiKey: body.api_key,
+        now: ctx.now,
+      },
+      ctx,
+    );
     return c.json(serializeProviderKey(key), 201);
   });
 }

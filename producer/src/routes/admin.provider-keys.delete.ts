@@ -33,7 +33,8 @@ export function registerDeleteProviderKey(app: App) {
   app.openapi(deleteProviderKeyRoute, async (c) => {
     await requireMasterKey(c.env);
     const { id } = c.req.valid("param");
-    if (!(await deleteKey(c.get("db"), c.get("principal").instanceId, id))) {
+    const ctx = { db: c.get("db"), caller: c.get("caller"), requestId: c.get("requestId"), now: Date.now() };
+    if (!(await deleteKey(ctx.db, c.get("principal").instanceId, id, ctx))) {
       throw new ApiError("provider_key_not_found", `No provider key ${id} in this instance`);
     }
     return c.body(null, 204);

@@ -39,7 +39,8 @@ export function registerMakePrimaryProviderKey(app: App) {
   app.openapi(makePrimaryProviderKeyRoute, async (c) => {
     await requireMasterKey(c.env);
     const { id } = c.req.valid("param");
-    const key = await makePrimary(c.get("db"), c.get("principal").instanceId, id);
+    const ctx = { db: c.get("db"), caller: c.get("caller"), requestId: c.get("requestId"), now: Date.now() };
+    const key = await makePrimary(ctx.db, c.get("principal").instanceId, id, ctx);
     if (!key) throw new ApiError("provider_key_not_found", `No provider key ${id} in this instance`);
     return c.json(serializeProviderKey(key), 200);
   });

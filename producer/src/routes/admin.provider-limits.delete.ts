@@ -23,7 +23,8 @@ export type DeleteProviderLimitParams = z.infer<typeof ProviderParamSchema>;
 export function registerDeleteProviderLimit(app: App) {
   app.openapi(deleteProviderLimitRoute, async (c) => {
     const { provider } = c.req.valid("param");
-    await resetInstanceLimit(c.get("db"), c.get("principal").instanceId, provider);
+    const ctx = { db: c.get("db"), caller: c.get("caller"), requestId: c.get("requestId"), now: Date.now() };
+    await resetInstanceLimit(ctx, c.get("principal").instanceId, provider);
     return c.body(null, 204);
   });
 }

@@ -62,13 +62,8 @@ export function registerPutProviderLimit(app: App) {
       burst: body.burst,
       maxInFlight: body.max_in_flight,
     };
-    const limit = await setInstanceLimit(
-      c.get("db"),
-      c.get("principal").instanceId,
-      provider,
-      values,
-      Date.now(),
-    );
+    const ctx = { db: c.get("db"), caller: c.get("caller"), requestId: c.get("requestId"), now: Date.now() };
+    const limit = await setInstanceLimit(ctx, c.get("principal").instanceId, provider, values);
     return c.json(serializeProviderLimit(limit), 200);
   });
 }

@@ -2,11 +2,15 @@
 // primary; older ones stay usable until deleted. Rows whose plaintext is needed are read only by
 // `keysToResolve`; the listing never selects the ciphertext.
 import { and, desc, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
 import { providerKeys } from "../schema";
 
 export type ProviderKeyRow = typeof providerKeys.$inferSelect;
 export type MaskedProviderKeyRow = Omit<ProviderKeyRow, "ciphertext">;
+
+/** Statements to run after a change to `key`, in the change's own batch (e.g. its audit record). */
+export type AlongWith = (key: MaskedProviderKeyRow) => BatchItem<"sqlite">[];
 
 const masked = {
   id: providerKeys.id,
@@ -24,10 +28,16 @@ const ofProvider = (instanceId: string, provider: string) =>
   and(eq(providerKeys.instanceId, instanceId), eq(providerKeys.provider, provider));
 
 /** Inserts a key as its provider's primary; the previous primary stays, as a secondary. One transaction. */
-export async function insertPrimaryProviderKey(db: Db, row: ProviderKeyRow): Promise<void> {
+export async function insertPrimaryProviderKey(
+  db: Db,
+  row: ProviderKeyRow,
+  alongWith: AlongWith = () => [],
+): Promise<void> {
+  const { ciphertext: _, ...key } = row;
   await db.batch([
     db.update(providerKeys).set({ isPrimary: false }).where(ofProvider(row.instanceId, row.provider)),
     db.insert(providerKeys).values({ ...row, isPrimary: true }),
+    ...alongWith({ ...key, isPrimary: true }),
   ]);
 }
 
@@ -58,11 +68,19 @@ export async function findProviderKey(
   return row ?? null;
 }
 
-/** Makes the key its provider's only primary, in one statement; false when the instance has no such key. */
-export async function setPrimaryProviderKey(db: Db, instanceId: string, id: string): Promise<boolean> {
+/**
+ * Makes the key its provider's only primary, in one statement; false when the instance has no such
+ * key. `alongWith` gets the key as it was before.
+ */
+export async function setPrimaryProviderKey(
+  db: Db,
+  instanceId: string,
+  id: string,
+  alongWith: AlongWith = () => [],
+): Promise<boolean> {
   const key = await findProviderKey(db, instanceId, id);
   if (!key) return false;
-  const rows = await db
+  const update = db
     .update(providerKeys)
     .set({ isPrimary: sql<boolean>`${providerKeys.id} = ${id}` })
     .where(
@@ -73,7 +91,13 @@ export async function setPrimaryProviderKey(db: Db, instanceId: string, id: stri
       ),
     )
     .returning({ id: providerKeys.id, isPrimary: providerKeys.isPrimary });
+  const [rows] = await db.batch([update, ...alongWith(key)]);
   return rows.some((r) => r.id === id && r.isPrimary);
+}
+
+/** The condition "the instance's key `id` is its provider's primary" (e.g. for a conditional audit record). */
+export function isPrimaryKey(instanceId: string, id: string) {
+  return sql`exists (select 1 from ${providerKeys} where ${providerKeys.id} = ${id} and ${providerKeys.instanceId} = ${instanceId} and ${providerKeys.isPrimary} = 1)`;
 }
 
 /**
@@ -84,6 +108,7 @@ export async function deleteProviderKey(
   db: Db,
   instanceId: string,
   id: string,
+  alongWith: AlongWith = () => [],
 ): Promise<MaskedProviderKeyRow | null> {
   const key = await findProviderKey(db, instanceId, id);
   if (!key) return null;
@@ -107,6 +132,7 @@ export async function deleteProviderKey(
           sql`not exists (select 1 from ${providerKeys} where ${ofProvider(instanceId, key.provider)} and ${providerKeys.isPrimary} = 1)`,
         ),
       ),
+    ...alongWith(key),
   ]);
   return deleted.length > 0 ? key : null;
 }

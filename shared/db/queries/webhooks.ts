@@ -1,5 +1,6 @@
 // Webhook events, their delivery attempts, gone URLs and the projects' webhook settings.
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
 import { goneWebhookUrls, jobEvents, projects, webhookAttempts, webhookEvents } from "../schema";
 
@@ -54,27 +55,45 @@ export async function setProjectSecretIfMissing(db: Db, projectId: string, secre
     .where(and(eq(projects.id, projectId), sql`${projects.webhookSecret} IS NULL`));
 }
 
-export async function setProjectWebhookUrl(db: Db, projectId: string, url: string | null): Promise<void> {
-  await db.update(projects).set({ webhookUrl: url }).where(eq(projects.id, projectId));
+/** Sets the project's default URL; `alongWith` (e.g. the audit record) runs in the same batch. */
+export async function setProjectWebhookUrl(
+  db: Db,
+  projectId: string,
+  url: string | null,
+  alongWith: BatchItem<"sqlite">[] = [],
+): Promise<void> {
+  await db.batch([
+    db.update(projects).set({ webhookUrl: url }).where(eq(projects.id, projectId)),
+    ...alongWith,
+  ]);
 }
 
-/** The current secret becomes the previous one; applies only if the current one is still `expected`. */
+/**
+ * The current secret becomes the previous one; applies only if the current one is still `expected`.
+ * `alongWith` runs in the same batch, whether or not the rotation applied (see hasWebhookSecret).
+ */
 export async function rotateProjectSecret(
   db: Db,
   projectId: string,
   expected: string | null,
   next: string,
   now: number,
+  alongWith: BatchItem<"sqlite">[] = [],
 ): Promise<boolean> {
   const current =
     expected === null ? sql`${projects.webhookSecret} IS NULL` : eq(projects.webhookSecret, expected);
-  const updated = await db
+  const update = db
     .update(projects)
     .set({ webhookSecret: next, webhookSecretPrevious: expected, webhookSecretRotatedAt: now })
     .where(and(eq(projects.id, projectId), current))
-    .returning({ id: projects.id })
-    .all();
+    .returning({ id: projects.id });
+  const [updated] = await db.batch([update, ...alongWith]);
   return updated.length === 1;
+}
+
+/** The condition "the project's current secret is `secret`": after a rotation to a fresh secret, that it applied. */
+export function hasWebhookSecret(projectId: string, secret: string) {
+  return sql`exists (select 1 from ${projects} where ${projects.id} = ${projectId} and ${projects.webhookSecret} = ${secret})`;
 }
 
 /** The event type of the job's event at `version` (the transition that produced that version). */

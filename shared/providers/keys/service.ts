@@ -3,9 +3,11 @@
 // plaintext for the consumer. Plaintext keys exist only in memory, between here and the adapter.
 import type { Db } from "../../db/client";
 import {
+  type AlongWith,
   deleteProviderKey,
   findProviderKey,
   insertPrimaryProviderKey,
+  isPrimaryKey,
   keysToResolve,
   listProviderKeys,
   type MaskedProviderKeyRow,
@@ -13,6 +15,9 @@ import {
 } from "../../db/queries/provider-keys";
 import { newId } from "../../ids";
 import type { ProviderName } from "../../jobs/enums";
+import { auditInsert, type ChangeContext } from "../../tenancy/audit";
+import { auditInsertWhen } from "../../tenancy/audit-when";
+import { isoTime } from "../../time";
 import { DecryptError, decryptSecret, encryptSecret, keyAad } from "./crypto";
 
 /** What may be shown of a key: never the key, never its ciphertext. */
@@ -41,8 +46,35 @@ export interface SetKeyRequest {
   now: number;
 }
 
-/** Adds a key as the provider's primary; an existing primary stays as a secondary (rotation). */
-export async function setKey(db: Db, masterKey: CryptoKey, req: SetKeyRequest): Promise<MaskedProviderKey> {
+/** A key as its audit records show it (the API's fields, never the key or its ciphertext). */
+function auditView(row: MaskedProviderKeyRow, isPrimary = row.isPrimary): Record<string, unknown> {
+  return {
+    id: row.id,
+    instance_id: row.instanceId,
+    provider: row.provider,
+    last4: row.last4,
+    is_primary: isPrimary,
+    created_at: isoTime(row.createdAt),
+  };
+}
+
+const entry = (ctx: ChangeContext, action: string, key: MaskedProviderKeyRow) => ({
+  organizationId: ctx.caller.organizationId,
+  action,
+  resourceType: "provider_key",
+  resourceId: key.id,
+});
+
+/**
+ * Adds a key as the provider's primary; an existing primary stays as a secondary (rotation).
+ * With `change` (the admin API), the audit record goes in the same batch.
+ */
+export async function setKey(
+  db: Db,
+  masterKey: CryptoKey,
+  req: SetKeyRequest,
+  change?: ChangeContext,
+): Promise<MaskedProviderKey> {
   const id = newId("pk");
   const ciphertext = await encryptSecret(masterKey, req.apiKey, keyAad(req.instanceId, req.provider, id));
   const row = {
@@ -54,7 +86,11 @@ export async function setKey(db: Db, masterKey: CryptoKey, req: SetKeyRequest): 
     isPrimary: true,
     createdAt: req.now,
   };
-  await insertPrimaryProviderKey(db, row);
+  const recorded: AlongWith = (key) =>
+    change
+      ? [auditInsert(change, { ...entry(change, "provider_key.create", key), after: auditView(key) })]
+      : [];
+  await insertPrimaryProviderKey(db, row, recorded);
   return mask(row);
 }
 
@@ -62,16 +98,44 @@ export async function listKeys(db: Db, instanceId: string, provider?: string): P
   return (await listProviderKeys(db, instanceId, provider)).map(mask);
 }
 
-/** Null when the instance has no such key. */
-export async function makePrimary(db: Db, instanceId: string, id: string): Promise<MaskedProviderKey | null> {
-  if (!(await setPrimaryProviderKey(db, instanceId, id))) return null;
+/** Null when the instance has no such key. The audit record (with `change`) is written only if it applied. */
+export async function makePrimary(
+  db: Db,
+  instanceId: string,
+  id: string,
+  change?: ChangeContext,
+): Promise<MaskedProviderKey | null> {
+  const recorded: AlongWith = (key) =>
+    change
+      ? [
+          auditInsertWhen(
+            change,
+            {
+              ...entry(change, "provider_key.make_primary", key),
+              before: auditView(key),
+              after: auditView(key, true),
+            },
+            isPrimaryKey(instanceId, id),
+          ),
+        ]
+      : [];
+  if (!(await setPrimaryProviderKey(db, instanceId, id, recorded))) return null;
   const row = await findProviderKey(db, instanceId, id);
   return row ? mask(row) : null;
 }
 
 /** False when the instance has no such key. A deleted primary hands over to the newest remaining key. */
-export async function deleteKey(db: Db, instanceId: string, id: string): Promise<boolean> {
-  return (await deleteProviderKey(db, instanceId, id)) !== null;
+export async function deleteKey(
+  db: Db,
+  instanceId: string,
+  id: string,
+  change?: ChangeContext,
+): Promise<boolean> {
+  const recorded: AlongWith = (key) =>
+    change
+      ? [auditInsert(change, { ...entry(change, "provider_key.delete", key), before: auditView(key) })]
+      : [];
+  return (await deleteProviderKey(db, instanceId, id, recorded)) !== null;
 }
 
 export interface ResolveOptions {
