@@ -1,15 +1,27 @@
-// Seeds the development tenant (organization / instance / project, one user key, one admin key)
-// idempotently: ids are fixed, and keys are kept while the credentials file still matches the DB.
-import { readFile, writeFile, mkdir } from "node:fs/promises";
+// Seeds the development tenant (organization / instance / project, a dev admin user, one user key,
+// one admin key owned by the dev admin user) idempotently: ids are fixed, and keys are kept while
+// the credentials file still matches the DB. The rows are written with the shared drizzle schema
+// and the shared key helpers (the tables, columns and key format the admin API uses); the admin
+// API's create functions (shared/tenancy) are not used because they mint random ids and need a
+// calling key, while the dev tenant keeps fixed ids across runs and exists before any key does.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { and, eq, isNull } from "drizzle-orm";
 import { displayPrefix, generateApiKey, sha256Hex } from "../../shared/auth/keys";
+import { createDb, type Db } from "../../shared/db/client";
+import { apiKeys, instances, organizations, projects, users } from "../../shared/db/schema";
 import { generateWebhookSecret } from "../../shared/webhooks/secret";
 
 export const DEV_TENANT = {
   organizationId: "org_dev00000000000000000",
   instanceId: "ins_dev00000000000000000",
   projectId: "prj_dev00000000000000000",
+  /** The dev admin user (role admin) that owns the dev admin key, so /v1/me shows a user. */
+  adminUserId: "usr_devadmin00000000000",
+  adminEmail: "admin@dev.genqueue.local",
 } as const;
+
+const KEY_IDS = { user: "key_devuser000000000000", admin: "key_devadmin00000000000" } as const;
 
 export interface DevCredentials {
   api_url: string;
@@ -20,12 +32,6 @@ export interface DevCredentials {
   [extra: string]: string;
 }
 
-interface SqlRunner {
-  prepare(sql: string): {
-    bind(...values: unknown[]): { run(): Promise<unknown>; first<T>(): Promise<T | null> };
-  };
-}
-
 async function readCredentials(path: string): Promise<DevCredentials | null> {
   try {
     return JSON.parse(await readFile(path, "utf8")) as DevCredentials;
@@ -34,84 +40,113 @@ async function readCredentials(path: string): Promise<DevCredentials | null> {
   }
 }
 
-async function keyExists(db: SqlRunner, key: string): Promise<boolean> {
+async function keyExists(db: Db, key: string): Promise<boolean> {
   const row = await db
-    .prepare("SELECT id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL")
-    .bind(await sha256Hex(key))
-    .first<{ id: string }>();
-  return row !== null;
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, await sha256Hex(key)), isNull(apiKeys.revokedAt)))
+    .get();
+  return row !== undefined;
 }
 
-async function insertKey(db: SqlRunner, id: string, role: "user" | "admin", projectId: string | null) {
+/** A fresh secret for a dev key (the row is created, or its secret replaced and un-revoked). */
+async function insertKey(
+  db: Db,
+  id: string,
+  role: "user" | "admin",
+  projectId: string | null,
+  userId: string | null,
+): Promise<string> {
   const key = generateApiKey();
+  const secret = { keyHash: await sha256Hex(key), prefix: displayPrefix(key) };
   await db
-    .prepare(
-      `INSERT INTO api_keys (id, organization_id, instance_id, project_id, role, name, key_hash, prefix, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash, prefix = excluded.prefix, revoked_at = NULL`,
-    )
-    .bind(
+    .insert(apiKeys)
+    .values({
       id,
-      DEV_TENANT.organizationId,
-      DEV_TENANT.instanceId,
+      organizationId: DEV_TENANT.organizationId,
+      instanceId: DEV_TENANT.instanceId,
       projectId,
+      userId,
       role,
-      `dev ${role} key`,
-      await sha256Hex(key),
-      displayPrefix(key),
-      Date.now(),
-    )
-    .run();
+      name: `dev ${role} key`,
+      ...secret,
+      createdAt: Date.now(),
+    })
+    .onConflictDoUpdate({ target: apiKeys.id, set: { ...secret, revokedAt: null } });
   return key;
 }
 
 export async function seedDevTenant(
-  db: SqlRunner,
+  d1: D1Database,
   credentialsPath: string,
   apiUrl: string,
 ): Promise<DevCredentials> {
+  const db = createDb(d1);
   const now = Date.now();
-  const { organizationId, instanceId, projectId } = DEV_TENANT;
-  await db
-    .prepare("INSERT OR IGNORE INTO organizations (id, name, created_at) VALUES (?, ?, ?)")
-    .bind(organizationId, "Development", now)
-    .run();
-  await db
-    .prepare("INSERT OR IGNORE INTO instances (id, organization_id, name, created_at) VALUES (?, ?, ?, ?)")
-    .bind(instanceId, organizationId, "dev", now)
-    .run();
-  await db
-    .prepare("INSERT OR IGNORE INTO projects (id, instance_id, name, created_at) VALUES (?, ?, ?, ?)")
-    .bind(projectId, instanceId, "dev project", now)
-    .run();
-
-  // The project's webhook secret is made once and kept across runs (rotate it through the admin API).
-  await db
-    .prepare("UPDATE projects SET webhook_secret = ? WHERE id = ? AND webhook_secret IS NULL")
-    .bind(generateWebhookSecret(), projectId)
-    .run();
+  const { organizationId, instanceId, projectId, adminUserId, adminEmail } = DEV_TENANT;
+  await db.batch([
+    db
+      .insert(organizations)
+      .values({ id: organizationId, name: "Development", createdAt: now })
+      .onConflictDoNothing(),
+    db
+      .insert(instances)
+      .values({ id: instanceId, organizationId, name: "dev", createdAt: now })
+      .onConflictDoNothing(),
+    db
+      .insert(projects)
+      .values({ id: projectId, instanceId, name: "dev project", createdAt: now })
+      .onConflictDoNothing(),
+    // Any conflict (the id, or the email taken by a user made through the API) keeps what is there.
+    db
+      .insert(users)
+      .values({
+        id: adminUserId,
+        organizationId,
+        email: adminEmail,
+        name: "Dev Admin",
+        role: "admin",
+        createdAt: now,
+      })
+      .onConflictDoNothing(),
+    // The project's webhook secret is made once and kept across runs (rotate it through the admin API).
+    db
+      .update(projects)
+      .set({ webhookSecret: generateWebhookSecret() })
+      .where(and(eq(projects.id, projectId), isNull(projects.webhookSecret))),
+  ]);
   const project = await db
-    .prepare("SELECT webhook_secret FROM projects WHERE id = ?")
-    .bind(projectId)
-    .first<{ webhook_secret: string }>();
-  if (!project?.webhook_secret) throw new Error(`dev project ${projectId} has no webhook secret`);
+    .select({ webhookSecret: projects.webhookSecret })
+    .from(projects)
+    .where(eq(projects.id, projectId))
+    .get();
+  if (!project?.webhookSecret) throw new Error(`dev project ${projectId} has no webhook secret`);
+  const adminUser = await db.select({ id: users.id }).from(users).where(eq(users.id, adminUserId)).get();
+  const adminOwner = adminUser ? adminUserId : null;
 
   const previous = await readCredentials(credentialsPath);
   const apiKey =
     previous && (await keyExists(db, previous.api_key))
       ? previous.api_key
-      : await insertKey(db, "key_devuser000000000000", "user", projectId);
+      : await insertKey(db, KEY_IDS.user, "user", projectId, null);
   const adminKey =
     previous && (await keyExists(db, previous.admin_key))
       ? previous.admin_key
-      : await insertKey(db, "key_devadmin00000000000", "admin", null);
+      : await insertKey(db, KEY_IDS.admin, "admin", null, adminOwner);
+  // A dev admin key made before the dev admin user existed gets it as its owner.
+  if (adminOwner) {
+    await db
+      .update(apiKeys)
+      .set({ userId: adminOwner })
+      .where(and(eq(apiKeys.id, KEY_IDS.admin), isNull(apiKeys.userId)));
+  }
 
   const credentials: DevCredentials = {
     ...(previous ?? {}),
     api_url: apiUrl,
     api_key: apiKey,
     admin_key: adminKey,
-    webhook_secret: project.webhook_secret,
+    webhook_secret: project.webhookSecret,
   };
   await mkdir(dirname(credentialsPath), { recursive: true });
   await writeFile(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
