@@ -1,6 +1,7 @@
 // The layers, checked on the source: shared/ is plain modules both Workers use, so it imports
 // neither the HTTP/OpenAPI layer (hono, @hono/*) nor either Worker; the Workers do not import
-// each other. A file that breaks a rule is named with the import it should not have.
+// each other; route files do not import each other (what several routes share is in
+// producer/src/schemas). A file that breaks a rule is named with the import it should not have.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -63,5 +64,11 @@ describe("layering", () => {
   it("the Workers do not import each other", () => {
     expect(violations("producer", (_, resolved) => under(resolved, "consumers"))).toEqual([]);
     expect(violations("consumers", (_, resolved) => under(resolved, "producer"))).toEqual([]);
+  });
+
+  it("route files do not import other route files", () => {
+    expect(
+      violations("producer/src/routes", (_, resolved) => under(resolved, "producer/src/routes")),
+    ).toEqual([]);
   });
 });

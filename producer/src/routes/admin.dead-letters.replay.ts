@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { adminErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { replayDeadLetters } from "../../../shared/jobs/replay";
 import type { App } from "../app";
-import { DeadLetterFilterSchema } from "./admin.dead-letters.list";
+import { DeadLetterFilterSchema } from "../schemas/dead-letters";
 
 const MAX_REPLAY = 500;
 

@@ -1,23 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { getFallbackProviders } from "../../../shared/db/queries/provider-limits";
 import { adminErrors, problemResponses } from "../problem";
 import type { App } from "../app";
-import { PICKUP_NOTE } from "./admin.provider-limits.list";
-
-export const FallbackProvidersSchema = z
-  .object({
-    fallback_providers: z
-      .array(z.string())
-      .nullable()
-      .openapi({
-        description:
-          "Providers a job moves to, in order, when its provider is down or out of quota and the job " +
-          "names no `fallback_providers` of its own; null (or empty) means no fallback",
-        example: ["openai", "replicate"],
-      }),
-  })
-  .openapi("FallbackProviders");
-export type FallbackProviders = z.infer<typeof FallbackProvidersSchema>;
+import { FallbackProvidersSchema } from "../schemas/fallback-providers";
+import { PICKUP_NOTE } from "../schemas/provider-limits";
 
 export const getFallbackProvidersRoute = createRoute({
   method: "get",

@@ -3,8 +3,8 @@ import { setInstanceFallbackProviders } from "../../../shared/pacing/limits-admi
 import { adminErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { providerNames } from "../../../shared/jobs/enums";
 import type { App } from "../app";
-import { FallbackProvidersSchema } from "./admin.fallback-providers.get";
-import { PICKUP_NOTE } from "./admin.provider-limits.list";
+import { FallbackProvidersSchema } from "../schemas/fallback-providers";
+import { PICKUP_NOTE } from "../schemas/provider-limits";
 
 const PutBodySchema = z
   .object({

@@ -5,7 +5,7 @@ import { setKey } from "../../../shared/providers/keys/service";
 import { providers } from "../../../shared/providers/registry";
 import type { App } from "../app";
 import { requireMasterKey } from "../master-key";
-import { ProviderKeySchema, serializeProviderKey } from "./admin.provider-keys.list";
+import { ProviderKeySchema, serializeProviderKey } from "../schemas/provider-keys";
 
 const CreateBodySchema = z
   .object({

@@ -4,7 +4,7 @@ import { adminErrors, problemResponses } from "../problem";
 import { deleteKey } from "../../../shared/providers/keys/service";
 import type { App } from "../app";
 import { requireMasterKey } from "../master-key";
-import { ProviderKeyIdParamSchema } from "./admin.provider-keys.list";
+import { ProviderKeyIdParamSchema } from "../schemas/provider-keys";
 
 export const deleteProviderKeyRoute = createRoute({
   method: "delete",

@@ -4,11 +4,7 @@ import { adminErrors, bodyErrors, problemResponses } from "../problem";
 import { makePrimary } from "../../../shared/providers/keys/service";
 import type { App } from "../app";
 import { requireMasterKey } from "../master-key";
-import {
-  ProviderKeyIdParamSchema,
-  ProviderKeySchema,
-  serializeProviderKey,
-} from "./admin.provider-keys.list";
+import { ProviderKeyIdParamSchema, ProviderKeySchema, serializeProviderKey } from "../schemas/provider-keys";
 
 export const makePrimaryProviderKeyRoute = createRoute({
   method: "post",

@@ -2,7 +2,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import { adminErrors, problemResponses } from "../problem";
 import { resetInstanceLimit } from "../../../shared/pacing/limits-admin";
 import type { App } from "../app";
-import { PICKUP_NOTE, ProviderParamSchema } from "./admin.provider-limits.list";
+import { PICKUP_NOTE, ProviderParamSchema } from "../schemas/provider-limits";
 
 export const deleteProviderLimitRoute = createRoute({
   method: "delete",

@@ -7,7 +7,7 @@ import {
   ProviderLimitSchema,
   ProviderParamSchema,
   serializeProviderLimit,
-} from "./admin.provider-limits.list";
+} from "../schemas/provider-limits";
 
 const MAX_LIMIT = 10_000;
 
