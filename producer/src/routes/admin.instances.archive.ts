@@ -19,7 +19,13 @@ export const archiveInstanceRoute = createRoute({
       description: "The archived instance (`status` is `archived`)",
       content: { "application/json": { schema: InstanceSchema } },
     },
-    ...problemResponses(...adminErrors, "instance_not_found", "archived", "validation_failed"),
+    ...problemResponses(
+      ...adminErrors,
+      "instance_not_found",
+      "archived",
+      "validation_failed",
+      "payload_too_large",
+    ),
   },
 });
 export type ArchiveInstanceParams = z.infer<typeof InstanceIdParamSchema>;
