@@ -52,7 +52,7 @@ export type ApiKey = z.infer<typeof ApiKeySchema>;
 export const ApiKeyWithSecretSchema = ApiKeySchema.extend({
   secret: z.string().openapi({
     description: "The key itself (`Authorization: Bearer <secret>`): shown this once, never again",
-    example: "gq_4k2m9x0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q",
+    example: "gq_<40 characters of [0-9a-z], shown only in this answer>",
   }),
 }).openapi("ApiKeyWithSecret");
 export type ApiKeyWithSecret = z.infer<typeof ApiKeyWithSecretSchema>;
