@@ -5,13 +5,20 @@ import { authErrors, problemResponses } from "../problem";
 import { JobIdParamSchema } from "../schemas/jobs";
 import type { App } from "../app";
 
+// `required: true` is stated: the generator calls a parameter optional when its schema accepts null,
+// and z.coerce turns null into 0, so `n` would be declared optional, which OpenAPI forbids for path
+// parameters (test/scripts/openapi-document.test.ts checks the document).
 const ParamsSchema = JobIdParamSchema.extend({
   n: z.coerce
     .number()
     .int()
     .min(0)
     .max(63)
-    .openapi({ param: { name: "n", in: "path" }, example: 0, description: "Image index, from 0" }),
+    .openapi({
+      param: { name: "n", in: "path", required: true },
+      example: 0,
+      description: "Image index, from 0",
+    }),
 });
 
 export const jobImageRoute = createRoute({
