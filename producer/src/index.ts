@@ -1,5 +1,18 @@
 // Composes the producer: global middleware, routes, docs. No logic lives here.
 import { createApp, registerDocs } from "./app";
+import { registerArchiveProject } from "./routes/admin.projects.archive";
+import { registerCreateProject } from "./routes/admin.projects.create";
+import { registerGetProject } from "./routes/admin.projects.get";
+import { registerListProjects } from "./routes/admin.projects.list";
+import { registerUpdateProject } from "./routes/admin.projects.update";
+import { registerCreateUser } from "./routes/admin.users.create";
+import { registerDisableUser } from "./routes/admin.users.disable";
+import { registerGetUser } from "./routes/admin.users.get";
+import { registerAssignUserInstance } from "./routes/admin.users.instances.assign";
+import { registerListUserInstances } from "./routes/admin.users.instances.list";
+import { registerUnassignUserInstance } from "./routes/admin.users.instances.unassign";
+import { registerListUsers } from "./routes/admin.users.list";
+import { registerUpdateUser } from "./routes/admin.users.update";
 import { registerArchiveInstance } from "./routes/admin.instances.archive";
 import { registerCreateInstance } from "./routes/admin.instances.create";
 import { registerGetInstance } from "./routes/admin.instances.get";
@@ -100,7 +113,20 @@ registerGetInstance(app);
 registerUpdateInstance(app);
 registerArchiveInstance(app);
 // config-service:instances
+registerListProjects(app);
+registerCreateProject(app);
+registerGetProject(app);
+registerUpdateProject(app);
+registerArchiveProject(app);
 // config-service:projects
+registerListUsers(app);
+registerCreateUser(app);
+registerGetUser(app);
+registerUpdateUser(app);
+registerDisableUser(app);
+registerListUserInstances(app);
+registerAssignUserInstance(app);
+registerUnassignUserInstance(app);
 // config-service:users
 registerListApiKeys(app);
 registerCreateApiKey(app);
