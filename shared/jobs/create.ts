@@ -2,7 +2,7 @@
 // send fails the rows are removed again, so a client never holds a job id that will not run.
 import type { Db } from "../db/client";
 import type { Principal } from "../db/queries/api-keys";
-import { projectBelongsToInstance } from "../db/queries/projects";
+import { projectOfInstance } from "../db/queries/projects";
 import { jobs } from "../db/schema";
 import { eq } from "drizzle-orm";
 
@@ -32,11 +32,14 @@ export async function resolveProject(db: Db, principal: Principal, requested?: s
     }
     return principal.projectId;
   }
-  if (!requested || !(await projectBelongsToInstance(db, requested, principal.instanceId))) {
+  const project = requested ? await projectOfInstance(db, requested, principal.instanceId) : null;
+  if (!requested || !project) {
     throw new ApiError("validation_failed", "An instance-wide key must name a project of its instance", [
       { path: "project_id", message: requested ? "unknown project" : "required for this key" },
     ]);
   }
+  if (project.archived)
+    throw new ApiError("archived", `Project ${requested} is archived: it takes no new jobs`);
   return requested;
 }
 

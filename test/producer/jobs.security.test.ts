@@ -9,10 +9,12 @@ import {
   authHeaders,
   seedJob,
   seedJobImage,
+  seedKey,
   seedProject,
   seedTenant,
+  seedUser,
 } from "../support/tenant";
-import { call, countJobs, createJobViaApi, expectProblem, getInit, jobBody } from "./helpers";
+import { call, countJobs, createJobViaApi, expectProblem, getInit, jobBody, postInit } from "./helpers";
 
 type AuthCase = [name: string, authorization: (t: SeededTenant) => string | undefined, invalidToken: boolean];
 
@@ -82,6 +84,46 @@ describe("authentication", () => {
     expect(await callerForKeyHash(db, hash, revokedAt)).not.toBeNull();
     expect(await callerForKeyHash(db, hash, revokedAt + CALLER_CACHE_TTL_MS)).toBeNull();
     expect(CALLER_CACHE_TTL_MS).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe("the key lookup follows the tenancy", () => {
+  const lookup = async (key: string) =>
+    callerForKeyHash(createDb(env.DB), await sha256Hex(key), Date.now() + CALLER_CACHE_TTL_MS);
+
+  it("refuses a user's key once the user is unassigned from the key's instance", async () => {
+    const t = await seedTenant(env.DB);
+    const { userId } = await seedUser(env.DB, {
+      organizationId: t.organizationId,
+      role: "user",
+      instanceIds: [t.instanceId],
+    });
+    const { key } = await seedKey(env.DB, { instanceId: t.instanceId, projectId: null, userId });
+    expect((await call("/v1/jobs", getInit(key))).status).toBe(200);
+    await env.DB.prepare("DELETE FROM user_instances WHERE user_id = ?").bind(userId).run();
+    expect(await lookup(key)).toBeNull();
+  });
+
+  it("keeps an admin user's instance key without an assignment (admins reach their whole organization)", async () => {
+    const t = await seedTenant(env.DB);
+    const { userId } = await seedUser(env.DB, { organizationId: t.organizationId, role: "admin" });
+    const { key } = await seedKey(env.DB, {
+      instanceId: t.instanceId,
+      projectId: null,
+      role: "admin",
+      userId,
+    });
+    expect((await call("/v1/jobs", getInit(key))).status).toBe(200);
+  });
+
+  it("refuses a project's key once the project is archived, and jobs for it from an instance-wide key", async () => {
+    const t = await seedTenant(env.DB);
+    await env.DB.prepare("UPDATE projects SET archived_at = ? WHERE id = ?")
+      .bind(Date.now(), t.projectId)
+      .run();
+    expect(await lookup(t.userKey)).toBeNull();
+    const res = await call("/v1/jobs", postInit(t.instanceWideKey, jobBody({ project_id: t.projectId })));
+    await expectProblem(res, 409, "archived");
   });
 });
 

@@ -4,7 +4,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { type ErrorCode, PROBLEM_CONTENT_TYPE, errorCodes, statusForCode } from "../../shared/errors";
 import type { Job } from "../../shared/jobs/schemas";
-import { type SeededTenant, authHeaders, seedJob, seedJobImage, seedTenant } from "../support/tenant";
+import {
+  type SeededTenant,
+  authHeaders,
+  seedJob,
+  seedJobImage,
+  seedOrgKey,
+  seedTenant,
+} from "../support/tenant";
 import { call, callWith, getInit, jobBody, postInit, queueSpy } from "./helpers";
 
 interface ResponseDoc {
@@ -68,8 +75,57 @@ async function postTwice(t: SeededTenant, second: unknown): Promise<Response> {
   return call("/v1/jobs", postInit(t.userKey, second, { "idempotency-key": "dup" }));
 }
 
+/** An organization-wide admin key of the tenant's organization: the job API refuses it (403). */
+async function orgWideKey(t: SeededTenant): Promise<string> {
+  return (await seedOrgKey(env.DB, { organizationId: t.organizationId, role: "admin" })).key;
+}
+
+/** A project of the tenant's instance, archived. */
+async function archivedProject(t: SeededTenant): Promise<string> {
+  const id = `prj_archived${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  await env.DB.prepare(
+    "INSERT INTO projects (id, instance_id, name, archived_at, created_at) VALUES (?, ?, ?, ?, ?)",
+  )
+    .bind(id, t.instanceId, "old", Date.now(), Date.now())
+    .run();
+  return id;
+}
+
 /** One request per route and error the route can send (401 is driven for every route below). */
 const table: Row[] = [
+  // The job API needs a key narrowed to an instance.
+  {
+    op: "post /v1/jobs",
+    code: "forbidden",
+    send: async (t) => call("/v1/jobs", postInit(await orgWideKey(t), jobBody())),
+  },
+  {
+    op: "get /v1/jobs",
+    code: "forbidden",
+    send: async (t) => call("/v1/jobs", getInit(await orgWideKey(t))),
+  },
+  {
+    op: "get /v1/jobs/{id}",
+    code: "forbidden",
+    send: async (t) => call(`/v1/jobs/${(await seedJob(env.DB, t)).id}`, getInit(await orgWideKey(t))),
+  },
+  {
+    op: "get /v1/jobs/{id}/events",
+    code: "forbidden",
+    send: async (t) => call(`/v1/jobs/${(await seedJob(env.DB, t)).id}/events`, getInit(await orgWideKey(t))),
+  },
+  {
+    op: "get /v1/jobs/{id}/images/{n}",
+    code: "forbidden",
+    send: async (t) =>
+      call(`/v1/jobs/${(await seededImageJob(t)).id}/images/0`, getInit(await orgWideKey(t))),
+  },
+  {
+    op: "post /v1/jobs",
+    code: "archived",
+    send: async (t) =>
+      call("/v1/jobs", postInit(t.instanceWideKey, jobBody({ project_id: await archivedProject(t) }))),
+  },
   // POST /v1/jobs
   {
     op: "post /v1/jobs",

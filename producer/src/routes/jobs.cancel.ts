@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { authErrors, bodyErrors, problemResponses } from "../problem";
+import { jobApiErrors, bodyErrors, problemResponses } from "../problem";
 import { cancelJob } from "../../../shared/jobs/cancel";
 import { JobSchema } from "../../../shared/jobs/schemas";
 import { JobIdParamSchema } from "../schemas/jobs";
@@ -23,7 +23,7 @@ export const cancelJobRoute = createRoute({
     },
     ...problemResponses(
       ...bodyErrors,
-      ...authErrors,
+      ...jobApiErrors,
       "job_not_found",
       "job_not_cancelable",
       "validation_failed",

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authErrors, jsonBodyErrors, problemResponses } from "../problem";
+import { jobApiErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { createJob } from "../../../shared/jobs/create";
 import {
   claimIdempotencyKey,
@@ -38,11 +38,12 @@ export const createJobRoute = createRoute({
     },
     ...problemResponses(
       ...jsonBodyErrors,
-      ...authErrors,
+      ...jobApiErrors,
       "idempotency_key_invalid",
       "idempotency_key_reused",
       "idempotency_key_in_progress",
       "webhook_url_invalid",
+      "archived",
       "queue_unavailable",
     ),
   },

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { getJobEvents, getJobForInstance } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
-import { authErrors, problemResponses } from "../problem";
+import { jobApiErrors, problemResponses } from "../problem";
 import { JobEventListSchema } from "../../../shared/jobs/schemas";
 import { JobIdParamSchema } from "../schemas/jobs";
 import { serializeEvent } from "../../../shared/jobs/serialize";
@@ -18,7 +18,7 @@ export const jobEventsRoute = createRoute({
       description: "Every state change of the job",
       content: { "application/json": { schema: JobEventListSchema } },
     },
-    ...problemResponses(...authErrors, "job_not_found", "validation_failed"),
+    ...problemResponses(...jobApiErrors, "job_not_found", "validation_failed"),
   },
 });
 

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { getJobForInstance, getJobImages } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
-import { authErrors, problemResponses } from "../problem";
+import { jobApiErrors, problemResponses } from "../problem";
 import { JobSchema } from "../../../shared/jobs/schemas";
 import { JobIdParamSchema } from "../schemas/jobs";
 import { serializeJob } from "../../../shared/jobs/serialize";
@@ -15,7 +15,7 @@ export const getJobRoute = createRoute({
   request: { params: JobIdParamSchema },
   responses: {
     200: { description: "The job", content: { "application/json": { schema: JobSchema } } },
-    ...problemResponses(...authErrors, "job_not_found", "validation_failed"),
+    ...problemResponses(...jobApiErrors, "job_not_found", "validation_failed"),
   },
 });
 

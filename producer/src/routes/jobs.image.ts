@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getJobForInstance, getJobImages } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
-import { authErrors, problemResponses } from "../problem";
+import { jobApiErrors, problemResponses } from "../problem";
 import { JobIdParamSchema } from "../schemas/jobs";
 import type { App } from "../app";
 
@@ -32,7 +32,7 @@ export const jobImageRoute = createRoute({
       description: "The image bytes",
       content: { "image/png": { schema: z.string().openapi({ format: "binary" }) } },
     },
-    ...problemResponses(...authErrors, "job_not_found", "image_not_found", "validation_failed"),
+    ...problemResponses(...jobApiErrors, "job_not_found", "image_not_found", "validation_failed"),
   },
 });
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { decodeCursor, encodeCursor, getImagesForJobs, listJobs } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
-import { authErrors, problemResponses } from "../problem";
+import { jobApiErrors, problemResponses } from "../problem";
 import { jobStatuses } from "../../../shared/jobs/enums";
 import { JobListSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";
@@ -22,7 +22,7 @@ export const listJobsRoute = createRoute({
   request: { query: ListQuerySchema },
   responses: {
     200: { description: "A page of jobs", content: { "application/json": { schema: JobListSchema } } },
-    ...problemResponses(...authErrors, "validation_failed"),
+    ...problemResponses(...jobApiErrors, "validation_failed"),
   },
 });
 export type ListJobsQuery = z.infer<typeof ListQuerySchema>;

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { authErrors, problemResponses } from "../problem";
+import { jobApiErrors, problemResponses } from "../problem";
 import { JobIdParamSchema } from "../schemas/jobs";
 import { listJobWebhooks } from "../../../shared/webhooks/deliveries";
 import { WebhookEventListSchema } from "../../../shared/webhooks/schemas";
@@ -19,7 +19,7 @@ export const listJobWebhooksRoute = createRoute({
       description: "The job's webhook events",
       content: { "application/json": { schema: WebhookEventListSchema } },
     },
-    ...problemResponses(...authErrors, "job_not_found", "validation_failed"),
+    ...problemResponses(...jobApiErrors, "job_not_found", "validation_failed"),
   },
 });
 export type ListJobWebhooksResponse = z.infer<typeof WebhookEventListSchema>;

@@ -1,5 +1,5 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { authErrors, bodyErrors, problemResponses } from "../problem";
+import { jobApiErrors, bodyErrors, problemResponses } from "../problem";
 import { JobIdParamSchema } from "../schemas/jobs";
 import { redeliverLatestWebhook } from "../../../shared/webhooks/deliveries";
 import { WebhookEventSchema } from "../../../shared/webhooks/schemas";
@@ -22,7 +22,7 @@ export const redeliverJobWebhookRoute = createRoute({
     },
     ...problemResponses(
       ...bodyErrors,
-      ...authErrors,
+      ...jobApiErrors,
       "job_not_found",
       "webhook_event_not_found",
       "validation_failed",

@@ -1,8 +1,8 @@
-import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, lt, ne, or } from "drizzle-orm";
 import { narrower } from "../../auth/policy";
 import type { Role } from "../../jobs/enums";
 import type { Db } from "../client";
-import { apiKeys, instances, organizations, users } from "../schema";
+import { apiKeys, instances, organizations, projects, userInstances, users } from "../schema";
 
 /** Who is calling: the key, its effective role and its reach. */
 export interface Caller {
@@ -27,7 +27,8 @@ export function isInstanceCaller(caller: Caller): caller is Principal {
 
 /**
  * The caller a key hash stands for at `now`, or null: unknown, revoked, expired, a rotated-out
- * secret past its grace, a disabled user or organization, or an archived instance.
+ * secret past its grace, a disabled user or organization, an archived instance or project, or a
+ * `user` whose assignment to the key's instance was removed.
  */
 export async function findCallerByHash(db: Db, keyHash: string, now: number): Promise<Caller | null> {
   const row = await db
@@ -45,6 +46,11 @@ export async function findCallerByHash(db: Db, keyHash: string, now: number): Pr
     .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
     .leftJoin(users, eq(users.id, apiKeys.userId))
     .leftJoin(instances, eq(instances.id, apiKeys.instanceId))
+    .leftJoin(projects, eq(projects.id, apiKeys.projectId))
+    .leftJoin(
+      userInstances,
+      and(eq(userInstances.userId, apiKeys.userId), eq(userInstances.instanceId, apiKeys.instanceId)),
+    )
     .where(
       and(
         or(
@@ -56,6 +62,14 @@ export async function findCallerByHash(db: Db, keyHash: string, now: number): Pr
         isNull(organizations.disabledAt),
         isNull(users.disabledAt),
         isNull(instances.archivedAt),
+        isNull(projects.archivedAt),
+        // A user reaches an instance only while assigned to it (admins reach all of their organization's).
+        or(
+          isNull(apiKeys.userId),
+          isNull(apiKeys.instanceId),
+          ne(users.role, "user"),
+          isNotNull(userInstances.userId),
+        ),
       ),
     )
     .get();
