@@ -7,11 +7,12 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import type { Caller } from "../db/queries/api-keys";
 import { afterCursor, newestFirst, toPage } from "../db/pages";
-import { userInstances } from "../db/schema";
+import { apiKeys, userInstances } from "../db/schema";
 import { ApiError } from "../errors";
 import { isoTime } from "../time";
 import type { ChangeContext } from "./audit";
 import { auditInsertWhen } from "./audit-when";
+import { forgetKeys } from "./key-cache";
 import { PREVIOUS_STATEMENT_CHANGED } from "./changed";
 import type { ListPage } from "./organizations";
 import { type PageRequest, pageCursor } from "./page-cursor";
@@ -118,6 +119,8 @@ export async function assignInstance(
       PREVIOUS_STATEMENT_CHANGED,
     ),
   ]);
+  // The user's cached keys learn the assignment at once in this isolate (others within the TTL).
+  await forgetKeys(db, eq(apiKeys.userId, userId));
   // A concurrent assign may have won: answer the assignment as stored.
   const stored = await findAssignment(db, userId, instanceId);
   return stored ? assignmentView(stored) : view;
@@ -150,4 +153,5 @@ export async function unassignInstance(
       PREVIOUS_STATEMENT_CHANGED,
     ),
   ]);
+  await forgetKeys(db, eq(apiKeys.userId, userId));
 }

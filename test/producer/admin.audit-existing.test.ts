@@ -265,6 +265,7 @@ describe("audit records of the instance-settings admin routes", () => {
       userId: null,
       instanceId: t.instanceId,
       projectId: null,
+      instanceAssigned: true,
     };
     const entry = {
       organizationId: t.organizationId,

@@ -40,6 +40,7 @@ function actor(organizationId: string, userId: string | null = newId("usr")): Ca
     userId,
     instanceId: null,
     projectId: null,
+    instanceAssigned: true,
   };
 }
 

@@ -25,18 +25,22 @@ export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
     });
   }
   c.set("caller", caller);
-  if (isInstanceCaller(caller)) c.set("principal", caller);
+  if (isInstanceCaller(caller) && caller.instanceAssigned) c.set("principal", caller);
   c.executionCtx.waitUntil(touchKeyLastUsed(db, caller.keyId, now).catch(() => undefined));
   await next();
 });
 
 /** Routes that work inside one instance (the job API, an instance's settings): the key must name one. */
 export const requireInstanceKey = createMiddleware<AppEnv>(async (c, next) => {
-  if (!isInstanceCaller(c.get("caller"))) {
+  const caller = c.get("caller");
+  if (!isInstanceCaller(caller)) {
     throw new ApiError(
       "forbidden",
       "This route works inside one instance: use a key narrowed to an instance (an organization-wide key manages the organization)",
     );
+  }
+  if (!caller.instanceAssigned) {
+    throw new ApiError("forbidden", "The key's user is not assigned to the key's instance (any more)");
   }
   await next();
 });

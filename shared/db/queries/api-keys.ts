@@ -1,4 +1,4 @@
-import { and, eq, gt, isNotNull, isNull, lt, ne, or } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { narrower } from "../../auth/policy";
 import type { Role } from "../../jobs/enums";
 import type { Db } from "../client";
@@ -16,6 +16,12 @@ export interface Caller {
   /** The instance the key is narrowed to; null for an organization-wide admin key. */
   instanceId: string | null;
   projectId: string | null;
+  /**
+   * False only for a `user`'s key whose user is no longer assigned to the key's instance: it
+   * authenticates (it may still manage its own keys) but reaches no instance, and the job API
+   * refuses it.
+   */
+  instanceAssigned: boolean;
 }
 
 /** A caller narrowed to one instance: what the job API and an instance's settings routes need. */
@@ -27,8 +33,7 @@ export function isInstanceCaller(caller: Caller): caller is Principal {
 
 /**
  * The caller a key hash stands for at `now`, or null: unknown, revoked, expired, a rotated-out
- * secret past its grace, a disabled user or organization, an archived instance or project, or a
- * `user` whose assignment to the key's instance was removed.
+ * secret past its grace, a disabled user or organization, an archived instance or project.
  */
 export async function findCallerByHash(db: Db, keyHash: string, now: number): Promise<Caller | null> {
   const row = await db
@@ -36,11 +41,14 @@ export async function findCallerByHash(db: Db, keyHash: string, now: number): Pr
       keyId: apiKeys.id,
       keyPrefix: apiKeys.prefix,
       keyRole: apiKeys.role,
-      userRole: users.role,
+      // Aliased: a column name that appears twice in a row is ambiguous to D1 readers that go by
+      // name (the bench's metering wrapper reads rows as objects).
+      userRole: sql<Role | null>`${users.role}`.as("user_role"),
       organizationId: apiKeys.organizationId,
       userId: apiKeys.userId,
       instanceId: apiKeys.instanceId,
       projectId: apiKeys.projectId,
+      assignedUserId: sql<string | null>`${userInstances.userId}`.as("assigned_user_id"),
     })
     .from(apiKeys)
     .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
@@ -63,19 +71,15 @@ export async function findCallerByHash(db: Db, keyHash: string, now: number): Pr
         isNull(users.disabledAt),
         isNull(instances.archivedAt),
         isNull(projects.archivedAt),
-        // A user reaches an instance only while assigned to it (admins reach all of their organization's).
-        or(
-          isNull(apiKeys.userId),
-          isNull(apiKeys.instanceId),
-          ne(users.role, "user"),
-          isNotNull(userInstances.userId),
-        ),
       ),
     )
     .get();
   if (!row) return null;
-  const { keyRole, userRole, ...rest } = row;
-  return { ...rest, role: userRole ? narrower(keyRole, userRole) : keyRole };
+  const { keyRole, userRole, assignedUserId, ...rest } = row;
+  const role = userRole ? narrower(keyRole, userRole) : keyRole;
+  // A user reaches an instance only while assigned to it (admins reach all of their organization's).
+  const instanceAssigned = !(rest.userId && rest.instanceId && role === "user" && !assignedUserId);
+  return { ...rest, role, instanceAssigned };
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000;

@@ -49,8 +49,9 @@ export async function seedInstance(
   );
   const apiKey = generateApiKey();
   await d1.run(
-    "INSERT INTO api_keys (id, instance_id, project_id, role, name, key_hash, prefix, created_at) VALUES (?, ?, ?, 'user', 'e2e', ?, ?, ?)",
+    "INSERT INTO api_keys (id, organization_id, instance_id, project_id, role, name, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, 'user', 'e2e', ?, ?, ?)",
     newId("key"),
+    orgId,
     instanceId,
     projectId,
     await sha256Hex(apiKey),
