@@ -16,13 +16,13 @@ import { canGrant } from "../auth/policy";
 import type { Db } from "../db/client";
 import { afterCursor, newestFirst, type PageCursor, toPage } from "../db/pages";
 import type { Caller } from "../db/queries/api-keys";
-import { apiKeys, projects, userInstances, users } from "../db/schema";
+import { apiKeys, projects, users } from "../db/schema";
 import { ApiError, type ErrorCode } from "../errors";
 import { newId } from "../ids";
 import type { Role } from "../jobs/enums";
 import { isoTime, isoTimeOrNull } from "../time";
 import { auditInsert, type ChangeContext } from "./audit";
-import { type InstanceRow, organizationFilter, reachableInstance } from "./reach";
+import { type InstanceRow, isAssigned, organizationFilter, reachableInstance } from "./reach";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 type UserRow = typeof users.$inferSelect;
@@ -311,15 +311,6 @@ async function keyOwner(
     owner: { kind: "user", id: user.id, role: user.role, organizationId: user.organizationId, assigned },
     user,
   };
-}
-
-async function isAssigned(db: Db, userId: string, instanceId: string): Promise<boolean> {
-  const row = await db
-    .select({ userId: userInstances.userId })
-    .from(userInstances)
-    .where(and(eq(userInstances.userId, userId), eq(userInstances.instanceId, instanceId)))
-    .get();
-  return row !== undefined;
 }
 
 /** One page of the keys the caller reaches, newest first. */

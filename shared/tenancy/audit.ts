@@ -25,9 +25,9 @@ export interface AuditEntry {
   after?: Record<string, unknown> | null;
 }
 
-/** The audit insert for one change: put it in the same `db.batch` as the change itself. */
-export function auditInsert(ctx: ChangeContext, entry: AuditEntry) {
-  return ctx.db.insert(auditLog).values({
+/** The audit row of one change. */
+export function auditRecord(ctx: ChangeContext, entry: AuditEntry): typeof auditLog.$inferInsert {
+  return {
     id: newId("aud"),
     organizationId: entry.organizationId,
     actorKeyId: ctx.caller.keyId,
@@ -39,5 +39,10 @@ export function auditInsert(ctx: ChangeContext, entry: AuditEntry) {
     after: entry.after ?? null,
     requestId: ctx.requestId,
     createdAt: ctx.now,
-  });
+  };
+}
+
+/** The audit insert for one change: put it in the same `db.batch` as the change itself. */
+export function auditInsert(ctx: ChangeContext, entry: AuditEntry) {
+  return ctx.db.insert(auditLog).values(auditRecord(ctx, entry));
 }

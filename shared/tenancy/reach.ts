@@ -41,7 +41,8 @@ export async function reachableInstanceIds(db: Db, caller: Caller): Promise<stri
   return rows.map((r) => r.instanceId);
 }
 
-async function isAssigned(db: Db, userId: string, instanceId: string): Promise<boolean> {
+/** Whether the user is assigned to the instance. */
+export async function isAssigned(db: Db, userId: string, instanceId: string): Promise<boolean> {
   const row = await db
     .select({ userId: userInstances.userId })
     .from(userInstances)

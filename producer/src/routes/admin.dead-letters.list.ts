@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { listDeadLetters } from "../../../shared/db/queries/dead-letters";
-import { decodeCursor, encodeCursor } from "../../../shared/db/queries/jobs";
+import { decodeCursor, encodeCursor } from "../../../shared/db/pages";
 import { ApiError } from "../../../shared/errors";
 import { adminErrors, problemResponses } from "../problem";
 import type { App } from "../app";

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { decodeCursor, encodeCursor, getImagesForJobs, listJobs } from "../../../shared/db/queries/jobs";
+import { decodeCursor, encodeCursor } from "../../../shared/db/pages";
+import { getImagesForJobs, listJobs } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
 import { jobApiErrors, problemResponses } from "../problem";
 import { jobStatuses } from "../../../shared/jobs/enums";

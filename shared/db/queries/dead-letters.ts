@@ -1,11 +1,11 @@
 // Dead letters as operators see them: the history list (every row, replayed or not) and the
 // selection for a replay (the newest dead letter of each job that is still `dead_lettered`).
 // Every query is scoped to one instance (and to one project for a project-bound key).
-import { and, desc, eq, gt, gte, inArray, lt, notExists, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, gte, inArray, notExists, or, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db } from "../client";
 import { deadLetters, jobs } from "../schema";
-import type { JobListCursor } from "./jobs";
+import { afterCursor, newestFirst, type PageCursor } from "../pages";
 
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
@@ -40,23 +40,13 @@ function scopeConditions(scope: DeadLetterScope, filter: DeadLetterFilter): SQL[
 export async function listDeadLetters(
   db: Db,
   scope: DeadLetterScope,
-  opts: DeadLetterFilter & { limit: number; cursor?: JobListCursor },
+  opts: DeadLetterFilter & { limit: number; cursor?: PageCursor },
 ): Promise<DeadLetterRow[]> {
-  const conditions = scopeConditions(scope, opts);
-  if (opts.cursor) {
-    const { createdAt, id } = opts.cursor;
-    conditions.push(
-      or(
-        lt(deadLetters.createdAt, createdAt),
-        and(eq(deadLetters.createdAt, createdAt), lt(deadLetters.id, id)),
-      )!,
-    );
-  }
   return db
     .select()
     .from(deadLetters)
-    .where(and(...conditions))
-    .orderBy(desc(deadLetters.createdAt), desc(deadLetters.id))
+    .where(and(...scopeConditions(scope, opts), afterCursor(deadLetters, opts.cursor)))
+    .orderBy(...newestFirst(deadLetters))
     .limit(opts.limit)
     .all();
 }

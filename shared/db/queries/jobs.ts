@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, lt, or } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { JobStatus } from "../../jobs/enums";
 import type { Db } from "../client";
+import { afterCursor, newestFirst, type PageCursor } from "../pages";
 import { jobEvents, jobImages, jobs } from "../schema";
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -61,11 +62,6 @@ export async function getJobEvents(db: Db, jobId: string): Promise<JobEventRow[]
   return db.select().from(jobEvents).where(eq(jobEvents.jobId, jobId)).orderBy(asc(jobEvents.version)).all();
 }
 
-export interface JobListCursor {
-  createdAt: number;
-  id: string;
-}
-
 export async function listJobs(
   db: Db,
   opts: {
@@ -73,36 +69,17 @@ export async function listJobs(
     projectId?: string | null;
     status?: JobStatus;
     limit: number;
-    cursor?: JobListCursor;
+    cursor?: PageCursor;
   },
 ): Promise<JobRow[]> {
   const conditions = [eq(jobs.instanceId, opts.instanceId)];
   if (opts.projectId) conditions.push(eq(jobs.projectId, opts.projectId));
   if (opts.status) conditions.push(eq(jobs.status, opts.status));
-  if (opts.cursor) {
-    const { createdAt, id } = opts.cursor;
-    conditions.push(or(lt(jobs.createdAt, createdAt), and(eq(jobs.createdAt, createdAt), lt(jobs.id, id)))!);
-  }
   return db
     .select()
     .from(jobs)
-    .where(and(...conditions))
-    .orderBy(desc(jobs.createdAt), desc(jobs.id))
+    .where(and(...conditions, afterCursor(jobs, opts.cursor)))
+    .orderBy(...newestFirst(jobs))
     .limit(opts.limit)
     .all();
-}
-
-export function encodeCursor(row: Pick<JobRow, "createdAt" | "id">): string {
-  return btoa(`${row.createdAt}:${row.id}`).replaceAll("=", "");
-}
-
-export function decodeCursor(cursor: string): JobListCursor | null {
-  try {
-    const [ms, id] = atob(cursor).split(":");
-    const createdAt = Number(ms);
-    if (!id || !Number.isSafeInteger(createdAt)) return null;
-    return { createdAt, id };
-  } catch {
-    return null;
-  }
 }
