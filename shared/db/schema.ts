@@ -199,8 +199,10 @@ export const jobs = sqliteTable(
     updatedAt: integer("updated_at", { mode: "number" }).notNull(),
   },
   (t) => [
+    // The one index of the hottest table: every index is a row written on insert, and an index on
+    // a column that changes (status) is written again at each state change. A status filter
+    // walks this index within the instance instead (docs/cost.md).
     index("jobs_instance_created_idx").on(t.instanceId, t.createdAt, t.id),
-    index("jobs_instance_status_created_idx").on(t.instanceId, t.status, t.createdAt, t.id),
   ],
 );
 
@@ -333,7 +335,7 @@ export const webhookEvents = sqliteTable(
     deliveredAt: integer("delivered_at", { mode: "number" }),
   },
   (t) => [
-    index("webhook_events_job_idx").on(t.jobId, t.createdAt),
+    // Also serves every per-job lookup (job_id leads): no second index on job_id.
     uniqueIndex("webhook_events_job_version_idx").on(t.jobId, t.jobVersion),
   ],
 );
@@ -353,7 +355,7 @@ export const webhookAttempts = sqliteTable(
     nextAttemptAt: integer("next_attempt_at", { mode: "number" }),
     createdAt: integer("created_at", { mode: "number" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.eventId, t.attempt] }), index("webhook_attempts_job_idx").on(t.jobId)],
+  (t) => [primaryKey({ columns: [t.eventId, t.attempt] })],
 );
 
 /** URLs that answered 410 Gone: no further deliveries go to them. */
