@@ -50,8 +50,8 @@ async function grantedGate(
   return { gate, slept };
 }
 
-/** A bucket that grants a 200 ms booking and answers every check-in with `answer`. */
-function scriptedBucket(answer: () => CheckInResponse) {
+/** A bucket that grants a booking due in `waitMs` and answers every check-in with `answer`. */
+function scriptedBucket(answer: () => CheckInResponse, waitMs = 200) {
   const checkIns: number[] = [];
   const stub = {
     acquire: async (r: { leaseId: string }) => ({
@@ -59,8 +59,8 @@ function scriptedBucket(answer: () => CheckInResponse) {
       leaseId: r.leaseId,
       leaseExpiresAt: T0 + 60_000,
       probe: false,
-      waitMs: 200,
-      dueAt: T0 + 200,
+      waitMs,
+      dueAt: T0 + waitMs,
     }),
     checkIn: async (dueAt: number) => {
       checkIns.push(dueAt);
@@ -163,6 +163,15 @@ describe("acquireSlot", () => {
     expect(checkIns).toHaveLength(3);
     // Its booking's wait, then each re-booking's: the third is waited out, then it calls.
     expect(slept).toEqual([200, 100, 100, 100]);
+  });
+
+  it("calls at once, without checking in, when its token is due at once", async () => {
+    const { req, slept, checkIns } = scriptedBucket(() => ({ kind: "early", waitMs: 50 }), 0);
+    const gate = await acquireSlot(req);
+    if (gate.kind !== "granted") throw new Error("slot refused");
+    await gate.untilDue();
+    expect(checkIns).toEqual([]);
+    expect(slept).toEqual([]);
   });
 
   it("calls anyway after eight check-ins that never find its token due", async () => {

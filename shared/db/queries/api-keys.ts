@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { narrower } from "../../auth/policy";
 import type { Role } from "../../jobs/enums";
+import { TtlCache } from "../../ttl-cache";
 import type { Db } from "../client";
 import { apiKeys, instances, organizations, projects, userInstances, users } from "../schema";
 
@@ -83,9 +84,16 @@ export async function findCallerByHash(db: Db, keyHash: string, now: number): Pr
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** Keys whose use this isolate recorded within the resolution: no statement at all for them. */
+const recentlyTouched = new TtlCache<true>(LAST_USED_RESOLUTION_MS, 10_000);
 
-/** Records use at most once a minute per key, so a busy key does not cost a D1 write per request. */
+/**
+ * Records use at most once a minute per key: once per isolate by memory (no D1 statement on the
+ * hot path), and once across isolates by the WHERE (a write only when the stored time is older).
+ */
 export async function touchKeyLastUsed(db: Db, keyId: string, now: number): Promise<void> {
+  if (recentlyTouched.get(keyId, now)) return;
+  recentlyTouched.set(keyId, true, now);
   await db
     .update(apiKeys)
     .set({ lastUsedAt: now })
