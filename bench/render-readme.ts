@@ -74,6 +74,7 @@ interface Throughput {
   enqueueLatencyMs?: Summary;
   endToEndSeconds?: number;
   jobsPerSecond?: number;
+  webhookDeliveries?: number;
   batches?: { batches?: number; meanBatchSize?: number; batchMs?: Summary };
 }
 interface LatencyCall {
@@ -110,7 +111,13 @@ interface Cost {
 interface BenchResult extends RunHeader {
   settings?: { rate?: number; fakeBurst?: number; limitFactor?: number; only?: string[] };
   pacing?: { rate?: number; burst?: number; fakeLatencyMs?: number; scenarios?: PacingScenario[] };
-  throughput?: { genqueue?: Throughput; baseline?: Throughput; ratioToBaseline?: number };
+  throughput?: {
+    genqueue?: Throughput;
+    floor?: Throughput;
+    baseline?: Throughput;
+    ratioToFloor?: number;
+    ratioToBaseline?: number;
+  };
   latency?: LatencyPoint[];
   cost?: Cost;
 }
@@ -265,6 +272,7 @@ function throughputPart(b: BenchResult): string[] {
   const rows: string[][] = [];
   for (const [name, figures] of [
     ["genqueue", t.genqueue],
+    ["fair floor (bench/floor/)", t.floor],
     ["bare baseline (send + ack only)", t.baseline],
   ] as const) {
     const f = obj(figures);
@@ -278,14 +286,25 @@ function throughputPart(b: BenchResult): string[] {
       fmt(f.endToEndSeconds),
       fmt(f.jobsPerSecond),
       `${fmt(f.batches?.batches)} x ${fmt(f.batches?.meanBatchSize)}, p50 ${fmt(f.batches?.batchMs?.p50)} ms`,
+      ...(t.floor ? [fmt(f.webhookDeliveries)] : []),
     ]);
   }
-  if (t.ratioToBaseline !== undefined)
-    rows.push(["genqueue / baseline", "", "", "", "", "", fmt(t.ratioToBaseline, 3), ""]);
+  const ratioRow = (name: string, ratio: number | undefined) =>
+    ratio === undefined ? [] : [[name, "", "", "", "", "", fmt(ratio, 3), "", ...(t.floor ? [""] : [])]];
+  rows.push(
+    ...ratioRow("genqueue / fair floor", t.ratioToFloor),
+    ...ratioRow("genqueue / baseline", t.ratioToBaseline),
+  );
   return [
     "### Throughput",
     "",
     "Instant provider (the Ideogram fake, no latency, no limit); closed loop of concurrent POSTs; end to end = first POST sent to the last job finished.",
+    ...(t.floor
+      ? [
+          "",
+          "The fair floor does only the platform work a job cannot avoid: one D1 insert and one queue send at enqueue; the provider call through the same Ideogram adapter to the same fake, one R2 put, one D1 update and one webhook-queue send in its consumer; one webhook POST. genqueue's jobs and the floor's each deliver one webhook to a local receiver; both are timed to the last `completed_at` in their D1, the baseline to its last acknowledged batch.",
+        ]
+      : []),
     "",
     ...table(
       [
@@ -297,6 +316,7 @@ function throughputPart(b: BenchResult): string[] {
         "end to end s",
         "end-to-end jobs/s",
         "jobs-queue batches",
+        ...(t.floor ? ["webhooks delivered"] : []),
       ],
       rows,
     ),

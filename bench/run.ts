@@ -31,9 +31,16 @@ import { printBench } from "./lib/report";
 import { updateBenchReadme } from "./render-readme";
 import { patchQueueConsumer, type QueueConsumerConfig, readConfig, startBenchSystem } from "./lib/system";
 import { seedTenants, type LimitRow } from "./lib/tenant";
-import { AckCounter, BatchLog, baselineThroughput, genqueueThroughput } from "./lib/throughput";
+import {
+  AckCounter,
+  BatchLog,
+  baselineThroughput,
+  floorThroughput,
+  genqueueThroughput,
+  type ThroughputFigures,
+} from "./lib/throughput";
 import { round } from "./lib/stats";
-import { startWebhookReceiver } from "./lib/webhook-receiver";
+import { startWebhookReceiver, waitForDeliveries } from "./lib/webhook-receiver";
 
 const { values } = parseArgs({
   options: {
@@ -80,12 +87,20 @@ const say = (text: string) => {
 };
 
 const JOBS_QUEUE = "genqueue-jobs";
-const repoJobsConsumer = (readConfig("wrangler.consumer.toml").queues?.consumers ?? []).find(
-  (c) => c.queue === JOBS_QUEUE,
-) as QueueConsumerConfig;
+const repoConsumer = (queue: string) =>
+  (readConfig("wrangler.consumer.toml").queues?.consumers ?? []).find(
+    (c) => c.queue === queue,
+  ) as QueueConsumerConfig;
+const repoJobsConsumer = repoConsumer(JOBS_QUEUE);
 const batch = {
   max_batch_size: values["batch-size"] ? num("batch-size") : (repoJobsConsumer.max_batch_size ?? 10),
   max_batch_timeout: repoJobsConsumer.max_batch_timeout ?? 1,
+};
+const repoWebhooksConsumer = repoConsumer("genqueue-webhooks");
+/** The webhooks queue's batch settings, copied onto the fair floor's webhooks queue. */
+const webhookBatch = {
+  max_batch_size: repoWebhooksConsumer.max_batch_size ?? 10,
+  max_batch_timeout: repoWebhooksConsumer.max_batch_timeout ?? 1,
 };
 
 const result: Result = {
@@ -114,6 +129,10 @@ const result: Result = {
   },
 };
 
+/** Filled in by the sessions that run throughput; the ratios are added once all have run. */
+const throughput: { genqueue?: ThroughputFigures; floor?: ThroughputFigures; baseline?: ThroughputFigures } =
+  {};
+
 const highLimits = (provider: LimitRow["provider"]): LimitRow => ({
   provider,
   ratePerSecond: 100_000,
@@ -129,6 +148,7 @@ async function mainSession() {
   const instant = await startIdeogramFake({ apiKey: instantKey, knobs: { latencyMs: 0 } });
   const routes = Object.fromEntries([...fakes.byTenant.values()].map((f) => [f.apiKey, f.fake.url]));
   const router = await startKeyRouter({ ...routes, [instantKey]: instant.url });
+  const hooks = await startWebhookReceiver();
   const masterKey = generateMasterKey();
   const paced = (name: string, projects: number) => ({
     name,
@@ -228,17 +248,17 @@ async function mainSession() {
     if (only.has("throughput")) {
       say(`bench: throughput, ${num("jobs")} jobs with an instant provider (Ideogram fake, no latency)...`);
       jobBatches.arm();
-      const tput = await genqueueThroughput(
+      throughput.genqueue = await genqueueThroughput(
         sys.baseUrl,
         t.tput!.projects[0]!.apiKey,
         t.tput!.instanceId,
         state,
+        hooks,
         num("jobs"),
         num("concurrency"),
         deadlineMs,
       );
-      tput.batches = jobBatches.summary();
-      result.throughput = { genqueue: tput };
+      throughput.genqueue.batches = jobBatches.summary();
     }
     if (only.has("latency")) {
       const points = [];
@@ -258,6 +278,7 @@ async function mainSession() {
     state.close();
     await sys.stop();
     await router.close();
+    await hooks.close();
     await fakes.close();
     await instant.close();
   }
@@ -284,16 +305,73 @@ async function baselineSession() {
     baseBatches.arm();
     const base = await baselineThroughput(sys.baseUrl, acks, num("jobs"), num("concurrency"), deadlineMs);
     base.batches = baseBatches.summary();
-    const throughput = (result.throughput ?? {}) as Record<string, unknown> & {
-      genqueue?: { jobsPerSecond: number };
-    };
     throughput.baseline = base;
-    if (throughput.genqueue)
-      throughput.ratioToBaseline = round(throughput.genqueue.jobsPerSecond / base.jobsPerSecond, 3);
-    result.throughput = throughput;
   } finally {
     await sys.stop();
   }
+}
+
+async function floorSession() {
+  const queue = "bench-floor-jobs";
+  const floorBatches = new BatchLog(queue);
+  // The same instant provider as genqueue's run: an Ideogram fake with no latency behind a key router.
+  const apiKey = "bench-ideogram-key-floor";
+  const fake = await startIdeogramFake({ apiKey, knobs: { latencyMs: 0 } });
+  const router = await startKeyRouter({ [apiKey]: fake.url });
+  const hooks = await startWebhookReceiver();
+  say("bench: starting the fair floor (D1 + queue + provider + R2 + webhook, nothing else)...");
+  try {
+    const sys = await startBenchSystem({
+      label: "floor",
+      workers: [
+        { config: "bench/floor/wrangler.producer.toml" },
+        {
+          config: "bench/floor/wrangler.consumer.toml",
+          vars: { IDEOGRAM_BASE_URL: router.url, IDEOGRAM_API_KEY: apiKey },
+          patch: (raw) => {
+            patchQueueConsumer(queue, batch)(raw);
+            patchQueueConsumer("bench-floor-webhooks", webhookBatch)(raw);
+          },
+        },
+      ],
+      onLine: floorBatches.onLine,
+    });
+    const state = new StateReader(sys.persistDir);
+    try {
+      say(`bench: fair floor, ${num("jobs")} jobs...`);
+      floorBatches.arm();
+      const floor = await floorThroughput(
+        sys.baseUrl,
+        state,
+        hooks,
+        num("jobs"),
+        num("concurrency"),
+        deadlineMs,
+      );
+      floor.batches = floorBatches.summary();
+      throughput.floor = floor;
+    } finally {
+      state.close();
+      await sys.stop();
+    }
+  } finally {
+    await hooks.close();
+    await router.close();
+    await fake.close();
+  }
+}
+
+/** The throughput figures with genqueue's end-to-end rate over the floor's and the baseline's. */
+function throughputResult() {
+  const ratio = (other?: ThroughputFigures) =>
+    throughput.genqueue && other
+      ? round(throughput.genqueue.jobsPerSecond / other.jobsPerSecond, 3)
+      : undefined;
+  return {
+    ...throughput,
+    ratioToFloor: ratio(throughput.floor),
+    ratioToBaseline: ratio(throughput.baseline),
+  };
 }
 
 async function costSession() {
@@ -346,9 +424,7 @@ async function costSession() {
     const accepted = load.calls.filter((c) => c.ok).length;
     const waited = await waitForTerminal(state, [tenant.instanceId], accepted, deadlineMs);
     // Webhook deliveries and the last metering lines (the DO flushes 250 ms after its last write).
-    const hookDeadline = Date.now() + 30_000;
-    while (receiver.deliveries.length < accepted && Date.now() < hookDeadline)
-      await new Promise((r) => setTimeout(r, 250));
+    await waitForDeliveries(receiver, accepted, 30_000);
     await new Promise((r) => setTimeout(r, 2_000));
     const totals = meter.totals();
     result.cost = {
@@ -371,11 +447,13 @@ async function costSession() {
 try {
   if (only.has("pacing") || only.has("throughput") || only.has("latency")) await mainSession();
   if (only.has("throughput")) await baselineSession();
+  if (only.has("throughput")) await floorSession();
   if (only.has("cost")) await costSession();
 } catch (error) {
   result.error = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
   console.error(error);
 }
+if (Object.keys(throughput).length > 0) result.throughput = throughputResult();
 const file = await finishResult(outDir, result);
 if (updateBenchReadme(outDir)) console.log("bench: bench/README.md figures rewritten from latest.json");
 if (!values.quiet) printBench(result);

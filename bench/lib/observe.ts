@@ -110,6 +110,32 @@ export function terminalCount(counts: Record<string, number>): number {
   return terminalStatuses.reduce((s, k) => s + (counts[k] ?? 0), 0);
 }
 
+/**
+ * Reads `read()` every 250 ms until `finished(value)` or the deadline; a read that finds the
+ * database locked or busy (the system is writing it) keeps the previous value and is tried again.
+ */
+export async function pollState<T>(
+  initial: T,
+  read: () => T,
+  finished: (value: T) => boolean,
+  deadlineMs: number,
+  onTick?: (value: T) => void,
+): Promise<{ done: boolean; value: T; at: number }> {
+  const deadline = Date.now() + deadlineMs;
+  let value = initial;
+  for (;;) {
+    try {
+      value = read();
+    } catch (error) {
+      if (!String(error).includes("locked") && !String(error).includes("busy")) throw error;
+    }
+    onTick?.(value);
+    if (finished(value)) return { done: true, value, at: Date.now() };
+    if (Date.now() > deadline) return { done: false, value, at: Date.now() };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Polls until every one of `expected` jobs of the instances is terminal, or the deadline passes. */
 export async function waitForTerminal(
   state: StateReader,
@@ -118,17 +144,12 @@ export async function waitForTerminal(
   deadlineMs: number,
   onTick?: (counts: Record<string, number>) => void,
 ): Promise<{ done: boolean; counts: Record<string, number>; at: number }> {
-  const deadline = Date.now() + deadlineMs;
-  let counts: Record<string, number> = {};
-  for (;;) {
-    try {
-      counts = state.statusCounts(instanceIds);
-    } catch (error) {
-      if (!String(error).includes("locked") && !String(error).includes("busy")) throw error;
-    }
-    onTick?.(counts);
-    if (terminalCount(counts) >= expected) return { done: true, counts, at: Date.now() };
-    if (Date.now() > deadline) return { done: false, counts, at: Date.now() };
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const { done, value, at } = await pollState<Record<string, number>>(
+    {},
+    () => state.statusCounts(instanceIds),
+    (counts) => terminalCount(counts) >= expected,
+    deadlineMs,
+    onTick,
+  );
+  return { done, counts: value, at };
 }

@@ -28,7 +28,13 @@ function benchTables(result: Record<string, unknown>): string {
     out.push("");
   }
   const tput = result.throughput as
-    | { genqueue?: ThroughputFigures; baseline?: ThroughputFigures; ratioToBaseline?: number }
+    | {
+        genqueue?: ThroughputFigures;
+        floor?: ThroughputFigures;
+        baseline?: ThroughputFigures;
+        ratioToFloor?: number;
+        ratioToBaseline?: number;
+      }
     | undefined;
   if (tput) {
     out.push(
@@ -39,6 +45,7 @@ function benchTables(result: Record<string, unknown>): string {
     );
     for (const [name, f] of [
       ["genqueue", tput.genqueue],
+      ["fair floor", tput.floor],
       ["bare baseline", tput.baseline],
     ] as const) {
       if (f)
@@ -46,6 +53,8 @@ function benchTables(result: Record<string, unknown>): string {
           `| ${name} | ${f.completed}/${f.jobs} | ${fmt(f.enqueuePerSecond, 1)} | ${fmt(f.enqueueLatencyMs.p50, 1)} / ${fmt(f.enqueueLatencyMs.p99, 1)} | ${fmt(f.jobsPerSecond, 1)} |`,
         );
     }
+    if (tput.ratioToFloor !== undefined)
+      out.push(`| genqueue / fair floor | | | | ${fmt(tput.ratioToFloor, 3)} |`);
     if (tput.ratioToBaseline !== undefined)
       out.push(`| genqueue / baseline | | | | ${fmt(tput.ratioToBaseline, 3)} |`);
     out.push("");

@@ -1,9 +1,13 @@
 // Throughput: N jobs with an instant provider, end to end (first POST sent -> last job finished),
-// and the same N messages through the bare baseline (a Worker that only sends, a consumer that
-// only acknowledges, the same batch settings) on the same machine, in the same run.
+// through genqueue, through the fair floor (bench/floor/: only the platform work a job cannot
+// avoid) and through the bare baseline (a Worker that only sends, a consumer that only
+// acknowledges), with the same batch settings on the same machine, in the same run. genqueue and
+// the floor each deliver one webhook per job to a local receiver and are timed to the last
+// completed_at in their D1; the baseline to the last acknowledged batch.
 import { closedLoop, type LoadResult } from "./load";
-import { apiClient, type StateReader, terminalCount, waitForTerminal } from "./observe";
+import { pollState, type StateReader, terminalCount, waitForTerminal } from "./observe";
 import { round, roundSummary, summarize } from "./stats";
+import { waitForDeliveries, type WebhookReceiver } from "./webhook-receiver";
 
 export interface ThroughputFigures {
   jobs: number;
@@ -16,8 +20,42 @@ export interface ThroughputFigures {
   jobsPerSecond: number;
   statuses?: Record<string, number>;
   completed: number;
+  /** Webhooks the receiver had within 30 s of the last completion (not part of the timing). */
+  webhookDeliveries?: number;
   /** Jobs-queue batches during the run (miniflare delivers one batch at a time per queue). */
   batches?: ReturnType<BatchLog["summary"]>;
+}
+
+/** How long after the last completion the webhooks may still arrive. */
+const WEBHOOK_WAIT_MS = 30_000;
+
+/** The body every throughput job is POSTed with (genqueue's API; the floor and baseline read it too). */
+function jobBody(i: number, webhookUrl?: string) {
+  return {
+    type: "image.generate",
+    provider: "ideogram",
+    input: { prompt: `bench throughput ${i}`, seed: i },
+    ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
+  };
+}
+
+/** Closed loop of POST /v1/jobs (202 = accepted). */
+function enqueue(
+  baseUrl: string,
+  jobs: number,
+  concurrency: number,
+  headers: Record<string, string>,
+  webhookUrl?: string,
+) {
+  return closedLoop(jobs, concurrency, async (i) => {
+    const res = await fetch(`${baseUrl}/v1/jobs`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify(jobBody(i, webhookUrl)),
+    });
+    await res.body?.cancel();
+    return { ok: res.status === 202, status: res.status };
+  });
 }
 
 function enqueueFigures(load: LoadResult) {
@@ -31,25 +69,23 @@ function enqueueFigures(load: LoadResult) {
   };
 }
 
+/** End-to-end figures: `completed` jobs from the first POST to `end` (ms since the epoch). */
+function endToEnd(load: LoadResult, end: number, completed: number) {
+  const seconds = (end - load.startedAt) / 1000;
+  return { endToEndSeconds: round(seconds, 2), jobsPerSecond: round(completed / seconds, 1), completed };
+}
+
 export async function genqueueThroughput(
   baseUrl: string,
   apiKey: string,
   instanceId: string,
   state: StateReader,
+  hooks: WebhookReceiver,
   jobs: number,
   concurrency: number,
   deadlineMs: number,
 ): Promise<ThroughputFigures> {
-  const client = apiClient(baseUrl, apiKey);
-  const load = await closedLoop(jobs, concurrency, async (i) => {
-    const res = await client.createJob({
-      type: "image.generate",
-      provider: "ideogram",
-      input: { prompt: `bench throughput ${i}`, seed: i },
-    });
-    await res.body?.cancel();
-    return { ok: res.status === 202, status: res.status };
-  });
+  const load = await enqueue(baseUrl, jobs, concurrency, { authorization: `Bearer ${apiKey}` }, hooks.url);
   const enq = enqueueFigures(load);
   const waited = await waitForTerminal(state, [instanceId], enq.accepted, deadlineMs);
   const [last] = state.query<{ at: number | null }>(
@@ -57,16 +93,43 @@ export async function genqueueThroughput(
     instanceId,
   );
   const end = waited.done ? (last?.at ?? waited.at) : waited.at;
-  const seconds = (end - load.startedAt) / 1000;
   const completed = terminalCount(waited.counts);
   return {
     jobs,
     concurrency,
     ...enq,
-    endToEndSeconds: round(seconds, 2),
-    jobsPerSecond: round(completed / seconds, 1),
+    ...endToEnd(load, end, completed),
     statuses: waited.counts,
-    completed,
+    webhookDeliveries: await waitForDeliveries(hooks, completed, WEBHOOK_WAIT_MS),
+  };
+}
+
+export async function floorThroughput(
+  baseUrl: string,
+  state: StateReader,
+  hooks: WebhookReceiver,
+  jobs: number,
+  concurrency: number,
+  deadlineMs: number,
+): Promise<ThroughputFigures> {
+  const load = await enqueue(baseUrl, jobs, concurrency, {}, hooks.url);
+  const enq = enqueueFigures(load);
+  const waited = await pollState(
+    { n: 0, at: null as number | null },
+    () =>
+      state.query<{ n: number; at: number | null }>(
+        "SELECT count(*) AS n, max(completed_at) AS at FROM floor_jobs WHERE completed_at IS NOT NULL",
+      )[0]!,
+    (done) => done.n >= enq.accepted,
+    deadlineMs,
+  );
+  const end = waited.done ? (waited.value.at ?? waited.at) : waited.at;
+  return {
+    jobs,
+    concurrency,
+    ...enq,
+    ...endToEnd(load, end, waited.value.n),
+    webhookDeliveries: await waitForDeliveries(hooks, waited.value.n, WEBHOOK_WAIT_MS),
   };
 }
 
@@ -167,25 +230,8 @@ export async function baselineThroughput(
   concurrency: number,
   deadlineMs: number,
 ): Promise<ThroughputFigures> {
-  const load = await closedLoop(jobs, concurrency, async (i) => {
-    const res = await fetch(`${baseUrl}/v1/jobs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ type: "image.generate", input: { prompt: `bench throughput ${i}`, seed: i } }),
-    });
-    await res.body?.cancel();
-    return { ok: res.status === 202, status: res.status };
-  });
+  const load = await enqueue(baseUrl, jobs, concurrency, {});
   const enq = enqueueFigures(load);
   const done = await acks.waitFor(enq.accepted, deadlineMs);
-  const end = done ? acks.lastAt : Date.now();
-  const seconds = (end - load.startedAt) / 1000;
-  return {
-    jobs,
-    concurrency,
-    ...enq,
-    endToEndSeconds: round(seconds, 2),
-    jobsPerSecond: round(acks.acked / seconds, 1),
-    completed: acks.acked,
-  };
+  return { jobs, concurrency, ...enq, ...endToEnd(load, done ? acks.lastAt : Date.now(), acks.acked) };
 }

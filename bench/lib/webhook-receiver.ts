@@ -80,3 +80,15 @@ export function terminalEventsPerJob(deliveries: readonly Delivery[]): Map<strin
   }
   return out;
 }
+
+/** Waits until the receiver has `expected` deliveries or `timeoutMs` passed; returns how many it has. */
+export async function waitForDeliveries(
+  receiver: WebhookReceiver,
+  expected: number,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (receiver.deliveries.length < expected && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 250));
+  return receiver.deliveries.length;
+}
