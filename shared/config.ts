@@ -1,11 +1,11 @@
 // Deployment configuration (wrangler vars and secrets), validated once at each Worker's entry.
-import { z } from "zod";
+import * as z from "./zod-mini";
 
 const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+  z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), fallback);
 
 export const ConsumerConfigSchema = z.object({
-  ENVIRONMENT: z.string().default("production"),
+  ENVIRONMENT: z._default(z.string(), "production"),
   /** Provider attempts (failures, not deferrals) before a job goes to the dead-letter queue. */
   JOB_MAX_ATTEMPTS: int(4, 1, 50),
   /** First queue-level retry delay; doubles each attempt (with jitter). */
@@ -18,17 +18,17 @@ export const ConsumerConfigSchema = z.object({
   PROVIDER_REQUEST_TIMEOUT_MS: int(60_000, 500, 300_000),
   /** Longest in-process wait for a pacing slot before the message goes back to the queue. */
   PACING_MAX_INLINE_WAIT_MS: int(3_000, 0, 30_000),
-  JOBS_QUEUE_NAME: z.string().default("genqueue-jobs"),
-  JOBS_DLQ_NAME: z.string().default("genqueue-jobs-dlq"),
-  WEBHOOKS_QUEUE_NAME: z.string().default("genqueue-webhooks"),
-  WEBHOOKS_DLQ_NAME: z.string().default("genqueue-webhooks-dlq"),
+  JOBS_QUEUE_NAME: z._default(z.string(), "genqueue-jobs"),
+  JOBS_DLQ_NAME: z._default(z.string(), "genqueue-jobs-dlq"),
+  WEBHOOKS_QUEUE_NAME: z._default(z.string(), "genqueue-webhooks"),
+  WEBHOOKS_DLQ_NAME: z._default(z.string(), "genqueue-webhooks-dlq"),
   /** Budget of one webhook delivery attempt. */
   WEBHOOK_TIMEOUT_MS: int(15_000, 1_000, 60_000),
 });
 export type ConsumerConfig = z.infer<typeof ConsumerConfigSchema>;
 
 export const ProducerConfigSchema = z.object({
-  ENVIRONMENT: z.string().default("production"),
+  ENVIRONMENT: z._default(z.string(), "production"),
   /** Largest request body accepted (413 above). */
   MAX_BODY_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
 });
@@ -43,7 +43,7 @@ export class ConfigurationError extends Error {
  * A parser for one Worker's configuration that validates once per env object (the runtime hands
  * the same env to every invocation of an isolate) and fails with every bad variable named.
  */
-function configParser<S extends z.ZodType<object>>(schema: S, worker: string) {
+function configParser<S extends z.ZodMiniType<object>>(schema: S, worker: string) {
   const cache = new WeakMap<object, z.infer<S>>();
   return (env: object): z.infer<S> => {
     const cached = cache.get(env);

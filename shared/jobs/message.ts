@@ -1,18 +1,20 @@
 // The jobs queue's message body. The job row, not the message, is the truth: the message only
 // says which job to look at, for whom, and how many attempts it has used.
-import { z } from "zod";
+import * as z from "../zod-mini";
+
+const id = z.string().check(z.minLength(1));
 
 export const JobMessageSchema = z.object({
   v: z.literal(1),
   kind: z.literal("job"),
-  job_id: z.string().min(1),
-  instance_id: z.string().min(1),
-  project_id: z.string().min(1),
-  request_id: z.string().min(1),
+  job_id: id,
+  instance_id: id,
+  project_id: id,
+  request_id: id,
   /** Provider attempts already used (failures, not deferrals). */
-  attempt: z.number().int().min(0),
+  attempt: z.int().check(z.minimum(0)),
   /** Set when the consumer itself sends the message to the dead-letter queue. */
-  last_error: z.object({ code: z.string(), message: z.string() }).optional(),
+  last_error: z.optional(z.object({ code: z.string(), message: z.string() })),
 });
 export type JobMessage = z.infer<typeof JobMessageSchema>;
 

@@ -1,6 +1,6 @@
 // Provider failures as typed values. Adapters throw ProviderError; only the consumer decides
 // what to do with one (retry now, retry later, move to a fallback provider, fail the job).
-import { z } from "zod";
+import * as z from "../zod-mini";
 
 export const providerErrorCodes = [
   // retryable

@@ -1,16 +1,16 @@
 // The webhooks queue's message body: which event to deliver and where in the retry schedule this
 // delivery is. The webhook_events row, not the message, holds the body, the URL and the status.
-import { z } from "zod";
+import * as z from "../zod-mini";
 
 export const WebhookDeliveryMessageSchema = z.object({
   v: z.literal(1),
   kind: z.literal("webhook"),
   /** webhook_events.id, sent as the `webhook-id` header on every attempt. */
-  event_id: z.string().min(1),
+  event_id: z.string().check(z.minLength(1)),
   /** Position in the retry schedule (1 = the immediate attempt); a redelivery starts again at 1. */
-  attempt: z.number().int().min(1),
+  attempt: z.int().check(z.minimum(1)),
   /** Wait still owed before the attempt: waits above the Queues 12 h maximum travel in hops. */
-  remaining_seconds: z.number().int().min(0).default(0),
+  remaining_seconds: z._default(z.int().check(z.minimum(0)), 0),
 });
 export type WebhookDeliveryMessage = z.input<typeof WebhookDeliveryMessageSchema>;
 

@@ -1,7 +1,7 @@
 // Ideogram v3: one multipart POST that answers with the images' short-lived URLs, which we
 // download at once. Ideogram has no model parameter for v3; we map our model names onto its
 // rendering_speed tiers, which is also what it bills by.
-import { z } from "zod";
+import * as z from "../../zod-mini";
 import { aspectRatios } from "../../jobs/enums";
 import { ProviderError, type ProviderErrorCode } from "../errors";
 import { checkInput, requireKey } from "../guards";
@@ -38,14 +38,14 @@ const ResponseSchema = z.object({
   data: z
     .array(
       z.object({
-        url: z.string().nullish(),
-        seed: z.number().int().nullish(),
-        resolution: z.string().nullish(),
-        is_image_safe: z.boolean().nullish(),
-        prompt: z.string().nullish(),
+        url: z.nullish(z.string()),
+        seed: z.nullish(z.int()),
+        resolution: z.nullish(z.string()),
+        is_image_safe: z.nullish(z.boolean()),
+        prompt: z.nullish(z.string()),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 function rejectReason(body: unknown): string | undefined {

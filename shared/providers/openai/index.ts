@@ -1,6 +1,6 @@
 // OpenAI Images: one JSON POST per call; gpt-image models answer with base64, DALL·E with
 // URLs we download at once. dall-e-3 takes n=1 only, so a job of n images makes n calls.
-import { z } from "zod";
+import * as z from "../../zod-mini";
 import { aspectRatios } from "../../jobs/enums";
 import type { ProviderErrorCode } from "../errors";
 import { checkInput, ratioParts, requireKey } from "../guards";
@@ -62,12 +62,12 @@ const ResponseSchema = z.object({
   data: z
     .array(
       z.object({
-        b64_json: z.string().nullish(),
-        url: z.string().nullish(),
-        revised_prompt: z.string().nullish(),
+        b64_json: z.nullish(z.string()),
+        url: z.nullish(z.string()),
+        revised_prompt: z.nullish(z.string()),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 /** OpenAI puts the meaning of a 400 or 429 in `error.code` / `error.type`. */

@@ -1,6 +1,6 @@
 // Replicate's long-running prediction: parse it, poll it to a terminal state within a budget,
 // cancel it when we give up, and turn its outcome into images or a ProviderError.
-import { z } from "zod";
+import * as z from "../../zod-mini";
 import { ProviderError, type ProviderErrorCode } from "../errors";
 import { errorFromResponse, fetchWithTimeout, invalidResponse, readJson, redact } from "../http";
 import type { ProviderCallContext } from "../types";
@@ -11,10 +11,10 @@ export const PredictionSchema = z.object({
   id: z.string(),
   // Kept open: a status we do not know yet is treated as "still running" and polled.
   status: z.string(),
-  output: z.union([z.array(z.string()), z.string()]).nullish(),
-  error: z.unknown().nullish(),
-  logs: z.string().nullish(),
-  urls: z.object({ get: z.string().optional(), cancel: z.string().optional() }).nullish(),
+  output: z.nullish(z.union([z.array(z.string()), z.string()])),
+  error: z.nullish(z.unknown()),
+  logs: z.nullish(z.string()),
+  urls: z.nullish(z.object({ get: z.optional(z.string()), cancel: z.optional(z.string()) })),
 });
 export type Prediction = z.infer<typeof PredictionSchema>;
 
