@@ -4,7 +4,12 @@ import type { ResendClaim } from "../../shared/jobs/resend";
 
 export type Decision =
   /** Done (or nothing to do): remove the message. */
-  | { kind: "ack"; reason: string }
+  | {
+      kind: "ack";
+      reason: string;
+      /** The job's webhook for this outcome was written with it: nothing is left to emit. */
+      webhookSettled?: true;
+    }
   /** Send a fresh message after a delay and ack this one: deferrals and our own retries use it so
    *  Queues' delivery counter (and its dead-letter queue) only ever sees infrastructure failures. */
   | {

@@ -51,8 +51,9 @@ export async function handleJobMessage(message: Message<unknown>, env: ConsumerE
   });
   // An ack is the only decision after which the job may have ended (now, or by an earlier delivery
   // that died before emitting): emit its terminal webhook, idempotently. Deferrals and retries,
-  // the bulk of messages under a backlog, leave the job queued and cost no extra read.
-  if (decision.kind === "ack") {
+  // the bulk of messages under a backlog, leave the job queued and cost no extra read; a success
+  // wrote its webhook in its own batch (process-job.ts) and costs none either.
+  if (decision.kind === "ack" && !decision.webhookSettled) {
     await emitWebhookForJob({ db: deps.db, queue: env.WEBHOOKS, now: deps.now }, parsed.data.job_id);
   }
 }

@@ -17,7 +17,7 @@ import { claimNextMessage, isStaleCopy } from "../../shared/jobs/resend";
 import { deferDelaySeconds } from "../../shared/pacing/backoff";
 import { ProviderError } from "../../shared/providers/errors";
 import { defaultProviderName, isProviderName } from "../../shared/providers/registry";
-import { emitWebhookForJob } from "../../shared/webhooks/emit";
+import { changeWebhook, emitWebhookForJob, sendChangeWebhook } from "../../shared/webhooks/emit";
 import { wantsEvent } from "../../shared/webhooks/payload";
 import type { Decision } from "./decision";
 import type { JobDeps } from "./job-deps";
@@ -103,7 +103,7 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
     const run = await runWithInstanceKeys(deps, keyTarget, gate, gateFor, (apiKey, firstGate) =>
       runWithQuickRetries({ env, config, provider, input: job.input, apiKey, firstGate, gateFor }),
     );
-    return await recordSuccess(deps, job, message, leaseToken, provider, run);
+    return await recordSuccess(deps, claimed.row ?? job, message, leaseToken, provider, run);
   } catch (error) {
     if (!(error instanceof ProviderError)) {
       // Queues redelivers this message: let that delivery take the job over, not wait out our lease.
@@ -114,6 +114,10 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
   }
 }
 
+/**
+ * Images to R2, then one D1 batch: the success, its image rows and its webhook event. `job` is the
+ * row as our claim left it, so the webhook body is built without reading anything back.
+ */
 async function recordSuccess(
   deps: JobDeps,
   job: JobRow,
@@ -129,24 +133,39 @@ async function recordSuccess(
     revisedPrompt: run.result.revisedPrompt ?? null,
     costUsd: run.costUsd,
   };
-  const done = await succeedJob(deps.db, job.id, leaseToken, result, deps.now());
+  const now = deps.now();
+  const succeeded: JobRow = {
+    ...job,
+    status: "succeeded",
+    completedAt: now,
+    model: result.model,
+    revisedPrompt: result.revisedPrompt,
+    costUsd: result.costUsd,
+    errorCode: null,
+    errorMessage: null,
+  };
+  const images = stored.map((img) => ({ ...img, jobId: job.id }));
+  const hook = changeWebhook(succeeded, images, now);
+  const done = await succeedJob(deps.db, job.id, leaseToken, result, now, hook);
   // Canceled while the provider worked: the result must not be kept. A lost lease is different:
   // the delivery that took the job over writes the same R2 keys, so its images must stay.
-  if (done === "canceled") {
+  if (done.exit === "canceled") {
     await deleteImages(
       deps.env.IMAGES,
       stored.map((img) => img.r2Key),
     );
     return { kind: "ack", reason: "canceled while running" };
   }
-  if (done === "lost") return { kind: "ack", reason: "lease lost" };
+  if (done.exit === "lost") return { kind: "ack", reason: "lease lost" };
+  const emitDeps = { db: deps.db, queue: deps.env.WEBHOOKS, now: deps.now };
+  if (hook) await sendChangeWebhook(emitDeps, job.id, hook, done.webhookRows);
   log("info", "job succeeded", {
     job_id: job.id,
     request_id: message.request_id,
     provider,
     images: stored.length,
   });
-  return { kind: "ack", reason: "succeeded" };
+  return { kind: "ack", reason: "succeeded", webhookSettled: true };
 }
 
 /** Someone else holds the job (a duplicate delivery) or it was canceled meanwhile. */

@@ -7,6 +7,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { jobImages, jobs } from "../db/schema";
 import type { JobImageRow } from "../db/queries/jobs";
+import { insertWebhookEventForChange } from "../db/queries/webhooks";
+import type { ChangeWebhook } from "../webhooks/emit";
 import { type TransitionRequest, transition } from "./transitions";
 
 export interface JobError {
@@ -50,6 +52,11 @@ export async function cancelAbandonedJob(db: Db, jobId: string, now: number) {
 /** Applies `req`, or ends the job canceled when that was refused because a cancel was asked. */
 async function applyOrCancel(db: Db, req: TransitionRequest): Promise<RunningExit> {
   if ((await transition(db, req)).applied) return "applied";
+  return cancelInstead(db, req);
+}
+
+/** After `req` was refused: canceled when its cancel was asked, otherwise the job is not ours. */
+async function cancelInstead(db: Db, req: TransitionRequest): Promise<"canceled" | "lost"> {
   const canceled = await cancelRequestedJob(db, req.jobId, req.now, { leaseToken: req.leaseToken });
   return canceled.applied ? "canceled" : "lost";
 }
@@ -80,15 +87,19 @@ export interface SuccessResult {
   costUsd: number | null;
 }
 
-/** running -> succeeded with its image rows, only while our lease holds and no cancel was asked. */
+/**
+ * running -> succeeded with its image rows and its webhook event (when given), all in one batch,
+ * only while our lease holds and no cancel was asked. Returns the webhook row it inserted, if any.
+ */
 export async function succeedJob(
   db: Db,
   jobId: string,
   leaseToken: string,
   result: SuccessResult,
   now: number,
-): Promise<RunningExit> {
-  return applyOrCancel(db, {
+  webhook?: ChangeWebhook | null,
+): Promise<{ exit: RunningExit; webhookRows: { id: string; status: string }[] }> {
+  const req: TransitionRequest = {
     jobId,
     event: "succeeded",
     leaseToken,
@@ -122,7 +133,18 @@ export async function succeedJob(
         ),
       ),
     now,
-  });
+  };
+  if (webhook) {
+    const images = req.extra!;
+    req.extra = (token) => [
+      ...images(token),
+      insertWebhookEventForChange(db, { jobId, transitionToken: token, now, ...webhook }),
+    ];
+  }
+  const done = await transition(db, req);
+  if (!done.applied) return { exit: await cancelInstead(db, req), webhookRows: [] };
+  const webhookRows = webhook ? (done.extras.at(-1) as { id: string; status: string }[]) : [];
+  return { exit: "applied", webhookRows };
 }
 
 /**

@@ -47,6 +47,10 @@ export interface TransitionRequest {
 
 export interface TransitionResult {
   applied: boolean;
+  /** The job row as the change left it (RETURNING): no read after a claim. */
+  row?: typeof jobs.$inferSelect;
+  /** Results of the `extra` statements, in order. */
+  extras: unknown[];
 }
 
 /** The sources and target of a request, checked against the table (a wrong pair is a bug). */
@@ -77,7 +81,8 @@ export async function transition(db: Db, req: TransitionRequest): Promise<Transi
       transitionToken: token,
       updatedAt: req.now,
     })
-    .where(and(...conditions));
+    .where(and(...conditions))
+    .returning();
 
   // Only inserts when the update above matched: the token is unique to this call.
   const event = db.insert(jobEvents).select(
@@ -94,8 +99,8 @@ export async function transition(db: Db, req: TransitionRequest): Promise<Transi
       .where(and(eq(jobs.id, req.jobId), eq(jobs.transitionToken, token))),
   );
 
-  const [, inserted] = await db.batch([update, event, ...(req.extra?.(token) ?? [])]);
-  return { applied: (inserted as D1Result).meta.changes === 1 };
+  const [updated, inserted, ...extras] = await db.batch([update, event, ...(req.extra?.(token) ?? [])]);
+  return { applied: (inserted as D1Result).meta.changes === 1, row: updated[0], extras };
 }
 
 /** Writes a new job row and its first event together. */

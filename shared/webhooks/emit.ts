@@ -3,7 +3,7 @@
 // state change; calling it again for the same job state changes nothing. The job pipeline never
 // waits on a receiver: this only writes a row and enqueues.
 import type { Db } from "../db/client";
-import { getJob, getJobImages } from "../db/queries/jobs";
+import { getJob, getJobImages, type JobImageRow, type JobRow } from "../db/queries/jobs";
 import {
   getProjectWebhook,
   hasWebhookEventOfType,
@@ -72,15 +72,62 @@ async function emit(deps: EmitDeps, jobId: string): Promise<EmitResult> {
   });
   if (!inserted) return { emitted: false, reason: "already emitted for this job version" };
   if (gone) return { emitted: true, eventId, type, status: "gone" };
+  return enqueue(deps, job.id, eventId, type);
+}
+
+/** Sends the event's first delivery; one that nothing will deliver is marked failed. */
+async function enqueue(
+  deps: EmitDeps,
+  jobId: string,
+  eventId: string,
+  type: WebhookEventType,
+): Promise<EmitResult> {
   try {
     await deps.queue.send(webhookDeliveryMessage(eventId), { contentType: "json" });
   } catch (error) {
     // Nothing will deliver it: say so in its status; POST /v1/jobs/{id}/webhooks/redeliver retries it.
-    logLine("error", "webhook enqueue failed", { job_id: job.id, event_id: eventId, error: String(error) });
-    await finishEventStatement(db, eventId, "failed");
+    logLine("error", "webhook enqueue failed", { job_id: jobId, event_id: eventId, error: String(error) });
+    await finishEventStatement(deps.db, eventId, "failed");
     return { emitted: true, eventId, type, status: "failed" };
   }
   return { emitted: true, eventId, type, status: "pending" };
+}
+
+/** A state change's webhook, ready to be written in the change's own batch. */
+export interface ChangeWebhook {
+  eventId: string;
+  type: WebhookEventType;
+  body: string;
+}
+
+/**
+ * The webhook of a change whose result the caller holds: `job` as the change leaves it and its
+ * images, so nothing is read (insertWebhookEventForChange writes it with the change). Null when
+ * the status has no event or the job's filter does not want it.
+ */
+export function changeWebhook(job: JobRow, images: JobImageRow[], at: number): ChangeWebhook | null {
+  const type = eventForStatus(job.status);
+  if (!type || !wantsEvent(job.webhookEvents, type)) return null;
+  const body = buildWebhookBody(type, new Date(at), serializeJob(job, images));
+  return { eventId: newId("msg"), type, body };
+}
+
+/** After the change's batch: sends what it inserted (nothing when the job had no URL). Never throws. */
+export async function sendChangeWebhook(
+  deps: EmitDeps,
+  jobId: string,
+  hook: ChangeWebhook,
+  inserted: readonly { id: string; status: string }[],
+): Promise<EmitResult> {
+  const [row] = inserted;
+  if (!row) return { emitted: false, reason: "no webhook url" };
+  if (row.status === "gone") return { emitted: true, eventId: row.id, type: hook.type, status: "gone" };
+  try {
+    return await enqueue(deps, jobId, row.id, hook.type);
+  } catch (error) {
+    logLine("error", "webhook emit failed", { job_id: jobId, error: String(error) });
+    return { emitted: false, reason: "error" };
+  }
 }
 
 /** Emits the webhook of the job's current state, if any. Never throws: a webhook never fails a job. */

@@ -679,3 +679,76 @@ describe("the webhooks queue handler", () => {
     expect([...result.explicitAcks].sort()).toEqual(["bad", "unknown"]);
   });
 });
+
+describe("the job.succeeded webhook, written in the success's own D1 batch", () => {
+  /** Runs a queued demo job through the consumer; returns its webhook rows and what was sent. */
+  async function runJob(t: SeededTenant, overrides: Parameters<typeof seedJob>[2]["overrides"] = {}) {
+    const job = await seedJob(env.DB, t, {
+      status: "queued",
+      overrides: { requestedProvider: "demo", ...overrides },
+    });
+    const webhooks = queueSpy();
+    const [message] = createMessageBatch("genqueue-jobs", [
+      {
+        id: `msg-${job.id}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body: jobMessage({
+          job_id: job.id,
+          instance_id: t.instanceId,
+          project_id: t.projectId!,
+          request_id: job.requestId,
+        }),
+      },
+    ]).messages;
+    await handleJobMessage(message!, { ...env, WEBHOOKS: webhooks.queue } as unknown as ConsumerEnv);
+    const row = (await getJob(db, job.id))!;
+    expect(row.status).toBe("succeeded");
+    const events = await db.select().from(webhookEvents).where(eq(webhookEvents.jobId, job.id));
+    return { row, events, sent: webhooks.sent };
+  }
+
+  it("carries the job exactly as GET /v1/jobs/{id} renders it, at the job's final version, sent once", async () => {
+    const t = await seedTenant(env.DB);
+    const { row, events, sent } = await runJob(t, { webhookUrl: HOOK_URL });
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(event).toMatchObject({
+      type: "job.succeeded",
+      jobVersion: row.version,
+      url: HOOK_URL,
+      status: "pending",
+    });
+    const body = JSON.parse(event!.body) as { type: string; timestamp: string; data: unknown };
+    expect(body.data).toEqual(JSON.parse(JSON.stringify(serializeJob(row, await getJobImages(db, row.id)))));
+    expect(body.timestamp).toBe(new Date(row.completedAt!).toISOString());
+    expect(sent.map((s) => s.body.event_id)).toEqual([event!.id]);
+  });
+
+  it("goes to the project's URL when the job names none", async () => {
+    const t = await seedTenant(env.DB);
+    await db.update(projects).set({ webhookUrl: HOOK_URL }).where(eq(projects.id, t.projectId!));
+    const { events, sent } = await runJob(t);
+    expect(events.map((e) => e.url)).toEqual([HOOK_URL]);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("is recorded gone and never sent when the URL answered 410 before", async () => {
+    const t = await seedTenant(env.DB);
+    await db
+      .insert(goneWebhookUrls)
+      .values({ instanceId: t.instanceId, url: HOOK_URL, createdAt: Date.now() });
+    const { events, sent } = await runJob(t, { webhookUrl: HOOK_URL });
+    expect(events.map((e) => e.status)).toEqual(["gone"]);
+    expect(sent).toEqual([]);
+  });
+
+  it("is not written without a URL, nor when the job's filter leaves job.succeeded out", async () => {
+    const t = await seedTenant(env.DB);
+    for (const overrides of [{}, { webhookUrl: HOOK_URL, webhookEvents: ["job.failed"] }]) {
+      const { events, sent } = await runJob(t, overrides);
+      expect(events).toEqual([]);
+      expect(sent).toEqual([]);
+    }
+  });
+});

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
-import { goneWebhookUrls, jobEvents, projects, webhookAttempts, webhookEvents } from "../schema";
+import { goneWebhookUrls, jobEvents, jobs, projects, webhookAttempts, webhookEvents } from "../schema";
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
@@ -118,6 +118,57 @@ export async function hasWebhookEventOfType(db: Db, jobId: string, type: string)
     .where(and(eq(webhookEvents.jobId, jobId), eq(webhookEvents.type, type)))
     .get();
   return row !== undefined;
+}
+
+/**
+ * The webhook event of a state change, as a statement of that change's own D1 batch: it inserts
+ * only when the change applied (the job carries the change's transition token) and the job has a
+ * URL (its own, else its project's). The job version and the URL are taken from the rows, the
+ * status from the gone list, so nothing has to be read first. Returns the row it inserted.
+ */
+export function insertWebhookEventForChange(
+  db: Db,
+  change: {
+    jobId: string;
+    transitionToken: string;
+    eventId: string;
+    type: string;
+    body: string;
+    now: number;
+  },
+) {
+  const url = sql<string>`coalesce(${jobs.webhookUrl}, ${projects.webhookUrl})`;
+  const gone = sql`exists (select 1 from ${goneWebhookUrls} where ${goneWebhookUrls.instanceId} = ${jobs.instanceId} and ${goneWebhookUrls.url} = ${url})`;
+  // In the table's column order, which is the order drizzle names the columns of the insert.
+  const row = db
+    .select({
+      id: sql`${change.eventId}`.as("id"),
+      jobId: jobs.id,
+      instanceId: jobs.instanceId,
+      projectId: jobs.projectId,
+      type: sql`${change.type}`.as("type"),
+      jobVersion: jobs.version,
+      url: url.as("url"),
+      body: sql`${change.body}`.as("body"),
+      status: sql`case when ${gone} then 'gone' else 'pending' end`.as("status"),
+      attempts: sql`0`.as("attempts"),
+      createdAt: sql`${change.now}`.as("created_at"),
+      deliveredAt: sql`null`.as("delivered_at"),
+    })
+    .from(jobs)
+    .leftJoin(projects, eq(projects.id, jobs.projectId))
+    .where(
+      and(
+        eq(jobs.id, change.jobId),
+        eq(jobs.transitionToken, change.transitionToken),
+        sql`${url} is not null`,
+      ),
+    );
+  return db
+    .insert(webhookEvents)
+    .select(row)
+    .onConflictDoNothing()
+    .returning({ id: webhookEvents.id, status: webhookEvents.status });
 }
 
 /** Inserts the event unless the job version already has one; true when this call inserted it. */
