@@ -1,8 +1,9 @@
 // The layers, checked on the source: shared/ is plain modules both Workers use, so it imports
 // neither the HTTP/OpenAPI layer (hono, @hono/*) nor either Worker; the Workers do not import
 // each other; route files do not import each other (what several routes share is in
-// producer/src/schemas). A file that breaks a rule is named with the import it should not have.
-import { readdirSync, readFileSync } from "node:fs";
+// producer/src/schemas); what the consumer bundles uses zod/mini, never classic zod (see
+// shared/zod-mini.ts). A file that breaks a rule is named with the import it should not have.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -35,6 +36,35 @@ function violations(
   );
 }
 
+/** importsOf without the imports a bundler erases: `import type`, and `{ type A, type B }`. */
+function valueImportsOf(source: string): string[] {
+  const typeOnly = /^\s*(?:import|export)\s+(?:type\s|\{(?:\s*type\s+[^,}]+,?)+\s*\}\s*from)[^;]*;/gm;
+  return importsOf(source.replace(typeOnly, ""));
+}
+
+/** The packages the files a bundle of `entry` holds import, as "file -> specifier". */
+function packagesReachedFrom(entry: string): string[] {
+  const seen = new Set<string>();
+  const found: string[] = [];
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of valueImportsOf(readFileSync(join(ROOT, file), "utf8"))) {
+      if (!spec.startsWith(".")) {
+        found.push(`${file} -> ${spec}`);
+        continue;
+      }
+      const base = relative(ROOT, resolve(ROOT, dirname(file), spec));
+      const target = [base, `${base}.ts`, `${base}/index.ts`].find(
+        (f) => f.endsWith(".ts") && existsSync(join(ROOT, f)),
+      );
+      if (target) visit(target);
+    }
+  };
+  visit(entry);
+  return found;
+}
+
 const isHttpLayer = (spec: string) =>
   spec === "hono" || spec.startsWith("hono/") || spec.startsWith("@hono/");
 const under = (resolved: string | null, dir: string) => resolved?.startsWith(`${dir}/`) ?? false;
@@ -64,6 +94,12 @@ describe("layering", () => {
   it("the Workers do not import each other", () => {
     expect(violations("producer", (_, resolved) => under(resolved, "consumers"))).toEqual([]);
     expect(violations("consumers", (_, resolved) => under(resolved, "producer"))).toEqual([]);
+  });
+
+  it("the consumer's modules import zod/mini, not classic zod (its 40 locales) nor @hono/*", () => {
+    const reached = packagesReachedFrom("consumers/src/index.ts");
+    expect(reached.some((r) => r.endsWith("-> zod/mini"))).toBe(true);
+    expect(reached.filter((r) => /-> (zod|zod\/v4|@hono\/.*)$/.test(r))).toEqual([]);
   });
 
   it("route files do not import other route files", () => {
