@@ -6,10 +6,8 @@ import type { Db } from "../../shared/db/client";
 import {
   allocateAttempt,
   finishEventStatement,
-  getProjectWebhook,
-  getWebhookEvent,
+  getEventForDelivery,
   insertAttemptStatement,
-  isUrlGone,
   markUrlGoneStatement,
   type WebhookEventRow,
 } from "../../shared/db/queries/webhooks";
@@ -99,8 +97,9 @@ export async function deliverWebhook(
 ): Promise<DeliveryResult> {
   const msg = WebhookDeliveryMessageSchema.parse(message);
   const { db, env } = deps;
-  const event = await getWebhookEvent(db, msg.event_id);
-  if (!event) return { kind: "skipped", reason: "no such event" };
+  const found = await getEventForDelivery(db, msg.event_id);
+  if (!found) return { kind: "skipped", reason: "no such event" };
+  const { event, project } = found;
   if (event.status !== "pending") return { kind: "skipped", reason: `event already ${event.status}` };
 
   if (msg.remaining_seconds > 0) {
@@ -113,12 +112,10 @@ export async function deliverWebhook(
     return { kind: "hop", delaySeconds: hop!.delaySeconds, remainingSeconds: hop!.remainingSeconds };
   }
 
-  if (await isUrlGone(db, event.instanceId, event.url)) {
+  if (found.urlGone) {
     await finishEventStatement(db, event.id, "gone");
     return { kind: "gone" };
   }
-
-  const project = await getProjectWebhook(db, event.projectId);
   if (!project) return { kind: "skipped", reason: "project no longer exists" };
   const attempt = await allocateAttempt(db, event.id);
   if (attempt === null) return { kind: "skipped", reason: "event no longer pending" };

@@ -20,7 +20,7 @@ import { emitWebhookForJob } from "../../shared/webhooks/emit";
 import { type WebhookDeliveryMessage, webhookDeliveryMessage } from "../../shared/webhooks/message";
 import { type WebhookEventType, webhookEventTypes } from "../../shared/webhooks/payload";
 import { generateWebhookSecret } from "../../shared/webhooks/secret";
-import { type SeededTenant, seedJob, seedJobImage, seedTenant } from "../support/tenant";
+import { type SeededTenant, type SeedJobOptions, seedJob, seedJobImage, seedTenant } from "../support/tenant";
 
 const db = createDb(env.DB);
 const worker = consumerWorker as ExportedHandler<ConsumerEnv> & {
@@ -682,7 +682,7 @@ describe("the webhooks queue handler", () => {
 
 describe("the job.succeeded webhook, written in the success's own D1 batch", () => {
   /** Runs a queued demo job through the consumer; returns its webhook rows and what was sent. */
-  async function runJob(t: SeededTenant, overrides: Parameters<typeof seedJob>[2]["overrides"] = {}) {
+  async function runJob(t: SeededTenant, overrides: SeedJobOptions["overrides"] = {}) {
     const job = await seedJob(env.DB, t, {
       status: "queued",
       overrides: { requestedProvider: "demo", ...overrides },

@@ -182,6 +182,25 @@ export async function insertWebhookEvent(db: Db, row: typeof webhookEvents.$infe
   return inserted.length === 1;
 }
 
+/**
+ * What one delivery attempt needs, in one read: the event, its project's webhook settings (null
+ * when the project is gone) and whether its URL answered 410 Gone before.
+ */
+export async function getEventForDelivery(
+  db: Db,
+  eventId: string,
+): Promise<{ event: WebhookEventRow; project: ProjectWebhookRow | null; urlGone: boolean } | null> {
+  const urlGone = sql<number>`exists (select 1 from ${goneWebhookUrls} where ${goneWebhookUrls.instanceId} = ${webhookEvents.instanceId} and ${goneWebhookUrls.url} = ${webhookEvents.url})`;
+  const row = await db
+    .select({ event: webhookEvents, project: projectWebhookColumns, urlGone })
+    .from(webhookEvents)
+    .leftJoin(projects, eq(projects.id, webhookEvents.projectId))
+    .where(eq(webhookEvents.id, eventId))
+    .get();
+  if (!row) return null;
+  return { event: row.event, project: row.project?.id ? row.project : null, urlGone: Boolean(row.urlGone) };
+}
+
 export async function getWebhookEvent(db: Db, eventId: string): Promise<WebhookEventRow | null> {
   return (await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).get()) ?? null;
 }
