@@ -201,10 +201,6 @@ export async function getEventForDelivery(
   return { event: row.event, project: row.project?.id ? row.project : null, urlGone: Boolean(row.urlGone) };
 }
 
-export async function getWebhookEvent(db: Db, eventId: string): Promise<WebhookEventRow | null> {
-  return (await db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId)).get()) ?? null;
-}
-
 /** Newest first: the latest job event's webhook leads. */
 export async function listWebhookEventsForJob(db: Db, jobId: string): Promise<WebhookEventRow[]> {
   return db
