@@ -1,14 +1,17 @@
 // Writes the figures of bench/results/latest.json into bench/README.md, between the markers
-// `<!-- bench:start -->` and `<!-- bench:end -->`, so no figure is ever copied by hand.
+// `<!-- bench:start -->` and `<!-- bench:end -->`, so no figure is ever copied by hand; and the
+// traced job's operation list into docs/cost.md (bench/render-cost.ts).
 //
-//   npm run bench:readme             rewrite the section from bench/results/latest.json
-//   npm run bench:readme -- --check  exit 1 if the committed section is not what latest.json renders
+//   npm run bench:readme             rewrite both sections from bench/results/latest.json
+//   npm run bench:readme -- --check  exit 1 if a committed section is not what latest.json renders
 //
 // `renderBenchSection` is pure (the same latest.json always renders the same text); the test in
 // test/scripts/bench-readme.test.ts compares it with the committed section, so hand edits fail.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { COST_DOC_PATH, extractCostSection, renderCostSection, replaceCostSection } from "./render-cost";
+import { cell, extractBetween, fmt, isObject, list, obj, replaceBetween, table, text } from "./lib/markdown";
 
 export const START_MARKER = "<!-- bench:start -->";
 export const END_MARKER = "<!-- bench:end -->";
@@ -162,40 +165,18 @@ interface SoakResult extends RunHeader {
   pass?: boolean;
 }
 
-// ---- formatting (deterministic: no locale, no clock)
+// ---- formatting
 
-const isObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === "object" && x !== null && !Array.isArray(x);
-/** The value when it is a plain object, else undefined (keeps its declared type). */
-const obj = <T extends object>(x: T | undefined): T | undefined => (isObject(x) ? x : undefined);
-const list = <T>(x: T[] | undefined): T[] => (Array.isArray(x) ? x : []);
-
-/** A number with `digits` decimals (integers as they are); "-" for anything else. */
-function fmt(n: unknown, digits = 1): string {
-  if (typeof n !== "number" || !Number.isFinite(n)) return "-";
-  return Number.isInteger(n) ? String(n) : n.toFixed(digits);
-}
 /** Up to 6 decimals, trailing zeros dropped (prices: 0.3, 0.001, 12.5). */
 const plain = (n: unknown) =>
   typeof n === "number" && Number.isFinite(n) ? String(Math.round(n * 1e6) / 1e6) : "-";
 const pct = (n: unknown) => (typeof n === "number" && Number.isFinite(n) ? `${fmt(n * 100, 1)}%` : "-");
 const yesNo = (b: unknown) => (b === true ? "yes" : b === false ? "no" : "-");
-const text = (s: unknown) => (typeof s === "string" && s !== "" ? s : "-");
 /** `{"200": 5, "429": 1}` -> "200: 5, 429: 1" (keys in the order the result holds them). */
 const counts = (r: Record<string, number> | undefined) =>
   Object.entries(obj(r) ?? {})
     .map(([k, v]) => `${k}: ${fmt(v)}`)
     .join(", ") || "-";
-/** A table cell: no line breaks, pipes escaped. */
-const cell = (s: string) => s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
-
-function table(head: string[], rows: string[][]): string[] {
-  return [
-    `| ${head.map(cell).join(" | ")} |`,
-    `| ${head.map(() => "---").join(" | ")} |`,
-    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
-  ];
-}
 
 function runLine(label: string, r: RunHeader): string[] {
   const m: Machine = obj(r.machine) ?? {};
@@ -521,51 +502,65 @@ export function renderBenchSection(latest: unknown): string {
 
 /** The text between the markers (without the line breaks right after the start and before the end). */
 export function extractSection(readme: string): string {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
-  if (start === -1 || end === -1 || end < start)
-    throw new Error(`bench/README.md needs one ${START_MARKER} ... ${END_MARKER} section`);
-  return readme
-    .slice(start + START_MARKER.length, end)
-    .replace(/^\r?\n/, "")
-    .replace(/\r?\n$/, "");
+  return extractBetween(readme, START_MARKER, END_MARKER);
 }
 
 /** The README with its section replaced by `section`. */
 export function replaceSection(readme: string, section: string): string {
-  extractSection(readme); // throws without the markers
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
-  return `${readme.slice(0, start)}${START_MARKER}\n${section}\n${readme.slice(end)}`;
+  return replaceBetween(readme, START_MARKER, END_MARKER, section);
 }
 
+/** Each generated document: where it is, how its section is found and replaced, what renders it. */
+const DOCUMENTS = [
+  {
+    path: README_PATH,
+    name: "bench/README.md",
+    extract: extractSection,
+    replace: replaceSection,
+    render: renderBenchSection,
+  },
+  {
+    path: COST_DOC_PATH,
+    name: "docs/cost.md",
+    extract: extractCostSection,
+    replace: replaceCostSection,
+    render: renderCostSection,
+  },
+];
+
 /**
- * Rewrites bench/README.md from `<resultsDir>/latest.json`, but only when resultsDir is the
- * repository's bench/results (a run with `--out` elsewhere, such as the smoke test, leaves the
- * README alone). Returns the README's path when it rewrote it, otherwise null.
+ * Rewrites bench/README.md and docs/cost.md from `<resultsDir>/latest.json`, but only when
+ * resultsDir is the repository's bench/results (a run with `--out` elsewhere, such as the smoke
+ * test, leaves them alone). Returns the README's path when it rewrote them, otherwise null.
  */
 export function updateBenchReadme(resultsDir: string = RESULTS_DIR): string | null {
   if (resolve(resultsDir) !== RESULTS_DIR) return null;
   const latest: unknown = JSON.parse(readFileSync(LATEST_PATH, "utf8"));
-  const readme = readFileSync(README_PATH, "utf8");
-  const next = replaceSection(readme, renderBenchSection(latest));
-  if (next !== readme) writeFileSync(README_PATH, next);
+  for (const doc of DOCUMENTS) {
+    const before = readFileSync(doc.path, "utf8");
+    const next = doc.replace(before, doc.render(latest));
+    if (next !== before) writeFileSync(doc.path, next);
+  }
   return README_PATH;
 }
 
 function main(argv: string[]): number {
   if (argv.includes("--check")) {
     const latest: unknown = JSON.parse(readFileSync(LATEST_PATH, "utf8"));
-    const ok = extractSection(readFileSync(README_PATH, "utf8")) === renderBenchSection(latest);
-    console.log(
-      ok
-        ? "bench:readme: bench/README.md matches bench/results/latest.json"
-        : "bench:readme: bench/README.md is out of date; run `npm run bench:readme`",
-    );
+    let ok = true;
+    for (const doc of DOCUMENTS) {
+      const same = doc.extract(readFileSync(doc.path, "utf8")) === doc.render(latest);
+      console.log(
+        same
+          ? `bench:readme: ${doc.name} matches bench/results/latest.json`
+          : `bench:readme: ${doc.name} is out of date; run \`npm run bench:readme\``,
+      );
+      ok &&= same;
+    }
     return ok ? 0 : 1;
   }
   updateBenchReadme();
-  console.log("bench:readme: bench/README.md rewritten from bench/results/latest.json");
+  console.log("bench:readme: bench/README.md and docs/cost.md rewritten from bench/results/latest.json");
   return 0;
 }
 

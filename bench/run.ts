@@ -19,6 +19,7 @@ import { latencyUnderLoad } from "./lib/latency";
 import { closedLoop } from "./lib/load";
 import { finishResult, newResult, type Result } from "./lib/machine";
 import { MeteringCollector } from "./lib/metering-log";
+import { summarizeOperations } from "./lib/operations";
 import { apiClient, StateReader, tagged, waitForTerminal } from "./lib/observe";
 import {
   FAKE_LATENCY_MS,
@@ -374,12 +375,28 @@ function throughputResult() {
   };
 }
 
+/** How long the metered Workers get to print their last lines (the DO flushes 250 ms after a write). */
+const METER_SETTLE_MS = 2_000;
+
 async function costSession() {
   const meter = new MeteringCollector();
   const apiKey = "bench-ideogram-key-cost";
   const fake = await startIdeogramFake({ apiKey, knobs: { latencyMs: 0 } });
   const receiver = await startWebhookReceiver();
+  const traceReceiver = await startWebhookReceiver();
   const masterKey = generateMasterKey();
+  const tenant = (name: string) => ({
+    name,
+    projects: 1,
+    limits: [highLimits("ideogram")],
+    providerKeys: { ideogram: apiKey },
+  });
+  const costJob = (webhookUrl: string, prompt: string) => ({
+    type: "image.generate",
+    provider: "ideogram",
+    webhook_url: webhookUrl,
+    input: { prompt, aspect_ratio: "1x1" },
+  });
   say("bench: starting the metered system (bindings counted)...");
   const sys = await startBenchSystem({
     label: "cost",
@@ -396,36 +413,41 @@ async function costSession() {
         patch: patchQueueConsumer(JOBS_QUEUE, batch),
       },
     ],
-    seed: (env) =>
-      seedTenants(
-        env.DB,
-        [{ name: "cost", projects: 1, limits: [highLimits("ideogram")], providerKeys: { ideogram: apiKey } }],
-        masterKey,
-      ),
+    seed: (env) => seedTenants(env.DB, [tenant("cost"), tenant("costtrace")], masterKey),
     onLine: meter.onLine,
   });
   const state = new StateReader(sys.persistDir);
   try {
+    // One job alone, traced end to end: every operation logged meanwhile is its own. A warm-up job
+    // of the same tenant goes first, so caches and the pacing object are as under load.
+    const traced = sys.seeded.costtrace!;
+    const traceClient = apiClient(sys.baseUrl, traced.projects[0]!.apiKey);
+    say("bench: cost model, one job traced end to end (after one warm-up job)...");
+    for (const n of [1, 2]) {
+      if (n === 2) meter.arm();
+      const res = await traceClient.createJob(costJob(traceReceiver.url, `bench cost trace ${n}`));
+      await res.body?.cancel();
+      if (res.status !== 202) throw new Error(`traced job: POST /v1/jobs answered ${res.status}`);
+      await waitForTerminal(state, [traced.instanceId], n, deadlineMs);
+      await waitForDeliveries(traceReceiver, n, 30_000);
+      await new Promise((r) => setTimeout(r, METER_SETTLE_MS));
+    }
+    const operations = meter.operations();
+
     const jobs = num("cost-jobs");
-    const tenant = sys.seeded.cost!;
-    const client = apiClient(sys.baseUrl, tenant.projects[0]!.apiKey);
+    const loaded = sys.seeded.cost!;
+    const client = apiClient(sys.baseUrl, loaded.projects[0]!.apiKey);
     say(`bench: cost model, ${jobs} metered jobs (Ideogram fake, one terminal webhook each)...`);
     meter.arm();
     const load = await closedLoop(jobs, 10, async (i) => {
-      const res = await client.createJob({
-        type: "image.generate",
-        provider: "ideogram",
-        webhook_url: receiver.url,
-        input: { prompt: `bench cost ${i}`, aspect_ratio: "1x1" },
-      });
+      const res = await client.createJob(costJob(receiver.url, `bench cost ${i}`));
       await res.body?.cancel();
       return { ok: res.status === 202, status: res.status };
     });
     const accepted = load.calls.filter((c) => c.ok).length;
-    const waited = await waitForTerminal(state, [tenant.instanceId], accepted, deadlineMs);
-    // Webhook deliveries and the last metering lines (the DO flushes 250 ms after its last write).
+    const waited = await waitForTerminal(state, [loaded.instanceId], accepted, deadlineMs);
     await waitForDeliveries(receiver, accepted, 30_000);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await new Promise((r) => setTimeout(r, METER_SETTLE_MS));
     const totals = meter.totals();
     result.cost = {
       jobs: accepted,
@@ -435,11 +457,18 @@ async function costSession() {
         "one job end to end: POST /v1/jobs, queue delivery, pacing slot, provider call (Ideogram fake, image downloaded), R2 put, D1 writes, one terminal webhook (job.succeeded) enqueued and delivered; client polling not included",
       totals,
       model: costModel(totals, accepted),
+      operations: {
+        scope:
+          "one job run alone after one warm-up job of the same tenant, from POST /v1/jobs to its job.succeeded webhook delivered",
+        summary: summarizeOperations(operations),
+        ops: operations,
+      },
     };
   } finally {
     state.close();
     await sys.stop();
     await receiver.close();
+    await traceReceiver.close();
     await fake.close();
   }
 }
@@ -455,7 +484,7 @@ try {
 }
 if (Object.keys(throughput).length > 0) result.throughput = throughputResult();
 const file = await finishResult(outDir, result);
-if (updateBenchReadme(outDir)) console.log("bench: bench/README.md figures rewritten from latest.json");
+if (updateBenchReadme(outDir)) console.log("bench: bench/README.md and docs/cost.md rewritten from latest.json");
 if (!values.quiet) printBench(result);
 console.log(`bench: results written to ${file}`);
 process.exit(result.error ? 1 : 0);

@@ -1,6 +1,7 @@
 // The platform cost model: billable operations per job (counted by bench/workers/metering.ts)
 // times Cloudflare's list prices. Pure; unit-tested in test/scripts/bench-cost.test.ts.
 // Provider charges and storage (GB-month of R2, D1, DO) are excluded.
+import type { Operation } from "../workers/metering";
 import { tagged } from "./observe";
 
 export const PRICES = {
@@ -151,9 +152,9 @@ export function costModel(
   };
 }
 
-/** Metering counts from one line of wrangler output, or null when the line carries none. */
-export function parseMeteringLine(line: string): { worker: string; counts: Counts } | null {
-  const m = tagged<{ worker?: string; counts?: Counts }>(line, "metering");
+/** Metering counts (and the operations behind them) from one line of wrangler output, or null. */
+export function parseMeteringLine(line: string): { worker: string; counts: Counts; ops: Operation[] } | null {
+  const m = tagged<{ worker?: string; counts?: Counts; ops?: Operation[] }>(line, "metering");
   if (!m || typeof m.worker !== "string" || !m.counts || typeof m.counts !== "object") return null;
-  return { worker: m.worker, counts: m.counts };
+  return { worker: m.worker, counts: m.counts, ops: Array.isArray(m.ops) ? m.ops : [] };
 }

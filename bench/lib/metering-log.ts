@@ -1,9 +1,11 @@
 // Collects the `{"metering":…}` lines the metered Workers print (bench/workers/metering.ts) from
 // wrangler's output, from the moment it is armed.
+import type { Operation } from "../workers/metering";
 import { type Counts, parseMeteringLine, sumCounts } from "./cost";
+import { orderOperations, type TracedOperation } from "./operations";
 
 export class MeteringCollector {
-  private lines: { worker: string; counts: Counts }[] = [];
+  private lines: { worker: string; counts: Counts; ops: Operation[] }[] = [];
   private armed = false;
 
   onLine = (line: string) => {
@@ -12,7 +14,7 @@ export class MeteringCollector {
     if (parsed) this.lines.push(parsed);
   };
 
-  /** Starts counting (lines printed before, e.g. by health checks, are ignored). */
+  /** Starts counting afresh (lines printed before, e.g. by health checks, are ignored). */
   arm(): void {
     this.lines = [];
     this.armed = true;
@@ -20,5 +22,10 @@ export class MeteringCollector {
 
   totals(): Counts {
     return sumCounts(this.lines.map((l) => l.counts));
+  }
+
+  /** Every operation since the collector was armed, in order. */
+  operations(): TracedOperation[] {
+    return orderOperations(this.lines);
   }
 }

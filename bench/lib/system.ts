@@ -110,8 +110,12 @@ async function prepareWorker(spec: WorkerSpec, dir: string, index: number): Prom
     const ownClasses = (raw.durable_objects?.bindings ?? [])
       .filter((b) => !b.script_name)
       .map((b) => b.class_name);
+    const queues = Object.fromEntries((raw.queues?.producers ?? []).map((p) => [p.binding, p.queue]));
     main = join(dir, `entry-${raw.name}.ts`);
-    await writeFile(main, wrappedEntrySource(abs(raw.main), raw.name, spec.wrap, [...new Set(ownClasses)]));
+    await writeFile(
+      main,
+      wrappedEntrySource(abs(raw.main), raw.name, spec.wrap, [...new Set(ownClasses)], queues),
+    );
   }
   const buildConfig = join(dir, `build-${raw.name}.json`);
   await writeFile(buildConfig, JSON.stringify({ ...raw, main }, null, 2));

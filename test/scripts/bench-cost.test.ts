@@ -10,7 +10,14 @@ describe("parseMeteringLine", () => {
     expect(parseMeteringLine(line)).toEqual({
       worker: "genqueue-consumer",
       counts: { d1_rows_read: 3, do_requests: 2 },
+      ops: [],
     });
+  });
+
+  it("keeps the operations a line lists", () => {
+    const op = { at: 5, kind: "d1", name: "insert jobs", rowsRead: 0, rowsWritten: 3 };
+    const line = JSON.stringify({ metering: { worker: "w", counts: { d1_queries: 1 }, ops: [op] } });
+    expect(parseMeteringLine(line)?.ops).toEqual([op]);
   });
 
   it("ignores other lines and broken JSON", () => {
@@ -108,5 +115,13 @@ describe("statementKey", () => {
     expect(statementKey("SELECT id FROM api_keys WHERE key_hash = ?")).toBe("select api_keys");
     expect(statementKey("  delete from `leases` where id = ?")).toBe("delete leases");
     expect(statementKey("PRAGMA foo")).toBe("pragma ?");
+  });
+
+  it("names the statement's own table, not a subquery's", () => {
+    const sql =
+      'select "id", exists (select 1 from "gone_webhook_urls" where "url" = ?) from "webhook_events" left join "projects" on ("projects"."id" = "webhook_events"."project_id")';
+    expect(statementKey(sql)).toBe("select webhook_events");
+    expect(statementKey('insert into "jobs" ("id", "status") values (?, ?)')).toBe("insert jobs");
+    expect(statementKey("CREATE TABLE IF NOT EXISTS leases (id TEXT)")).toBe("create leases");
   });
 });
