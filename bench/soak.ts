@@ -279,7 +279,7 @@ try {
   const imageRows = new Map(
     state
       .query<{ job_id: string; n: number }>(
-        "SELECT job_id, count(*) AS n FROM job_images WHERE job_id IN (SELECT id FROM jobs WHERE instance_id = ?) GROUP BY job_id",
+        "SELECT id AS job_id, json_array_length(images) AS n FROM jobs WHERE instance_id = ? AND images IS NOT NULL",
         tenant.instanceId,
       )
       .map((r) => [r.job_id, r.n]),

@@ -141,11 +141,11 @@ async function recordSuccess(
     model: result.model,
     revisedPrompt: result.revisedPrompt,
     costUsd: result.costUsd,
+    images: stored,
     errorCode: null,
     errorMessage: null,
   };
-  const images = stored.map((img) => ({ ...img, jobId: job.id }));
-  const hook = changeWebhook(succeeded, images, now);
+  const hook = changeWebhook(succeeded, now);
   const done = await succeedJob(deps.db, job.id, leaseToken, result, now, hook);
   // Canceled while the provider worked: the result must not be kept. A lost lease is different:
   // the delivery that took the job over writes the same R2 keys, so its images must stay.

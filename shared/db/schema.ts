@@ -2,8 +2,8 @@
 // Times are integer milliseconds since the epoch; the API renders them as ISO strings.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { apiKeyRoles, type JobEventType, type JobStatus, jobStatuses, jobTypes, roles } from "../jobs/enums";
 import type { ImageInput } from "../jobs/input";
-import { apiKeyRoles, jobEventTypes, jobStatuses, jobTypes, roles } from "../jobs/enums";
 
 const createdAt = () =>
   integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -149,6 +149,26 @@ export const apiKeys = sqliteTable(
   ],
 );
 
+/** One state change of a job, as stored in `jobs.events`. */
+export interface JobEvent {
+  version: number;
+  type: JobEventType;
+  status: JobStatus;
+  data: Record<string, unknown> | null;
+  createdAt: number;
+}
+
+/** One stored image of a succeeded job, as stored in `jobs.images`. */
+export interface JobImage {
+  index: number;
+  r2Key: string;
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: number;
+  seed: number | null;
+}
+
 export const jobs = sqliteTable(
   "jobs",
   {
@@ -176,7 +196,7 @@ export const jobs = sqliteTable(
     webhookEvents: text("webhook_events", { mode: "json" }).$type<string[]>(),
     requestId: text("request_id").notNull(),
     attempts: integer("attempts").notNull().default(0),
-    /** Bumped by every state change; job_events.version mirrors it. */
+    /** Bumped by every state change: the number of the newest event in `events`. */
     version: integer("version").notNull().default(1),
     /** Random token of the last state change: the batch's later statements apply only if it is ours. */
     transitionToken: text("transition_token"),
@@ -193,6 +213,15 @@ export const jobs = sqliteTable(
     model: text("model"),
     revisedPrompt: text("revised_prompt"),
     costUsd: real("cost_usd"),
+    /**
+     * The job's history, oldest first: every state change appends its numbered event in the same
+     * UPDATE that changes the state (jobs/transitions.ts), so history and state cannot disagree,
+     * and the history costs no row of its own (D1 bills rows written; see docs/cost.md). It is
+     * only ever read whole, per job, and stays small (one event per state change).
+     */
+    events: text("events", { mode: "json" }).$type<JobEvent[]>().notNull().default(sql`'[]'`),
+    /** The stored images of a succeeded job, in order; written with the success. */
+    images: text("images", { mode: "json" }).$type<JobImage[]>(),
     createdAt: createdAt(),
     startedAt: integer("started_at", { mode: "number" }),
     completedAt: integer("completed_at", { mode: "number" }),
@@ -204,38 +233,6 @@ export const jobs = sqliteTable(
     // walks this index within the instance instead (docs/cost.md).
     index("jobs_instance_created_idx").on(t.instanceId, t.createdAt, t.id),
   ],
-);
-
-export const jobEvents = sqliteTable(
-  "job_events",
-  {
-    jobId: text("job_id")
-      .notNull()
-      .references(() => jobs.id, { onDelete: "cascade" }),
-    version: integer("version").notNull(),
-    type: text("type", { enum: jobEventTypes }).notNull(),
-    status: text("status", { enum: jobStatuses }).notNull(),
-    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
-    createdAt: integer("created_at", { mode: "number" }).notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.jobId, t.version] })],
-);
-
-export const jobImages = sqliteTable(
-  "job_images",
-  {
-    jobId: text("job_id")
-      .notNull()
-      .references(() => jobs.id, { onDelete: "cascade" }),
-    index: integer("idx").notNull(),
-    r2Key: text("r2_key").notNull(),
-    contentType: text("content_type").notNull(),
-    width: integer("width").notNull(),
-    height: integer("height").notNull(),
-    bytes: integer("bytes").notNull(),
-    seed: integer("seed"),
-  },
-  (t) => [primaryKey({ columns: [t.jobId, t.index] })],
 );
 
 export const idempotencyKeys = sqliteTable(

@@ -11,7 +11,7 @@ import { newId } from "../ids";
 import { checkWebhookUrl } from "../webhooks/url-safety";
 import { type JobMessage, jobMessage } from "./message";
 import type { CreateJobBody } from "./schemas";
-import { insertJobStatements } from "./transitions";
+import { newJobRow } from "./transitions";
 import type { JobRow } from "../db/queries/jobs";
 
 export interface CreateJobDeps {
@@ -58,39 +58,42 @@ export async function createJob(
       ]);
     }
   }
-  const row: JobRow = {
-    id: newId("job"),
-    instanceId: principal.instanceId,
-    projectId,
-    apiKeyId: principal.keyId,
-    type: body.type,
-    status: "queued" as const,
-    requestedProvider: body.provider ?? null,
-    input: body.input,
-    metadata: body.metadata ?? null,
-    webhookUrl: body.webhook_url ?? null,
-    webhookEvents: body.webhook_events ?? null,
-    fallbackProviders: body.fallback_providers ?? null,
-    requestId,
-    provider: null,
-    attempts: 0,
-    version: 1,
-    transitionToken: null,
-    leaseToken: null,
-    leaseExpiresAt: null,
-    cancelRequestedAt: null,
-    resendDueAt: null,
-    errorCode: null,
-    errorMessage: null,
-    model: null,
-    revisedPrompt: null,
-    costUsd: null,
-    createdAt: now,
-    startedAt: null,
-    completedAt: null,
-    updatedAt: now,
-  };
-  await db.batch(insertJobStatements(db, row, { request_id: requestId }));
+  const row: JobRow = newJobRow(
+    {
+      id: newId("job"),
+      instanceId: principal.instanceId,
+      projectId,
+      apiKeyId: principal.keyId,
+      type: body.type,
+      status: "queued" as const,
+      requestedProvider: body.provider ?? null,
+      input: body.input,
+      metadata: body.metadata ?? null,
+      webhookUrl: body.webhook_url ?? null,
+      webhookEvents: body.webhook_events ?? null,
+      fallbackProviders: body.fallback_providers ?? null,
+      requestId,
+      provider: null,
+      attempts: 0,
+      transitionToken: null,
+      leaseToken: null,
+      leaseExpiresAt: null,
+      cancelRequestedAt: null,
+      resendDueAt: null,
+      errorCode: null,
+      errorMessage: null,
+      model: null,
+      revisedPrompt: null,
+      costUsd: null,
+      images: null,
+      createdAt: now,
+      startedAt: null,
+      completedAt: null,
+      updatedAt: now,
+    },
+    { request_id: requestId },
+  );
+  await db.insert(jobs).values(row);
   try {
     await deps.queue.send(
       jobMessage({

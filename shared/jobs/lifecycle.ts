@@ -5,8 +5,8 @@
 import { and, eq, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
-import { jobImages, jobs } from "../db/schema";
-import type { JobImageRow } from "../db/queries/jobs";
+import { jobs } from "../db/schema";
+import type { JobImage } from "../db/queries/jobs";
 import { insertWebhookEventForChange } from "../db/queries/webhooks";
 import type { ChangeWebhook } from "../webhooks/emit";
 import { type TransitionRequest, transition } from "./transitions";
@@ -81,14 +81,14 @@ export async function claimJob(
 }
 
 export interface SuccessResult {
-  images: Omit<JobImageRow, "jobId">[];
+  images: JobImage[];
   model: string;
   revisedPrompt: string | null;
   costUsd: number | null;
 }
 
 /**
- * running -> succeeded with its image rows and its webhook event (when given), all in one batch,
+ * running -> succeeded with its images and its webhook event (when given), all in one batch,
  * only while our lease holds and no cancel was asked. Returns the webhook row it inserted, if any.
  */
 export async function succeedJob(
@@ -105,6 +105,7 @@ export async function succeedJob(
     leaseToken,
     set: {
       completedAt: now,
+      images: result.images,
       model: result.model,
       revisedPrompt: result.revisedPrompt,
       costUsd: result.costUsd,
@@ -114,30 +115,10 @@ export async function succeedJob(
       errorMessage: null,
     },
     data: { images: result.images.length, model: result.model, cost_usd: result.costUsd },
-    extra: (token) =>
-      result.images.map((img) =>
-        db.insert(jobImages).select(
-          db
-            .select({
-              jobId: jobs.id,
-              index: sql`${img.index}`.as("idx"),
-              r2Key: sql`${img.r2Key}`.as("r2_key"),
-              contentType: sql`${img.contentType}`.as("content_type"),
-              width: sql`${img.width}`.as("width"),
-              height: sql`${img.height}`.as("height"),
-              bytes: sql`${img.bytes}`.as("bytes"),
-              seed: sql`${img.seed}`.as("seed"),
-            })
-            .from(jobs)
-            .where(and(eq(jobs.id, jobId), eq(jobs.transitionToken, token))),
-        ),
-      ),
     now,
   };
   if (webhook) {
-    const images = req.extra!;
     req.extra = (token) => [
-      ...images(token),
       insertWebhookEventForChange(db, { jobId, transitionToken: token, now, ...webhook }),
     ];
   }

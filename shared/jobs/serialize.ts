@@ -1,5 +1,5 @@
 // Renders job rows as the API (and, later, webhook payloads) shows them.
-import type { JobEventRow, JobImageRow, JobRow } from "../db/queries/jobs";
+import type { JobEvent, JobRow } from "../db/queries/jobs";
 import type { Job } from "./schemas";
 import { isoTime, isoTimeOrNull } from "../time";
 
@@ -7,7 +7,7 @@ export function imagePath(jobId: string, index: number): string {
   return `/v1/jobs/${jobId}/images/${index}`;
 }
 
-export function serializeJob(row: JobRow, images: JobImageRow[]): Job {
+export function serializeJob(row: JobRow): Job {
   return {
     id: row.id,
     object: "job",
@@ -25,7 +25,7 @@ export function serializeJob(row: JobRow, images: JobImageRow[]): Job {
     result:
       row.status === "succeeded"
         ? {
-            images: images.map((img) => ({
+            images: (row.images ?? []).map((img) => ({
               url: imagePath(row.id, img.index),
               content_type: img.contentType,
               width: img.width,
@@ -46,7 +46,7 @@ export function serializeJob(row: JobRow, images: JobImageRow[]): Job {
   };
 }
 
-export function serializeEvent(row: JobEventRow) {
+export function serializeEvent(row: JobEvent) {
   return {
     version: row.version,
     type: row.type,

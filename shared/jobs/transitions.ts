@@ -1,10 +1,11 @@
 // Every job state change goes through `transition`: it takes the source and target states from the
-// state table (state-machine.ts), bumps the version and appends the numbered event in ONE D1 batch,
-// so history and state never disagree and no caller can make a move the table does not list.
+// state table (state-machine.ts), bumps the version and appends the numbered event to the job's
+// history in ONE UPDATE, so history and state never disagree and no caller can make a move the
+// table does not list.
 import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
-import { jobEvents, jobs } from "../db/schema";
+import { type JobEvent, jobs } from "../db/schema";
 import type { JobEventType, JobStatus } from "./enums";
 import { eventsBlockedByCancelRequest, nextState, statesAccepting, targetOf } from "./state-machine";
 
@@ -22,6 +23,7 @@ type JobPatch = Partial<
     | "model"
     | "revisedPrompt"
     | "costUsd"
+    | "images"
     | "startedAt"
     | "completedAt"
   >
@@ -71,6 +73,8 @@ export async function transition(db: Db, req: TransitionRequest): Promise<Transi
   if (eventsBlockedByCancelRequest.includes(req.event)) conditions.push(isNull(jobs.cancelRequestedAt));
   if (req.where) conditions.push(req.where);
 
+  // In an UPDATE every column reads its old value: `version + 1` is the version this change makes.
+  const event = sql`json_object('version', ${jobs.version} + 1, 'type', ${req.event}, 'status', ${to}, 'data', json(${req.data ? JSON.stringify(req.data) : null}), 'createdAt', ${req.now})`;
   const update = db
     .update(jobs)
     .set({
@@ -78,42 +82,29 @@ export async function transition(db: Db, req: TransitionRequest): Promise<Transi
       ...req.setSql,
       status: to,
       version: sql`${jobs.version} + 1`,
+      events: sql`json_insert(${jobs.events}, '$[#]', ${event})`,
       transitionToken: token,
       updatedAt: req.now,
     })
     .where(and(...conditions))
     .returning();
 
-  // Only inserts when the update above matched: the token is unique to this call.
-  const event = db.insert(jobEvents).select(
-    db
-      .select({
-        jobId: jobs.id,
-        version: jobs.version,
-        type: sql`${req.event}`.as("type"),
-        status: sql`${to}`.as("status"),
-        data: sql`${req.data ? JSON.stringify(req.data) : null}`.as("data"),
-        createdAt: sql`${req.now}`.as("created_at"),
-      })
-      .from(jobs)
-      .where(and(eq(jobs.id, req.jobId), eq(jobs.transitionToken, token))),
-  );
-
-  const [updated, inserted, ...extras] = await db.batch([update, event, ...(req.extra?.(token) ?? [])]);
-  return { applied: (inserted as D1Result).meta.changes === 1, row: updated[0], extras };
+  // Statements in `extra` apply only when the update above matched: the token is unique to this call.
+  const [updated, ...extras] = await db.batch([update, ...(req.extra?.(token) ?? [])]);
+  return { applied: updated.length === 1, row: updated[0], extras };
 }
 
-/** Writes a new job row and its first event together. */
-export function insertJobStatements(db: Db, row: typeof jobs.$inferInsert, data?: Record<string, unknown>) {
-  return [
-    db.insert(jobs).values({ ...row, version: 1 }),
-    db.insert(jobEvents).values({
-      jobId: row.id,
-      version: 1,
-      type: "queued",
-      status: "queued",
-      data: data ?? null,
-      createdAt: row.updatedAt,
-    }),
-  ] as const;
+/** A new job's row, its history starting with the `queued` event. */
+export function newJobRow<Row extends Omit<typeof jobs.$inferInsert, "version" | "events">>(
+  row: Row,
+  data?: Record<string, unknown>,
+): Row & { version: number; events: JobEvent[] } {
+  const queued: JobEvent = {
+    version: 1,
+    type: "queued",
+    status: "queued",
+    data: data ?? null,
+    createdAt: row.updatedAt,
+  };
+  return { ...row, version: 1, events: [queued] };
 }

@@ -3,13 +3,12 @@
 // state change; calling it again for the same job state changes nothing. The job pipeline never
 // waits on a receiver: this only writes a row and enqueues.
 import type { Db } from "../db/client";
-import { getJob, getJobImages, type JobImageRow, type JobRow } from "../db/queries/jobs";
+import { getJob, type JobRow } from "../db/queries/jobs";
 import {
   getProjectWebhook,
   hasWebhookEventOfType,
   insertWebhookEvent,
   isUrlGone,
-  jobEventAt,
   finishEventStatement,
 } from "../db/queries/webhooks";
 import { newId } from "../ids";
@@ -45,15 +44,14 @@ async function emit(deps: EmitDeps, jobId: string): Promise<EmitResult> {
   if (!url) return { emitted: false, reason: "no webhook url" };
   // Only the transition INTO the status is an event: a `cancel_requested` on a running job keeps
   // the status `running` at a new version, and must not report the job started again.
-  const change = await jobEventAt(db, job.id, job.version);
+  const change = job.events.find((event) => event.version === job.version);
   if (change?.type !== job.status) return { emitted: false, reason: "current version is not a transition" };
   // A retried job is claimed again; receivers hear that it started once.
   if (type === "job.started" && (await hasWebhookEventOfType(db, job.id, type))) {
     return { emitted: false, reason: "job.started already sent" };
   }
 
-  const images = job.status === "succeeded" ? await getJobImages(db, job.id) : [];
-  const body = buildWebhookBody(type, new Date(change.createdAt), serializeJob(job, images));
+  const body = buildWebhookBody(type, new Date(change.createdAt), serializeJob(job));
   const gone = await isUrlGone(db, job.instanceId, url);
   const eventId = newId("msg");
   const inserted = await insertWebhookEvent(db, {
@@ -101,14 +99,14 @@ export interface ChangeWebhook {
 }
 
 /**
- * The webhook of a change whose result the caller holds: `job` as the change leaves it and its
- * images, so nothing is read (insertWebhookEventForChange writes it with the change). Null when
+ * The webhook of a change whose result the caller holds: `job` as the change leaves it, images
+ * included, so nothing is read (insertWebhookEventForChange writes it with the change). Null when
  * the status has no event or the job's filter does not want it.
  */
-export function changeWebhook(job: JobRow, images: JobImageRow[], at: number): ChangeWebhook | null {
+export function changeWebhook(job: JobRow, at: number): ChangeWebhook | null {
   const type = eventForStatus(job.status);
   if (!type || !wantsEvent(job.webhookEvents, type)) return null;
-  const body = buildWebhookBody(type, new Date(at), serializeJob(job, images));
+  const body = buildWebhookBody(type, new Date(at), serializeJob(job));
   return { eventId: newId("msg"), type, body };
 }
 

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { JobRow } from "../../shared/db/queries/jobs";
-import { deadLetters, jobImages, jobs } from "../../shared/db/schema";
+import { deadLetters, jobs } from "../../shared/db/schema";
 import { transition } from "../../shared/jobs/transitions";
 import { jobEventTypes, jobStatuses } from "../../shared/jobs/enums";
 import { nextState } from "../../shared/jobs/state-machine";
@@ -40,7 +40,7 @@ describe("a cancel requested during the provider call", () => {
     await cancelDuringCall(job, spyEnv().env);
     expect((await jobRow(job.id)).status).toBe("canceled");
     expect(await eventTypes(job.id)).toEqual(["queued", "running", "canceled"]);
-    expect(await testDb.select().from(jobImages).where(eq(jobImages.jobId, job.id)).all()).toEqual([]);
+    expect((await jobRow(job.id)).images).toBeNull();
     const stored = await env.IMAGES.list({ prefix: `${job.instanceId}/${job.projectId}/${job.id}/` });
     expect(stored.objects).toEqual([]);
   });

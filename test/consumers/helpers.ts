@@ -3,12 +3,12 @@
 // spies, so what the consumer sends is observed and no local queue delivers it back mid-test.
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { vi } from "vitest";
 import worker from "../../consumers/src/index";
 import { createDb } from "../../shared/db/client";
 import type { JobRow } from "../../shared/db/queries/jobs";
-import { jobEvents, jobs } from "../../shared/db/schema";
+import { jobs } from "../../shared/db/schema";
 import type { JobMessage } from "../../shared/jobs/message";
 
 export const testDb = createDb(env.DB);
@@ -65,10 +65,7 @@ export async function deliverBatch(
 
 export const jobRow = async (id: string) => (await testDb.select().from(jobs).where(eq(jobs.id, id)).get())!;
 
-export const eventTypes = async (id: string) =>
-  (
-    await testDb.select().from(jobEvents).where(eq(jobEvents.jobId, id)).orderBy(asc(jobEvents.version)).all()
-  ).map((e) => e.type);
+export const eventTypes = async (id: string) => (await jobRow(id)).events.map((e) => e.type);
 
 /** Waits (real time, a few seconds at most) until the job reaches `status`. */
 export async function untilStatus(id: string, status: JobRow["status"]) {

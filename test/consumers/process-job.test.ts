@@ -1,11 +1,11 @@
 // The jobs consumer inside workerd: real D1, R2 and TokenBucket; JOBS / JOBS_DLQ are spies
 // (./helpers.ts), so what the consumer sends is observed.
 import { env } from "cloudflare:workers";
-import { asc, count, eq, sql } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { bucketName } from "../../consumers/src/pacing";
 import { createDb } from "../../shared/db/client";
-import { deadLetters, jobEvents, jobImages, jobs } from "../../shared/db/schema";
+import { deadLetters, jobs } from "../../shared/db/schema";
 import type { JobRow } from "../../shared/db/queries/jobs";
 import type { ImageInput } from "../../shared/jobs/input";
 import { deliverBatch, jobRow, messageFor, spyEnv } from "./helpers";
@@ -37,18 +37,18 @@ async function seedJobWith(input: Partial<ImageInput>, opts: SeedJobOptions = {}
   });
 }
 
-const eventsOf = (id: string) =>
-  db.select().from(jobEvents).where(eq(jobEvents.jobId, id)).orderBy(asc(jobEvents.version)).all();
-const imagesOf = (id: string) =>
-  db.select().from(jobImages).where(eq(jobImages.jobId, id)).orderBy(asc(jobImages.index)).all();
+const eventsOf = async (id: string) => (await jobRow(id)).events;
+const imagesOf = async (id: string) => (await jobRow(id)).images ?? [];
 const typesOf = async (id: string) => (await eventsOf(id)).map((e) => e.type);
 const prefixOf = (job: JobRow) => `${job.instanceId}/${job.projectId}/${job.id}/`;
 const objectsUnder = async (prefix: string) => (await env.IMAGES.list({ prefix })).objects.map((o) => o.key);
 
 async function tableCounts() {
   const [j] = await db.select({ n: count() }).from(jobs);
-  const [e] = await db.select({ n: count() }).from(jobEvents);
-  const [i] = await db.select({ n: count() }).from(jobImages);
+  const [e] = await db.select({ n: sql<number>`sum(json_array_length(${jobs.events}))` }).from(jobs);
+  const [i] = await db
+    .select({ n: sql<number>`coalesce(sum(json_array_length(${jobs.images})), 0)` })
+    .from(jobs);
   const objects = (await env.IMAGES.list()).objects.length;
   return { jobs: j!.n, events: e!.n, images: i!.n, objects };
 }
@@ -459,18 +459,19 @@ describe("jobs consumer: leases", () => {
           leaseToken: null,
           leaseExpiresAt: null,
           version: sql`${jobs.version} + 1`,
+          images: [
+            {
+              index: 0,
+              r2Key: key,
+              contentType: "image/png",
+              width: 512,
+              height: 512,
+              bytes: winnerBytes.byteLength,
+              seed: 9,
+            },
+          ],
         })
         .where(eq(jobs.id, job.id)),
-      db.insert(jobImages).values({
-        jobId: job.id,
-        index: 0,
-        r2Key: key,
-        contentType: "image/png",
-        width: 512,
-        height: 512,
-        bytes: winnerBytes.byteLength,
-        seed: 9,
-      }),
     ]);
 
     const result = await slow;

@@ -4,12 +4,19 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import app from "../../producer/src/index";
 import { createDb } from "../../shared/db/client";
-import { getJob, getJobEvents, type JobRow } from "../../shared/db/queries/jobs";
+import { getJob, type JobRow } from "../../shared/db/queries/jobs";
 import { deadLetters } from "../../shared/db/schema";
 import { newId } from "../../shared/ids";
 import type { JobMessage } from "../../shared/jobs/message";
 import { REPLAY_DELAY_SECONDS } from "../../shared/jobs/replay";
-import { authHeaders, type SeededTenant, seedJob, seedProject, seedTenant } from "../support/tenant";
+import {
+  authHeaders,
+  jobHistory,
+  type SeededTenant,
+  seedJob,
+  seedProject,
+  seedTenant,
+} from "../support/tenant";
 
 const db = () => createDb(env.DB);
 
@@ -222,7 +229,7 @@ describe("POST /v1/admin/dead-letters/replay", () => {
         errorMessage: null,
         completedAt: null,
       });
-      expect((await getJobEvents(db(), job.id)).at(-1)).toMatchObject({
+      expect((await jobHistory(env.DB, job.id)).at(-1)).toMatchObject({
         type: "replayed",
         status: "queued",
         data: { dead_letter_id: dlId, replayed_by: t.keyIds.admin },

@@ -4,11 +4,11 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import app from "../../producer/src/index";
 import { createDb, type Db } from "../../shared/db/client";
-import { getJob, getJobEvents } from "../../shared/db/queries/jobs";
+import { getJob } from "../../shared/db/queries/jobs";
 import { jobs } from "../../shared/db/schema";
 import { cancelJob } from "../../shared/jobs/cancel";
 import type { JobStatus } from "../../shared/jobs/enums";
-import { authHeaders, seedJob, seedTenant } from "../support/tenant";
+import { authHeaders, jobHistory, seedJob, seedTenant } from "../support/tenant";
 
 async function cancel(id: string, key: string) {
   const ctx = createExecutionContext();
@@ -23,7 +23,7 @@ async function cancel(id: string, key: string) {
 }
 
 async function lastEvent(jobId: string) {
-  return (await getJobEvents(createDb(env.DB), jobId)).at(-1);
+  return (await jobHistory(env.DB, jobId)).at(-1);
 }
 
 describe("POST /v1/jobs/{id}/cancel", () => {
@@ -95,7 +95,7 @@ describe("POST /v1/jobs/{id}/cancel", () => {
 
     expect(again.status).toBe(202);
     expect(await again.json()).toMatchObject({ status: "running", cancel_requested: true });
-    expect(await getJobEvents(createDb(env.DB), job.id)).toHaveLength(2);
+    expect(await jobHistory(env.DB, job.id)).toHaveLength(2);
   });
 
   it.each<JobStatus>(["succeeded", "failed", "canceled", "dead_lettered"])(

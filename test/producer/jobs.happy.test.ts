@@ -131,9 +131,14 @@ describe("POST /v1/jobs", () => {
       request_id: requestId,
     });
     expect(JSON.parse(String(row?.input))).toEqual(job.input);
-    const events = await rows("SELECT version, type, status, data FROM job_events WHERE job_id = ?", job.id);
-    expect(events).toEqual([
-      { version: 1, type: "queued", status: "queued", data: JSON.stringify({ request_id: requestId }) },
+    expect(JSON.parse(String(row?.events))).toEqual([
+      {
+        version: 1,
+        type: "queued",
+        status: "queued",
+        data: { request_id: requestId },
+        createdAt: Date.parse(job.created_at),
+      },
     ]);
     expect(await countJobs(t.instanceId)).toBe(1);
   });
@@ -284,14 +289,13 @@ describe("GET /v1/jobs/{id}/events", () => {
   it("returns the history oldest first", async () => {
     const t = await seedTenant(env.DB);
     const job = await seedJob(env.DB, t, { status: "succeeded", overrides: { version: 3 } });
-    // seedJob wrote version 3 (succeeded); add the earlier ones out of order.
-    const insert =
-      "INSERT INTO job_events (job_id, version, type, status, data, created_at) VALUES (?, ?, ?, ?, ?, ?)";
-    await env.DB.prepare(insert)
-      .bind(job.id, 2, "running", "running", null, job.createdAt - 1000)
-      .run();
-    await env.DB.prepare(insert)
-      .bind(job.id, 1, "queued", "queued", null, job.createdAt - 2000)
+    // seedJob wrote version 3 (succeeded); put the earlier ones before it.
+    const earlier = [
+      { version: 1, type: "queued", status: "queued", data: null, createdAt: job.createdAt - 2000 },
+      { version: 2, type: "running", status: "running", data: null, createdAt: job.createdAt - 1000 },
+    ];
+    await env.DB.prepare("UPDATE jobs SET events = ? WHERE id = ?")
+      .bind(JSON.stringify([...earlier, ...job.events]), job.id)
       .run();
     const res = await call(`/v1/jobs/${job.id}/events`, getInit(t.userKey));
     const body = (await res.json()) as { data: { version: number; type: string }[] };

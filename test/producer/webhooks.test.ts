@@ -94,10 +94,9 @@ describe("GET /v1/jobs/{id}/webhooks", () => {
     ]);
     // A second, later event of the same job (say it was replayed and failed afterwards).
     await env.DB.batch([
-      env.DB.prepare("UPDATE jobs SET version = 2, status = 'failed' WHERE id = ?").bind(job.id),
       env.DB.prepare(
-        "INSERT INTO job_events (job_id, version, type, status, created_at) VALUES (?, 2, 'failed', 'failed', ?)",
-      ).bind(job.id, Date.now()),
+        `UPDATE jobs SET version = 2, status = 'failed', events = ${"json_insert(events, '$[#]', json_object('version', 2, 'type', 'failed', 'status', 'failed', 'data', null, 'createdAt', ?))"} WHERE id = ?`,
+      ).bind(Date.now(), job.id),
     ]);
     const second = await emitWebhookForJob({ db, queue: webhooksSpy().queue, now: () => Date.now() }, job.id);
 

@@ -8,12 +8,10 @@
 import { eq } from "drizzle-orm";
 import { displayPrefix, generateApiKey, sha256Hex } from "../../shared/auth/keys";
 import { createDb } from "../../shared/db/client";
-import type { JobRow } from "../../shared/db/queries/jobs";
+import type { JobEvent, JobImage, JobRow } from "../../shared/db/queries/jobs";
 import {
   apiKeys,
   instances,
-  jobEvents,
-  jobImages,
   jobs,
   organizations,
   projects,
@@ -239,23 +237,20 @@ export async function seedJob(
     updatedAt: createdAt,
     ...opts.overrides,
   };
-  await db.batch([
-    db.insert(jobs).values(row),
-    db.insert(jobEvents).values({
-      jobId: row.id,
-      version: row.version ?? 1,
-      type: status,
-      status,
-      data: null,
-      createdAt,
-    }),
-  ]);
+  const event = { version: row.version ?? 1, type: status, status, data: null, createdAt };
+  await db.insert(jobs).values({ events: [event], ...row });
   const [stored] = await db.select().from(jobs).where(eq(jobs.id, row.id));
   if (!stored) throw new Error(`seedJob: job ${row.id} was not written`);
   return stored;
 }
 
-/** Stores an image's bytes in R2 and its `job_images` row; returns the R2 key. */
+/** A job's history as stored on its row, oldest first. */
+export async function jobHistory(d1: D1Database, jobId: string): Promise<JobEvent[]> {
+  const [row] = await createDb(d1).select({ events: jobs.events }).from(jobs).where(eq(jobs.id, jobId));
+  return row?.events ?? [];
+}
+
+/** Stores an image's bytes in R2 and appends it to the job's `images`; returns the R2 key. */
 export async function seedJobImage(
   env: { DB: D1Database; IMAGES: R2Bucket },
   jobId: string,
@@ -263,17 +258,19 @@ export async function seedJobImage(
 ): Promise<string> {
   const r2Key = `test/${jobId}/${image.index}`;
   await env.IMAGES.put(r2Key, image.bytes, { httpMetadata: { contentType: image.contentType } });
-  await createDb(env.DB)
-    .insert(jobImages)
-    .values({
-      jobId,
-      index: image.index,
-      r2Key,
-      contentType: image.contentType,
-      width: image.width ?? 64,
-      height: image.height ?? 64,
-      bytes: image.bytes.byteLength,
-      seed: null,
-    });
+  const stored: JobImage = {
+    index: image.index,
+    r2Key,
+    contentType: image.contentType,
+    width: image.width ?? 64,
+    height: image.height ?? 64,
+    bytes: image.bytes.byteLength,
+    seed: null,
+  };
+  await env.DB.prepare(
+    "UPDATE jobs SET images = json_insert(coalesce(images, '[]'), '$[#]', json(?)) WHERE id = ?",
+  )
+    .bind(JSON.stringify(stored), jobId)
+    .run();
   return r2Key;
 }

@@ -43,6 +43,6 @@ export function registerCancelJob(app: App) {
         emitWebhookForJob({ db: c.get("db"), queue: c.env.WEBHOOKS, now: Date.now }, row.id),
       );
     }
-    return c.json(serializeJob(row, []), 202);
+    return c.json(serializeJob(row), 202);
   });
 }

@@ -71,7 +71,7 @@ export function registerCreateJob(app: App) {
         principal,
         body,
       );
-      const job = serializeJob(row, []);
+      const job = serializeJob(row);
       if (idemKey) {
         await completeIdempotencyKey(db, principal.keyId, idemKey, {
           status: 202,

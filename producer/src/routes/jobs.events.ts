@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { getJobEvents, getJobForInstance } from "../../../shared/db/queries/jobs";
+import { getJobForInstance } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
 import { jobApiErrors, problemResponses } from "../problem";
 import { JobEventListSchema } from "../../../shared/jobs/schemas";
@@ -28,7 +28,6 @@ export function registerJobEvents(app: App) {
     const db = c.get("db");
     const job = await getJobForInstance(db, c.get("principal"), id);
     if (!job) throw new ApiError("job_not_found", `No job ${id}`);
-    const events = await getJobEvents(db, id);
-    return c.json({ object: "list" as const, job_id: id, data: events.map(serializeEvent) }, 200);
+    return c.json({ object: "list" as const, job_id: id, data: job.events.map(serializeEvent) }, 200);
   });
 }

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { getJobForInstance, getJobImages } from "../../../shared/db/queries/jobs";
+import { getJobForInstance } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
 import { jobApiErrors, problemResponses } from "../problem";
 import { JobSchema } from "../../../shared/jobs/schemas";
@@ -25,7 +25,6 @@ export function registerGetJob(app: App) {
     const db = c.get("db");
     const row = await getJobForInstance(db, c.get("principal"), id);
     if (!row) throw new ApiError("job_not_found", `No job ${id}`);
-    const images = row.status === "succeeded" ? await getJobImages(db, row.id) : [];
-    return c.json(serializeJob(row, images), 200);
+    return c.json(serializeJob(row), 200);
   });
 }

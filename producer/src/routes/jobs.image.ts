@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { getJobForInstance, getJobImages } from "../../../shared/db/queries/jobs";
+import { getJobForInstance } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
 import { jobApiErrors, problemResponses } from "../problem";
 import { JobIdParamSchema } from "../schemas/jobs";
@@ -42,7 +42,7 @@ export function registerJobImage(app: App) {
     const db = c.get("db");
     const job = await getJobForInstance(db, c.get("principal"), id);
     if (!job) throw new ApiError("job_not_found", `No job ${id}`);
-    const image = (await getJobImages(db, id)).find((img) => img.index === n);
+    const image = job.images?.find((img) => img.index === n);
     const object = image ? await c.env.IMAGES.get(image.r2Key) : null;
     if (!image || !object) throw new ApiError("image_not_found", `Job ${id} has no image ${n}`);
     return new Response(object.body, {

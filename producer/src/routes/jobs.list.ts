@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { decodeCursor, encodeCursor } from "../../../shared/db/pages";
-import { getImagesForJobs, listJobs } from "../../../shared/db/queries/jobs";
+import { listJobs } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
 import { jobApiErrors, problemResponses } from "../problem";
 import { jobStatuses } from "../../../shared/jobs/enums";
@@ -48,12 +48,10 @@ export function registerListJobs(app: App) {
     });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const succeeded = page.filter((row) => row.status === "succeeded").map((row) => row.id);
-    const images = await getImagesForJobs(c.get("db"), succeeded);
     return c.json(
       {
         object: "list" as const,
-        data: page.map((row) => serializeJob(row, images.get(row.id) ?? [])),
+        data: page.map((row) => serializeJob(row)),
         next_cursor: rows.length > limit && last ? encodeCursor(last) : null,
       },
       200,

@@ -1,12 +1,11 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { JobStatus } from "../../jobs/enums";
 import type { Db } from "../client";
 import { afterCursor, newestFirst, type PageCursor } from "../pages";
-import { jobEvents, jobImages, jobs } from "../schema";
+import { jobs } from "../schema";
 
 export type JobRow = typeof jobs.$inferSelect;
-export type JobImageRow = typeof jobImages.$inferSelect;
-export type JobEventRow = typeof jobEvents.$inferSelect;
+export type { JobEvent, JobImage } from "../schema";
 
 export async function getJob(db: Db, jobId: string): Promise<JobRow | null> {
   return (await db.select().from(jobs).where(eq(jobs.id, jobId)).get()) ?? null;
@@ -38,28 +37,6 @@ export async function getJobForInstance(
       .where(and(...conditions))
       .get()) ?? null
   );
-}
-
-export async function getJobImages(db: Db, jobId: string): Promise<JobImageRow[]> {
-  return db.select().from(jobImages).where(eq(jobImages.jobId, jobId)).orderBy(asc(jobImages.index)).all();
-}
-
-/** Images of several jobs in one query, grouped by job id (for list pages). */
-export async function getImagesForJobs(db: Db, jobIds: string[]): Promise<Map<string, JobImageRow[]>> {
-  const byJob = new Map<string, JobImageRow[]>();
-  if (jobIds.length === 0) return byJob;
-  const rows = await db
-    .select()
-    .from(jobImages)
-    .where(inArray(jobImages.jobId, jobIds))
-    .orderBy(asc(jobImages.jobId), asc(jobImages.index))
-    .all();
-  for (const row of rows) byJob.set(row.jobId, [...(byJob.get(row.jobId) ?? []), row]);
-  return byJob;
-}
-
-export async function getJobEvents(db: Db, jobId: string): Promise<JobEventRow[]> {
-  return db.select().from(jobEvents).where(eq(jobEvents.jobId, jobId)).orderBy(asc(jobEvents.version)).all();
 }
 
 export async function listJobs(

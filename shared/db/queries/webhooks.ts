@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
-import { goneWebhookUrls, jobEvents, jobs, projects, webhookAttempts, webhookEvents } from "../schema";
+import { goneWebhookUrls, jobs, projects, webhookAttempts, webhookEvents } from "../schema";
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
@@ -94,21 +94,6 @@ export async function rotateProjectSecret(
 /** The condition "the project's current secret is `secret`": after a rotation to a fresh secret, that it applied. */
 export function hasWebhookSecret(projectId: string, secret: string) {
   return sql`exists (select 1 from ${projects} where ${projects.id} = ${projectId} and ${projects.webhookSecret} = ${secret})`;
-}
-
-/** The event type of the job's event at `version` (the transition that produced that version). */
-export async function jobEventAt(
-  db: Db,
-  jobId: string,
-  version: number,
-): Promise<{ type: string; createdAt: number } | null> {
-  return (
-    (await db
-      .select({ type: jobEvents.type, createdAt: jobEvents.createdAt })
-      .from(jobEvents)
-      .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.version, version)))
-      .get()) ?? null
-  );
 }
 
 export async function hasWebhookEventOfType(db: Db, jobId: string, type: string): Promise<boolean> {

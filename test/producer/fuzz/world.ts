@@ -187,10 +187,6 @@ export async function snapshotTenant(t: FuzzTenant): Promise<string> {
       .then((r) => r.results);
   const parts = await Promise.all([
     q("SELECT * FROM jobs WHERE instance_id = ? ORDER BY id", t.instanceId),
-    q(
-      "SELECT e.* FROM job_events e JOIN jobs j ON j.id = e.job_id WHERE j.instance_id = ? ORDER BY e.job_id, e.version",
-      t.instanceId,
-    ),
     q("SELECT * FROM dead_letters WHERE instance_id = ? ORDER BY id", t.instanceId),
     q("SELECT * FROM provider_keys WHERE instance_id = ? ORDER BY id", t.instanceId),
     q("SELECT * FROM projects WHERE instance_id = ? ORDER BY id", t.instanceId),
