@@ -111,6 +111,13 @@ interface Cost {
     prices?: { source?: string };
   };
 }
+interface Bundle {
+  worker?: string;
+  modules?: string[];
+  bytes?: number;
+  gzipBytes?: number;
+  startupMs?: { median?: number; runs?: number[] };
+}
 interface BenchResult extends RunHeader {
   settings?: { rate?: number; fakeBurst?: number; limitFactor?: number; only?: string[] };
   pacing?: { rate?: number; burst?: number; fakeLatencyMs?: number; scenarios?: PacingScenario[] };
@@ -123,6 +130,7 @@ interface BenchResult extends RunHeader {
   };
   latency?: LatencyPoint[];
   cost?: Cost;
+  bundles?: Bundle[];
 }
 interface SoakResult extends RunHeader {
   settings?: {
@@ -401,6 +409,30 @@ function costPart(b: BenchResult): string[] {
   ];
 }
 
+function bundlesPart(b: BenchResult): string[] {
+  const bundles = list(b.bundles).filter(isObject) as Bundle[];
+  if (bundles.length === 0) return [];
+  const kib = (n: unknown) => (typeof n === "number" ? fmt(n / 1024, 1) : "-");
+  const rows = bundles.map((w) => [
+    text(w.worker),
+    list(w.modules).join(", ") || "-",
+    kib(w.bytes),
+    kib(w.gzipBytes),
+    fmt(w.startupMs?.median),
+    list(w.startupMs?.runs)
+      .map((ms) => fmt(ms))
+      .join(", ") || "-",
+  ]);
+  return [
+    "### Bundles and start-up",
+    "",
+    "Each Worker built from its repository config by `wrangler deploy --dry-run --outdir` (no bench wrapper); size of the modules it would upload, raw and gzipped. Start-up: CPU time of the Worker's start-up phase (compiling the bundle and running its top-level code) as `wrangler check startup` profiles it in a local workerd, idle samples left out, garbage collection included; this machine's CPU, not Cloudflare's; median of the runs shown.",
+    "",
+    ...table(["Worker", "modules", "KiB", "gzip KiB", "start-up ms (median)", "runs ms"], rows),
+    "",
+  ];
+}
+
 function benchPart(b: BenchResult): string[] {
   return [
     "## `npm run bench`",
@@ -410,6 +442,7 @@ function benchPart(b: BenchResult): string[] {
     ...throughputPart(b),
     ...latencyPart(b),
     ...costPart(b),
+    ...bundlesPart(b),
   ];
 }
 

@@ -1,10 +1,12 @@
-// `npm run bench`: pacing fidelity, throughput against a bare baseline, latency under load, and
-// the platform cost model, measured on the local system (wrangler dev) with fake providers.
+// `npm run bench`: pacing fidelity, throughput against a fair floor and a bare baseline, latency
+// under load, the platform cost model with one job's operations, and both Workers' bundle sizes
+// and start-up times, measured on the local system (wrangler dev) with fake providers.
 // Prints the figures and writes them to bench/results/bench-<timestamp>.json (+ latest.json).
 //
-//   npm run bench -- [--only pacing,throughput,latency,cost] [--rate 5] [--backlog-factor 30]
+//   npm run bench -- [--only pacing,throughput,latency,cost,bundles] [--rate 5] [--backlog-factor 30]
 //                    [--jobs 2000] [--concurrency 20] [--latency-rate 50,20] [--latency-seconds 20]
-//                    [--latency-backlog 1500] [--cost-jobs 200] [--batch-size N] [--out DIR]
+//                    [--latency-backlog 1500] [--cost-jobs 200] [--startup-runs 3] [--batch-size N]
+//                    [--out DIR]
 //
 // --batch-size overrides the jobs queue's max_batch_size for the run (an experiment; the default
 // is the repository's wrangler.consumer.toml, and the baseline always copies whatever is used).
@@ -13,6 +15,7 @@ import { parseArgs } from "node:util";
 import { startIdeogramFake } from "../test/fakes/ideogram";
 import { callTimes } from "../test/fakes/knobs";
 import { generateMasterKey } from "../shared/providers/keys/crypto";
+import { measureBundles } from "./lib/bundles";
 import { costModel } from "./lib/cost";
 import { startKeyRouter } from "./lib/key-router";
 import { latencyUnderLoad } from "./lib/latency";
@@ -45,7 +48,7 @@ import { startWebhookReceiver, waitForDeliveries } from "./lib/webhook-receiver"
 
 const { values } = parseArgs({
   options: {
-    only: { type: "string", default: "pacing,throughput,latency,cost" },
+    only: { type: "string", default: "pacing,throughput,latency,cost,bundles" },
     rate: { type: "string", default: "5" },
     "backlog-factor": { type: "string", default: "30" },
     jobs: { type: "string", default: "2000" },
@@ -54,6 +57,7 @@ const { values } = parseArgs({
     "latency-seconds": { type: "string", default: "20" },
     "latency-backlog": { type: "string", default: "1500" },
     "cost-jobs": { type: "string", default: "200" },
+    "startup-runs": { type: "string", default: "3" },
     "batch-size": { type: "string" },
     "limit-factor": { type: "string", default: "1" },
     "fake-burst": { type: "string", default: "2" },
@@ -118,6 +122,7 @@ const result: Result = {
       backlog: num("latency-backlog"),
     },
     costJobs: num("cost-jobs"),
+    startupRuns: num("startup-runs"),
     /** provider_limits.rate_per_second = limitFactor x R (the fakes always enforce R). */
     limitFactor: num("limit-factor"),
     /** Capacity of the fake provider's own bucket: 1 = no jitter tolerated at all. */
@@ -478,13 +483,21 @@ try {
   if (only.has("throughput")) await baselineSession();
   if (only.has("throughput")) await floorSession();
   if (only.has("cost")) await costSession();
+  if (only.has("bundles")) {
+    say("bench: bundle sizes and start-up times (wrangler deploy --dry-run, wrangler check startup)...");
+    result.bundles = await measureBundles(
+      ["wrangler.producer.toml", "wrangler.consumer.toml"],
+      num("startup-runs"),
+    );
+  }
 } catch (error) {
   result.error = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
   console.error(error);
 }
 if (Object.keys(throughput).length > 0) result.throughput = throughputResult();
 const file = await finishResult(outDir, result);
-if (updateBenchReadme(outDir)) console.log("bench: bench/README.md and docs/cost.md rewritten from latest.json");
+if (updateBenchReadme(outDir))
+  console.log("bench: bench/README.md and docs/cost.md rewritten from latest.json");
 if (!values.quiet) printBench(result);
 console.log(`bench: results written to ${file}`);
 process.exit(result.error ? 1 : 0);

@@ -1,6 +1,8 @@
 // Prints a bench result as Markdown tables (the same tables docs-bench.md shows).
+import type { BundleFigures } from "./bundles";
 import type { CostModel } from "./cost";
 import type { LatencyFigures } from "./latency";
+import type { OperationSummary } from "./operations";
 import type { PacingScenarioResult } from "./pacing";
 import type { ThroughputFigures } from "./throughput";
 
@@ -79,7 +81,9 @@ function benchTables(result: Record<string, unknown>): string {
     }
     out.push("");
   }
-  const cost = result.cost as { jobs: number; model: CostModel } | undefined;
+  const cost = result.cost as
+    | { jobs: number; model: CostModel; operations?: { summary: OperationSummary } }
+    | undefined;
   if (cost) {
     out.push(
       `Platform cost per job (${cost.jobs} metered jobs; ${cost.model.prices.source})`,
@@ -105,6 +109,17 @@ function benchTables(result: Record<string, unknown>): string {
       for (const [k, v] of writers) out.push(`| ${k.slice("d1_rows_written_by:".length)} | ${fmt(v, 2)} |`);
       out.push("");
     }
+    if (cost.operations)
+      out.push(`One job traced end to end (docs/cost.md): ${JSON.stringify(cost.operations.summary)}`, "");
+  }
+  const bundles = result.bundles as BundleFigures[] | undefined;
+  if (bundles?.length) {
+    out.push("| Worker | KiB | gzip KiB | start-up ms (median) |", "| --- | --- | --- | --- |");
+    for (const b of bundles)
+      out.push(
+        `| ${b.worker} | ${fmt(b.bytes / 1024, 1)} | ${fmt(b.gzipBytes / 1024, 1)} | ${b.startupMs.median} |`,
+      );
+    out.push("");
   }
   return out.join("\n");
 }

@@ -54,13 +54,31 @@ export interface BenchSystem<Seeded> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function wrangler(args: string[], cwd: string): void {
+/** Runs the repository's wrangler (under the project's Node) to completion; throws on failure. */
+export function wrangler(args: string[], cwd: string): void {
   const run = spawnSync(NODE, [WRANGLER_CLI, ...args], {
     cwd,
     encoding: "utf8",
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
   });
   if (run.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed:\n${run.stdout}\n${run.stderr}`);
+}
+
+/**
+ * `wrangler deploy --dry-run -c <config> <args>`. The tree is shared with other engineers: a
+ * build caught mid-edit is tried again a few times.
+ */
+export async function dryRunBuild(config: string, args: string[], cwd: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      wrangler(["deploy", "--dry-run", "-c", config, ...args], cwd);
+      return;
+    } catch (error) {
+      if (attempt >= BUILD_ATTEMPTS) throw error;
+      console.warn(`bench: building ${config} failed (attempt ${attempt}), trying again in 5 s`);
+      await sleep(5_000);
+    }
+  }
 }
 
 export type RawConfig = Record<string, unknown> & {
@@ -119,17 +137,7 @@ async function prepareWorker(spec: WorkerSpec, dir: string, index: number): Prom
   }
   const buildConfig = join(dir, `build-${raw.name}.json`);
   await writeFile(buildConfig, JSON.stringify({ ...raw, main }, null, 2));
-  // The tree is shared with other engineers: a build caught mid-edit is tried again a few times.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      wrangler(["deploy", "--dry-run", "-c", buildConfig, "--outdir", workDir], dir);
-      break;
-    } catch (error) {
-      if (attempt >= BUILD_ATTEMPTS) throw error;
-      console.warn(`bench: building ${spec.config} failed (attempt ${attempt}), trying again in 5 s`);
-      await sleep(5_000);
-    }
-  }
+  await dryRunBuild(buildConfig, ["--outdir", workDir], dir);
 
   // Served from the bundle: nothing of the source tree is watched any more.
   const bundle = (await readdir(workDir)).find((f) => f.endsWith(".js"));

@@ -77,6 +77,7 @@ describe("bench and soak smoke runs", () => {
         "--latency-seconds=2",
         "--latency-backlog=10",
         "--cost-jobs=5",
+        "--startup-runs=1",
         "--deadline-s=120",
       ],
       280_000,
@@ -93,11 +94,16 @@ describe("bench and soak smoke runs", () => {
     expect(finite(pacing.accounts[0].ratio)).toBe(true);
     expect(finite(pacing.accounts[0].overLimitCalls)).toBe(true);
 
-    const { genqueue, baseline, ratioToBaseline } = r.throughput;
+    const { genqueue, floor, baseline, ratioToFloor, ratioToBaseline } = r.throughput;
     expect(genqueue.completed).toBe(30);
+    expect(floor.completed).toBe(30);
     expect(baseline.completed).toBe(30);
+    expect(genqueue.webhookDeliveries).toBe(30);
+    expect(floor.webhookDeliveries).toBe(30);
     expect(genqueue.jobsPerSecond).toBeGreaterThan(0);
+    expect(floor.jobsPerSecond).toBeGreaterThan(0);
     expect(baseline.jobsPerSecond).toBeGreaterThan(0);
+    expect(finite(ratioToFloor)).toBe(true);
     expect(finite(ratioToBaseline)).toBe(true);
 
     expect(r.latency).toHaveLength(1);
@@ -112,6 +118,22 @@ describe("bench and soak smoke runs", () => {
     expect(r.cost.model.perJob.r2_class_a).toBeGreaterThanOrEqual(1);
     expect(r.cost.model.perJob.do_requests).toBeGreaterThanOrEqual(1);
     expect(r.cost.model.countedUsdPerMillionJobs).toBeGreaterThan(0);
+    const { summary, ops } = r.cost.operations;
+    expect(ops[0]).toMatchObject({ kind: "worker", name: "fetch POST /v1/jobs" });
+    expect(summary.d1Statements).toBeGreaterThan(0);
+    expect(summary.queueMessagesSent).toBeGreaterThanOrEqual(2);
+    expect(summary.r2ClassA).toBeGreaterThanOrEqual(1);
+
+    expect(r.bundles.map((b: { worker: string }) => b.worker)).toEqual([
+      "genqueue-producer",
+      "genqueue-consumer",
+    ]);
+    for (const b of r.bundles) {
+      expect(b.bytes).toBeGreaterThan(b.gzipBytes);
+      expect(b.gzipBytes).toBeGreaterThan(0);
+      expect(b.startupMs.runs).toHaveLength(1);
+      expect(b.startupMs.median).toBeGreaterThan(0);
+    }
   }, 300_000);
 
   it("npm run soak with tiny sizes writes its checks and figures", async () => {
