@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS pacing (
   circuit_status TEXT NOT NULL, failures INTEGER NOT NULL, opened_at INTEGER, probe_until INTEGER,
   probe_lease_id TEXT, last_active_at INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, weight REAL NOT NULL, expires_at INTEGER NOT NULL);`;
+CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, weight REAL NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;`;
 
 export interface StoredState {
   pacing: Pacing | null;
@@ -49,6 +49,7 @@ export class PacingStore {
     this.hasSchema =
       sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pacing'").toArray().length > 0;
     if (!this.hasSchema) return { pacing: null, leases: [] };
+    this.upgradeLeases();
     const leases = sql
       .exec<{ id: string; weight: number; expires_at: number }>("SELECT id, weight, expires_at FROM leases")
       .toArray()
@@ -90,6 +91,22 @@ export class PacingStore {
   async clear(): Promise<void> {
     await this.storage.deleteAll();
     this.hasSchema = false;
+  }
+
+  /**
+   * Objects made before leases became WITHOUT ROWID (a lease then cost two rows written, the row
+   * and its key's index) get the new table once, their live leases copied over.
+   */
+  private upgradeLeases(): void {
+    const sql = this.storage.sql;
+    const [table] = sql
+      .exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'leases'")
+      .toArray();
+    if (!table || /WITHOUT ROWID/i.test(table.sql)) return;
+    sql.exec(`ALTER TABLE leases RENAME TO leases_old;
+      CREATE TABLE leases (id TEXT PRIMARY KEY, weight REAL NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO leases SELECT id, weight, expires_at FROM leases_old;
+      DROP TABLE leases_old;`);
   }
 
   /** The SQL handle for a write, with the tables made first if they are not there yet. */

@@ -198,7 +198,13 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     this.leases = leases;
     this.store.deleteLease(leaseId);
     const probeLeaseId = isProbe ? null : pacing.probeLeaseId;
-    await this.commit({ ...pacing, circuit, probeLeaseId, lastActiveAt: now });
+    const next = { ...pacing, circuit, probeLeaseId, lastActiveAt: now };
+    // Most releases change nothing worth a row: a success on a closed, healthy circuit. Only
+    // lastActiveAt moves, and the acquire that took this lease stored one recent enough for the
+    // idle alarm. So write only a change of the circuit or the probe.
+    if (probeLeaseId !== pacing.probeLeaseId || !sameCircuit(circuit, pacing.circuit))
+      await this.commit(next);
+    else this.pacing = next;
     this.released.fire();
     return { released: true };
   }
@@ -278,4 +284,13 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     await this.ctx.storage.setAlarm(at);
     this.alarmAt = at;
   }
+}
+
+function sameCircuit(a: Pacing["circuit"], b: Pacing["circuit"]): boolean {
+  return (
+    a.status === b.status &&
+    a.failures === b.failures &&
+    a.openedAt === b.openedAt &&
+    a.probeUntil === b.probeUntil
+  );
 }

@@ -269,6 +269,45 @@ describe("TokenBucket", () => {
     expect(rows).toEqual([{ id: "held" }]);
   });
 
+  it("writes its state on a release only when the circuit changes, and keeps it across an eviction", async () => {
+    const stub = bucket("release-writes");
+    const stored = () =>
+      runInDurableObject(stub, (_, state) =>
+        state.storage.sql
+          .exec<{ at: number; failures: number }>("SELECT last_active_at AS at, failures FROM pacing")
+          .one(),
+      );
+    await stub.acquire({ leaseId: "ok", limits });
+    await stub.acquire({ leaseId: "bad", limits });
+    advance(500);
+    await stub.release("ok", "success");
+    // A success on a healthy circuit changes nothing worth a row: the acquire's row stands.
+    expect(await stored()).toEqual({ at: T0, failures: 0 });
+    await stub.release("bad", "retryable_failure");
+    expect(await stored()).toEqual({ at: T0 + 500, failures: 1 });
+    await evictDurableObject(stub);
+    expect(await bucketState(bucket("release-writes"))).toMatchObject({
+      inFlight: 0,
+      circuit: { failures: 1 },
+    });
+  });
+
+  it("moves the leases of an object made before they were WITHOUT ROWID to the new table", async () => {
+    const stub = bucket("old-leases");
+    await stub.acquire({ leaseId: "live", limits });
+    await runInDurableObject(stub, (_, state) => {
+      state.storage.sql.exec(`DROP TABLE leases;
+        CREATE TABLE leases (id TEXT PRIMARY KEY, weight REAL NOT NULL, expires_at INTEGER NOT NULL);
+        INSERT INTO leases VALUES ('live', 1, ${T0 + 60_000});`);
+    });
+    await evictDurableObject(stub);
+    expect(await bucketState(bucket("old-leases"))).toMatchObject({ inFlight: 1, leases: 1 });
+    const table = await runInDurableObject(bucket("old-leases"), (_, state) =>
+      state.storage.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'leases'").one(),
+    );
+    expect(table.sql).toMatch(/WITHOUT ROWID/);
+  });
+
   it("answers under limits that changed from the acquire that brings them", async () => {
     const stub = bucket("limits-change");
     const slow = { ...limits, ratePerSecond: 1, burst: 1 };
