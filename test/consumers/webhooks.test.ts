@@ -21,6 +21,7 @@ import { type WebhookDeliveryMessage, webhookDeliveryMessage } from "../../share
 import { type WebhookEventType, webhookEventTypes } from "../../shared/webhooks/payload";
 import { generateWebhookSecret } from "../../shared/webhooks/secret";
 import { type SeededTenant, type SeedJobOptions, seedJob, seedJobImage, seedTenant } from "../support/tenant";
+import { messageFor } from "./helpers";
 
 const db = createDb(env.DB);
 const worker = consumerWorker as ExportedHandler<ConsumerEnv> & {
@@ -684,20 +685,13 @@ describe("the job.succeeded webhook, written in the success's own D1 batch", () 
       overrides: { requestedProvider: "demo", ...overrides },
     });
     const webhooks = queueSpy();
-    const [message] = createMessageBatch("genqueue-jobs", [
-      {
-        id: `msg-${job.id}`,
-        timestamp: new Date(),
-        attempts: 1,
-        body: jobMessage({
-          job_id: job.id,
-          instance_id: t.instanceId,
-          project_id: t.projectId!,
-          request_id: job.requestId,
-        }),
-      },
-    ]).messages;
-    await handleJobMessage(message!, { ...env, WEBHOOKS: webhooks.queue } as unknown as ConsumerEnv);
+    const batch = createMessageBatch("genqueue-jobs", [
+      { id: `msg-${job.id}`, timestamp: new Date(), attempts: 1, body: messageFor(job) },
+    ]);
+    await handleJobMessage(batch.messages[0]!, {
+      ...env,
+      WEBHOOKS: webhooks.queue,
+    } as unknown as ConsumerEnv);
     const row = (await getJob(db, job.id))!;
     expect(row.status).toBe("succeeded");
     const events = await db.select().from(webhookEvents).where(eq(webhookEvents.jobId, job.id));
