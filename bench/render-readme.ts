@@ -10,7 +10,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { COST_DOC_PATH, extractCostSection, renderCostSection, replaceCostSection } from "./render-cost";
+import {
+  COST_DOC_PATH,
+  COST_END,
+  COST_START,
+  extractCostSection,
+  renderCostSection,
+  replaceCostSection,
+} from "./render-cost";
 import type { Machine, RunHeader, Bundle, BenchResult, SoakResult } from "./lib/result-shapes";
 import { cell, extractBetween, fmt, isObject, list, obj, replaceBetween, table, text } from "./lib/markdown";
 
@@ -394,10 +401,13 @@ export function replaceSection(readme: string, section: string): string {
 }
 
 /** Each generated document: where it is, how its section is found and replaced, what renders it. */
-const DOCUMENTS = [
+/** The documents with a section generated from latest.json, and how each is found and rendered. */
+export const DOCUMENTS = [
   {
     path: README_PATH,
     name: "bench/README.md",
+    start: START_MARKER,
+    end: END_MARKER,
     extract: extractSection,
     replace: replaceSection,
     render: renderBenchSection,
@@ -405,6 +415,8 @@ const DOCUMENTS = [
   {
     path: COST_DOC_PATH,
     name: "docs/cost.md",
+    start: COST_START,
+    end: COST_END,
     extract: extractCostSection,
     replace: replaceCostSection,
     render: renderCostSection,

@@ -1,12 +1,11 @@
-// bench/README.md's figures are generated: the committed section between the markers must be
-// exactly what bench/render-readme.ts renders from the committed bench/results/latest.json.
+// bench/render-readme.ts: how it renders bench/README.md's generated section (that the committed
+// section matches latest.json is checked for every generated document in generated-docs.test.ts).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   END_MARKER,
   extractSection,
   LATEST_PATH,
-  README_PATH,
   renderBenchSection,
   replaceSection,
   START_MARKER,
@@ -14,19 +13,6 @@ import {
 } from "../../bench/render-readme";
 
 const latest: unknown = JSON.parse(readFileSync(LATEST_PATH, "utf8"));
-const readme = readFileSync(README_PATH, "utf8");
-
-describe("bench/README.md", () => {
-  it("holds exactly what latest.json renders (run `npm run bench:readme` after a bench or soak)", () => {
-    expect(extractSection(readme)).toBe(renderBenchSection(latest));
-  });
-
-  it("has one start and one end marker, in that order", () => {
-    expect(readme.split(START_MARKER)).toHaveLength(2);
-    expect(readme.split(END_MARKER)).toHaveLength(2);
-    expect(readme.indexOf(START_MARKER)).toBeLessThan(readme.indexOf(END_MARKER));
-  });
-});
 
 describe("renderBenchSection", () => {
   it("is deterministic", () => {
