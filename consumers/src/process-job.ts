@@ -10,6 +10,7 @@ import {
   moveToProvider,
   releaseLease,
   succeedJob,
+  successPatch,
 } from "../../shared/jobs/lifecycle";
 import type { JobMessage } from "../../shared/jobs/message";
 import { currentProvider, nextProvider, providerChain } from "../../shared/jobs/provider-chain";
@@ -134,17 +135,8 @@ async function recordSuccess(
     costUsd: run.costUsd,
   };
   const now = deps.now();
-  const succeeded: JobRow = {
-    ...job,
-    status: "succeeded",
-    completedAt: now,
-    model: result.model,
-    revisedPrompt: result.revisedPrompt,
-    costUsd: result.costUsd,
-    images: stored,
-    errorCode: null,
-    errorMessage: null,
-  };
+  // The job as the success will leave it, for the webhook body written in the same batch.
+  const succeeded: JobRow = { ...job, status: "succeeded", ...successPatch(result, now) };
   const hook = changeWebhook(succeeded, now);
   const done = await succeedJob(deps.db, job.id, leaseToken, result, now, hook);
   // Canceled while the provider worked: the result must not be kept. A lost lease is different:

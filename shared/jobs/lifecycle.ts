@@ -87,6 +87,21 @@ export interface SuccessResult {
   costUsd: number | null;
 }
 
+/** What a success writes on the job row (besides status and history). */
+export function successPatch(result: SuccessResult, now: number) {
+  return {
+    completedAt: now,
+    images: result.images,
+    model: result.model,
+    revisedPrompt: result.revisedPrompt,
+    costUsd: result.costUsd,
+    leaseToken: null,
+    leaseExpiresAt: null,
+    errorCode: null,
+    errorMessage: null,
+  };
+}
+
 /**
  * running -> succeeded with its images and its webhook event (when given), all in one batch,
  * only while our lease holds and no cancel was asked. Returns the webhook row it inserted, if any.
@@ -103,17 +118,7 @@ export async function succeedJob(
     jobId,
     event: "succeeded",
     leaseToken,
-    set: {
-      completedAt: now,
-      images: result.images,
-      model: result.model,
-      revisedPrompt: result.revisedPrompt,
-      costUsd: result.costUsd,
-      leaseToken: null,
-      leaseExpiresAt: null,
-      errorCode: null,
-      errorMessage: null,
-    },
+    set: successPatch(result, now),
     data: { images: result.images.length, model: result.model, cost_usd: result.costUsd },
     now,
   };
