@@ -4,14 +4,20 @@
 import { consumerConfig, isLocal } from "../../shared/config";
 import type { Db } from "../../shared/db/client";
 import {
-  allocateAttempt,
   finishEventStatement,
   getEventForDelivery,
-  insertAttemptStatement,
+  getProjectWebhook,
   markUrlGoneStatement,
-  type WebhookEventRow,
+  type ProjectWebhookRow,
+  recordAttemptStatement,
+  type WebhookAttempt,
 } from "../../shared/db/queries/webhooks";
-import { type WebhookDeliveryMessage, WebhookDeliveryMessageSchema } from "../../shared/webhooks/message";
+import { TtlCache } from "../../shared/ttl-cache";
+import {
+  type DeliveryCopy,
+  type WebhookDeliveryMessage,
+  WebhookDeliveryMessageSchema,
+} from "../../shared/webhooks/message";
 import { signingSecrets, withWebhookSecret } from "../../shared/webhooks/projects";
 import {
   deliveryOutcome,
@@ -55,7 +61,16 @@ type FetchResult =
   | { result: number; response: Response; error: string | null }
   | { result: "timeout" | "network_error"; response: null; error: string };
 
-async function post(deps: DeliverDeps, event: WebhookEventRow, secrets: string[]): Promise<FetchResult> {
+/** What one attempt POSTs: the event's id (the webhook-id), URL and signed body. */
+interface Outgoing {
+  id: string;
+  jobId: string;
+  instanceId: string;
+  url: string;
+  body: string;
+}
+
+async function post(deps: DeliverDeps, event: Outgoing, secrets: string[]): Promise<FetchResult> {
   const timestamp = Math.floor(deps.now() / 1000);
   const headers = await webhookHeaders({ id: event.id, timestamp, body: event.body }, secrets);
   // Called detached: workerd's global fetch throws "Illegal invocation" when called as `deps.fetch(...)`.
@@ -90,6 +105,62 @@ async function post(deps: DeliverDeps, event: WebhookEventRow, secrets: string[]
   }
 }
 
+/**
+ * Projects' signing settings, per isolate for a minute: the copy-carrying delivery then reads
+ * nothing. A rotation's previous secret keeps signing for 24 h, so a minute-old copy still signs
+ * with a secret receivers accept; only a receiver that drops the old secret within that minute of
+ * the rotation sees signatures it no longer checks.
+ */
+const SIGNING_CACHE_TTL_MS = 60_000;
+const signingCache = new TtlCache<ProjectWebhookRow | null>(SIGNING_CACHE_TTL_MS, 10_000);
+
+async function signingProject(db: Db, projectId: string, now: number): Promise<ProjectWebhookRow | null> {
+  const cached = signingCache.get(projectId, now);
+  if (cached !== undefined) return cached;
+  const project = await getProjectWebhook(db, projectId);
+  const signing = project ? await withWebhookSecret(db, project) : null;
+  signingCache.set(projectId, signing, now);
+  return signing;
+}
+
+/**
+ * URLs this isolate saw answer 410 Gone: a copy-carrying message to one of them takes the row path,
+ * which reads the authoritative gone list, so events queued before the 410 are not sent. (Another
+ * isolate may still try such an event once; the 410 it gets marks the event gone too.)
+ */
+const recentlyGone = new TtlCache<true>(10 * 60_000, 10_000);
+const goneKey = (instanceId: string, url: string) => `${instanceId}\n${url}`;
+
+type Target =
+  | { kind: "skipped"; reason: string }
+  | { kind: "target"; event: Outgoing; project: ProjectWebhookRow | null; urlGone: boolean };
+
+/** The message's own copy: nothing of the event is read (its status is settled by the final UPDATE). */
+async function fromCopy(deps: DeliverDeps, eventId: string, copy: DeliveryCopy): Promise<Target> {
+  const event = {
+    id: eventId,
+    jobId: copy.job_id,
+    instanceId: copy.instance_id,
+    url: copy.url,
+    body: copy.body,
+  };
+  return {
+    kind: "target",
+    event,
+    project: await signingProject(deps.db, copy.project_id, deps.now()),
+    urlGone: false,
+  };
+}
+
+/** A redelivery (or an older message): the event row, its project and the gone list, in one read. */
+async function fromRow(deps: DeliverDeps, eventId: string): Promise<Target> {
+  const found = await getEventForDelivery(deps.db, eventId);
+  if (!found) return { kind: "skipped", reason: "no such event" };
+  if (found.event.status !== "pending")
+    return { kind: "skipped", reason: `event already ${found.event.status}` };
+  return { kind: "target", event: found.event, project: found.project, urlGone: found.urlGone };
+}
+
 /** One message of the webhooks queue. Throws only on infrastructure failures (D1, the queue). */
 export async function deliverWebhook(
   deps: DeliverDeps,
@@ -97,10 +168,17 @@ export async function deliverWebhook(
 ): Promise<DeliveryResult> {
   const msg = WebhookDeliveryMessageSchema.parse(message);
   const { db, env } = deps;
-  const found = await getEventForDelivery(db, msg.event_id);
-  if (!found) return { kind: "skipped", reason: "no such event" };
-  const { event, project } = found;
-  if (event.status !== "pending") return { kind: "skipped", reason: `event already ${event.status}` };
+
+  // Only a first attempt trusts its copy: a retry reads the row, so a chain whose event was
+  // delivered meanwhile (by a redelivery) stops instead of posting again.
+  const target =
+    msg.delivery &&
+    msg.attempt === 1 &&
+    msg.remaining_seconds === 0 &&
+    !recentlyGone.get(goneKey(msg.delivery.instance_id, msg.delivery.url), deps.now())
+      ? await fromCopy(deps, msg.event_id, msg.delivery)
+      : await fromRow(deps, msg.event_id);
+  if (target.kind === "skipped") return target;
 
   if (msg.remaining_seconds > 0) {
     // A long wait travels in hops of at most 12 h: this is a waypoint, not an attempt.
@@ -111,33 +189,22 @@ export async function deliverWebhook(
     );
     return { kind: "hop", delaySeconds: hop!.delaySeconds, remainingSeconds: hop!.remainingSeconds };
   }
-
-  if (found.urlGone) {
+  const { event, project } = target;
+  if (target.urlGone) {
     await finishEventStatement(db, event.id, "gone");
     return { kind: "gone" };
   }
   if (!project) return { kind: "skipped", reason: "project no longer exists" };
-  const attempt = await allocateAttempt(db, event.id);
-  if (attempt === null) return { kind: "skipped", reason: "event no longer pending" };
   const started = deps.now();
 
   // Defence in depth: the URL passed this check when it was set, but rules and settings change.
   const check = checkWebhookUrl(event.url, { allowLocalhost: isLocal(env) });
   if (!check.ok) {
-    await db.batch([
-      insertAttemptStatement(db, {
-        eventId: event.id,
-        attempt,
-        jobId: event.jobId,
-        url: event.url,
-        statusCode: null,
-        durationMs: 0,
-        error: `refused: ${check.code}: ${check.message}`,
-        nextAttemptAt: null,
-        createdAt: started,
-      }),
-      finishEventStatement(db, event.id, "failed"),
-    ]);
+    const refused = {
+      ...attemptOf(event, started, started),
+      error: `refused: ${check.code}: ${check.message}`,
+    };
+    await recordAttemptStatement(db, event.id, refused, { status: "failed" });
     log("warn", "webhook url refused at delivery", {
       event_id: event.id,
       job_id: event.jobId,
@@ -150,31 +217,27 @@ export async function deliverWebhook(
   const sent = await post(deps, event, secrets);
   const finished = deps.now();
   const outcome: DeliveryOutcome = deliveryOutcome(sent.result);
-  const attemptRow = {
-    eventId: event.id,
-    attempt,
-    jobId: event.jobId,
-    url: event.url,
+  const attemptRow: Omit<WebhookAttempt, "attempt"> = {
+    ...attemptOf(event, started, finished),
     statusCode: typeof sent.result === "number" ? sent.result : null,
-    durationMs: Math.max(0, finished - started),
     error: sent.error,
-    nextAttemptAt: null as number | null,
-    createdAt: started,
   };
-  const fields = { event_id: event.id, job_id: event.jobId, attempt, result: sent.result, error: sent.error };
+  const fields = { event_id: event.id, job_id: event.jobId, result: sent.result, error: sent.error };
+  const numbered = (rows: { attempts: number }[]) => rows[0]?.attempts ?? msg.attempt;
 
   if (outcome === "delivered") {
-    await db.batch([
-      insertAttemptStatement(db, attemptRow),
-      finishEventStatement(db, event.id, "delivered", finished),
-    ]);
-    log("info", "webhook delivered", fields);
+    const rows = await recordAttemptStatement(db, event.id, attemptRow, {
+      status: "delivered",
+      deliveredAt: finished,
+    });
+    const attempt = numbered(rows);
+    log("info", "webhook delivered", { ...fields, attempt });
     return { kind: "delivered", attempt, statusCode: sent.result as number };
   }
   if (outcome === "gone") {
+    recentlyGone.set(goneKey(event.instanceId, event.url), true, finished);
     await db.batch([
-      insertAttemptStatement(db, attemptRow),
-      finishEventStatement(db, event.id, "gone"),
+      recordAttemptStatement(db, event.id, attemptRow, { status: "gone" }),
       markUrlGoneStatement(db, event.instanceId, event.url, finished),
     ]);
     log("warn", "webhook url gone (410): no more deliveries to it", fields);
@@ -186,19 +249,31 @@ export async function deliverWebhook(
     : undefined;
   const step = retryStepSeconds(msg.attempt, retryAfter);
   if (step === null) {
-    await insertAttemptStatement(db, attemptRow);
+    const attempt = numbered(await recordAttemptStatement(db, event.id, attemptRow));
     // The dead-letter consumer marks the event failed.
     await env.WEBHOOKS_DLQ.send(msg, { contentType: "json" });
-    log("warn", "webhook retries exhausted", fields);
+    log("warn", "webhook retries exhausted", { ...fields, attempt });
     return { kind: "exhausted", attempt };
   }
   const [hop] = planHops(step);
   const nextAttemptAt = finished + step * 1000;
-  await insertAttemptStatement(db, { ...attemptRow, nextAttemptAt });
+  const attempt = numbered(await recordAttemptStatement(db, event.id, { ...attemptRow, nextAttemptAt }));
+  const { delivery: _copy, ...next } = msg;
   await env.WEBHOOKS.send(
-    { ...msg, attempt: msg.attempt + 1, remaining_seconds: hop!.remainingSeconds },
+    { ...next, attempt: msg.attempt + 1, remaining_seconds: hop!.remainingSeconds },
     { contentType: "json", delaySeconds: hop!.delaySeconds },
   );
-  log("info", "webhook attempt failed, retry scheduled", { ...fields, delay_seconds: step });
+  log("info", "webhook attempt failed, retry scheduled", { ...fields, attempt, delay_seconds: step });
   return { kind: "retry_scheduled", attempt, delaySeconds: step, nextAttemptAt };
+}
+
+function attemptOf(event: Outgoing, started: number, finished: number): Omit<WebhookAttempt, "attempt"> {
+  return {
+    url: event.url,
+    statusCode: null,
+    durationMs: Math.max(0, finished - started),
+    error: null,
+    nextAttemptAt: null,
+    createdAt: started,
+  };
 }

@@ -312,6 +312,22 @@ export const providerKeys = sqliteTable(
 );
 
 /** One webhook event of a job; every delivery attempt of it shares its id (webhook-id). */
+/**
+ * One delivery attempt of a webhook event, as stored in `webhook_events.attempt_log`: the attempt
+ * is recorded by the same UPDATE that settles the event, so a delivery is one statement.
+ */
+export interface WebhookAttempt {
+  attempt: number;
+  url: string;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  nextAttemptAt: number | null;
+  createdAt: number;
+}
+
+// WITHOUT ROWID (migration 0006; drizzle cannot declare it): an insert writes the row and one index
+// entry, not a row, its primary-key index entry and the unique index's.
 export const webhookEvents = sqliteTable(
   "webhook_events",
   {
@@ -328,6 +344,8 @@ export const webhookEvents = sqliteTable(
     body: text("body").notNull(),
     status: text("status", { enum: ["pending", "delivered", "failed", "gone"] }).notNull(),
     attempts: integer("attempts").notNull().default(0),
+    /** Every attempt, oldest first (`attempts` entries). */
+    attemptLog: text("attempt_log", { mode: "json" }).$type<WebhookAttempt[]>().notNull().default(sql`'[]'`),
     createdAt: integer("created_at", { mode: "number" }).notNull(),
     deliveredAt: integer("delivered_at", { mode: "number" }),
   },
@@ -335,24 +353,6 @@ export const webhookEvents = sqliteTable(
     // Also serves every per-job lookup (job_id leads): no second index on job_id.
     uniqueIndex("webhook_events_job_version_idx").on(t.jobId, t.jobVersion),
   ],
-);
-
-export const webhookAttempts = sqliteTable(
-  "webhook_attempts",
-  {
-    eventId: text("event_id")
-      .notNull()
-      .references(() => webhookEvents.id, { onDelete: "cascade" }),
-    attempt: integer("attempt").notNull(),
-    jobId: text("job_id").notNull(),
-    url: text("url").notNull(),
-    statusCode: integer("status_code"),
-    durationMs: integer("duration_ms").notNull(),
-    error: text("error"),
-    nextAttemptAt: integer("next_attempt_at", { mode: "number" }),
-    createdAt: integer("created_at", { mode: "number" }).notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.eventId, t.attempt] })],
 );
 
 /** URLs that answered 410 Gone: no further deliveries go to them. */

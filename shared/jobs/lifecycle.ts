@@ -8,7 +8,7 @@ import type { Db } from "../db/client";
 import { jobs } from "../db/schema";
 import type { JobImage } from "../db/queries/jobs";
 import { insertWebhookEventForChange } from "../db/queries/webhooks";
-import type { ChangeWebhook } from "../webhooks/emit";
+import type { ChangeWebhook, InsertedWebhookEvent } from "../webhooks/emit";
 import { type TransitionRequest, transition } from "./transitions";
 
 export interface JobError {
@@ -113,7 +113,7 @@ export async function succeedJob(
   result: SuccessResult,
   now: number,
   webhook?: ChangeWebhook | null,
-): Promise<{ exit: RunningExit; webhookRows: { id: string; status: string }[] }> {
+): Promise<{ exit: RunningExit; webhookRows: InsertedWebhookEvent[] }> {
   const req: TransitionRequest = {
     jobId,
     event: "succeeded",
@@ -129,7 +129,7 @@ export async function succeedJob(
   }
   const done = await transition(db, req);
   if (!done.applied) return { exit: await cancelInstead(db, req), webhookRows: [] };
-  const webhookRows = webhook ? (done.extras.at(-1) as { id: string; status: string }[]) : [];
+  const webhookRows = webhook ? (done.extras.at(-1) as InsertedWebhookEvent[]) : [];
   return { exit: "applied", webhookRows };
 }
 

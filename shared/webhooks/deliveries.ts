@@ -2,13 +2,11 @@
 import type { Db } from "../db/client";
 import { getJobForInstance, type JobScope } from "../db/queries/jobs";
 import {
-  attemptsForEvents,
   clearGoneUrl,
   latestWebhookEventForJob,
   listWebhookEventsForJob,
   reopenEvent,
   restoreEvent,
-  type WebhookAttemptRow,
   type WebhookEventRow,
 } from "../db/queries/webhooks";
 import { ApiError } from "../errors";
@@ -17,7 +15,7 @@ import type { WebhookEventType } from "./payload";
 import type { WebhookEvent, WebhookEventList } from "./schemas";
 import { isoTime, isoTimeOrNull } from "../time";
 
-export function serializeWebhookEvent(event: WebhookEventRow, attempts: WebhookAttemptRow[]): WebhookEvent {
+export function serializeWebhookEvent(event: WebhookEventRow): WebhookEvent {
   return {
     id: event.id,
     object: "webhook_event",
@@ -28,7 +26,7 @@ export function serializeWebhookEvent(event: WebhookEventRow, attempts: WebhookA
     status: event.status,
     created_at: isoTime(event.createdAt),
     delivered_at: isoTimeOrNull(event.deliveredAt),
-    attempts: attempts.map((a) => ({
+    attempts: event.attemptLog.map((a) => ({
       attempt: a.attempt,
       url: a.url,
       status_code: a.statusCode,
@@ -54,15 +52,7 @@ export async function listJobWebhooks(
 ): Promise<WebhookEventList> {
   const job = await jobOf(db, scope, jobId);
   const events = await listWebhookEventsForJob(db, job.id);
-  const attempts = await attemptsForEvents(
-    db,
-    events.map((e) => e.id),
-  );
-  return {
-    object: "list",
-    job_id: job.id,
-    data: events.map((e) => serializeWebhookEvent(e, attempts.get(e.id) ?? [])),
-  };
+  return { object: "list", job_id: job.id, data: events.map(serializeWebhookEvent) };
 }
 
 export interface RedeliverDeps {
@@ -97,9 +87,5 @@ export async function redeliverLatestWebhook(
     await restoreEvent(db, event);
     throw new ApiError("queue_unavailable", "The redelivery could not be enqueued; try again");
   }
-  const attempts = await attemptsForEvents(db, [event.id]);
-  return serializeWebhookEvent(
-    { ...event, status: "pending", deliveredAt: null },
-    attempts.get(event.id) ?? [],
-  );
+  return serializeWebhookEvent({ ...event, status: "pending", deliveredAt: null });
 }

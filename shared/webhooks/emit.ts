@@ -1,5 +1,6 @@
 // Turning a job's state change into a webhook event: one webhook_events row per job version (its
-// id is the webhook-id of every attempt) and one message on the webhooks queue. Called after each
+// id is the webhook-id of every attempt) and one message on the webhooks queue, carrying a copy of
+// what the POST needs so the delivery does not read the row back. Called after each
 // state change; calling it again for the same job state changes nothing. The job pipeline never
 // waits on a receiver: this only writes a row and enqueues.
 import type { Db } from "../db/client";
@@ -13,7 +14,7 @@ import {
 } from "../db/queries/webhooks";
 import { newId } from "../ids";
 import { serializeJob } from "../jobs/serialize";
-import { type WebhookDeliveryMessage, webhookDeliveryMessage } from "./message";
+import { type DeliveryCopy, type WebhookDeliveryMessage, webhookDeliveryMessage } from "./message";
 import { buildWebhookBody, eventForStatus, wantsEvent, type WebhookEventType } from "./payload";
 
 export interface EmitDeps {
@@ -70,7 +71,8 @@ async function emit(deps: EmitDeps, jobId: string): Promise<EmitResult> {
   });
   if (!inserted) return { emitted: false, reason: "already emitted for this job version" };
   if (gone) return { emitted: true, eventId, type, status: "gone" };
-  return enqueue(deps, job.id, eventId, type);
+  const delivery = { job_id: job.id, instance_id: job.instanceId, project_id: job.projectId, url, body };
+  return enqueue(deps, job.id, eventId, type, delivery);
 }
 
 /** Sends the event's first delivery; one that nothing will deliver is marked failed. */
@@ -79,9 +81,10 @@ async function enqueue(
   jobId: string,
   eventId: string,
   type: WebhookEventType,
+  delivery: DeliveryCopy,
 ): Promise<EmitResult> {
   try {
-    await deps.queue.send(webhookDeliveryMessage(eventId), { contentType: "json" });
+    await deps.queue.send(webhookDeliveryMessage(eventId, 1, 0, delivery), { contentType: "json" });
   } catch (error) {
     // Nothing will deliver it: say so in its status; POST /v1/jobs/{id}/webhooks/redeliver retries it.
     logLine("error", "webhook enqueue failed", { job_id: jobId, event_id: eventId, error: String(error) });
@@ -89,6 +92,15 @@ async function enqueue(
     return { emitted: true, eventId, type, status: "failed" };
   }
   return { emitted: true, eventId, type, status: "pending" };
+}
+
+/** What insertWebhookEventForChange returns of the row it inserted. */
+export interface InsertedWebhookEvent {
+  id: string;
+  status: string;
+  url: string;
+  instanceId: string;
+  projectId: string;
 }
 
 /** A state change's webhook, ready to be written in the change's own batch. */
@@ -115,13 +127,20 @@ export async function sendChangeWebhook(
   deps: EmitDeps,
   jobId: string,
   hook: ChangeWebhook,
-  inserted: readonly { id: string; status: string }[],
+  inserted: readonly InsertedWebhookEvent[],
 ): Promise<EmitResult> {
   const [row] = inserted;
   if (!row) return { emitted: false, reason: "no webhook url" };
   if (row.status === "gone") return { emitted: true, eventId: row.id, type: hook.type, status: "gone" };
+  const delivery = {
+    job_id: jobId,
+    instance_id: row.instanceId,
+    project_id: row.projectId,
+    url: row.url,
+    body: hook.body,
+  };
   try {
-    return await enqueue(deps, jobId, row.id, hook.type);
+    return await enqueue(deps, jobId, row.id, hook.type, delivery);
   } catch (error) {
     logLine("error", "webhook emit failed", { job_id: jobId, error: String(error) });
     return { emitted: false, reason: "error" };

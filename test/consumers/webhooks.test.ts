@@ -12,7 +12,7 @@ import { handleJobMessage } from "../../consumers/src/handle-job-message";
 import consumerWorker from "../../consumers/src/index";
 import { createDb } from "../../shared/db/client";
 import { getJob } from "../../shared/db/queries/jobs";
-import { goneWebhookUrls, projects, webhookAttempts, webhookEvents } from "../../shared/db/schema";
+import { goneWebhookUrls, projects, webhookEvents } from "../../shared/db/schema";
 import type { JobStatus } from "../../shared/jobs/enums";
 import { jobMessage } from "../../shared/jobs/message";
 import { serializeJob } from "../../shared/jobs/serialize";
@@ -139,11 +139,7 @@ async function eventRow(id: string) {
 }
 
 async function attemptRows(eventId: string) {
-  return db
-    .select()
-    .from(webhookAttempts)
-    .where(eq(webhookAttempts.eventId, eventId))
-    .orderBy(webhookAttempts.attempt);
+  return (await eventRow(eventId))?.attemptLog ?? [];
 }
 
 /** The event's webhook-id from the headers and the verified payload of each received call. */
@@ -358,6 +354,33 @@ describe("retries", () => {
     expect(result.explicitAcks).toEqual(["dl-1"]);
     expect(result.retryMessages).toEqual([]);
     expect((await eventRow(eventId))?.status).toBe("failed");
+  });
+});
+
+describe("the message's copy of the delivery", () => {
+  it("a first attempt posts the copy its message carries, without reading the event; a retry reads the row", async () => {
+    const { t, secret } = await tenantWithSecret();
+    const { eventId, message } = await jobWithEvent(t);
+    expect(message.delivery).toMatchObject({ url: HOOK_URL, instance_id: t.instanceId });
+    // Were the row read, this body would be sent: the copy wins on the first attempt.
+    await db.update(webhookEvents).set({ body: '{"from":"row"}' }).where(eq(webhookEvents.id, eventId));
+    const hook = receiver([secret], [500, 200]);
+    const { deliver, webhooks } = deliverer(hook.fetch);
+
+    expect(await deliver(message)).toMatchObject({ kind: "retry_scheduled", attempt: 1 });
+    expect(hook.calls[0]!.body).toBe(message.delivery!.body);
+    const retry = webhooks.sent[0]!.body;
+    expect(retry.delivery).toBeUndefined();
+    expect(await deliver({ ...retry, remaining_seconds: 0 })).toMatchObject({
+      kind: "delivered",
+      attempt: 2,
+    });
+    expect(hook.calls[1]!.body).toBe('{"from":"row"}');
+    expect((await attemptRows(eventId)).map((a) => [a.attempt, a.statusCode])).toEqual([
+      [1, 500],
+      [2, 200],
+    ]);
+    expect(await eventRow(eventId)).toMatchObject({ status: "delivered", attempts: 2 });
   });
 });
 

@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../shared/db/client";
-import { goneWebhookUrls, projects, webhookAttempts, webhookEvents } from "../../shared/db/schema";
+import { goneWebhookUrls, projects, webhookEvents } from "../../shared/db/schema";
 import { emitWebhookForJob } from "../../shared/webhooks/emit";
 import type { WebhookDeliveryMessage } from "../../shared/webhooks/message";
 import type { ProjectWebhookView } from "../../shared/webhooks/projects";
@@ -64,22 +64,18 @@ async function jobWithEvent(
   const result = await emitWebhookForJob({ db, queue: spy.queue, now: () => Date.now() }, job.id);
   if (!result.emitted) throw new Error(`no event emitted: ${result.reason}`);
   const now = Date.now();
-  for (const [i, a] of attempts.entries()) {
-    await db.insert(webhookAttempts).values({
-      eventId: result.eventId,
-      attempt: i + 1,
-      jobId: job.id,
-      url: HOOK_URL,
-      statusCode: a.statusCode,
-      durationMs: 12,
-      error: a.error,
-      nextAttemptAt: a.nextAttemptAt,
-      createdAt: now + i,
-    });
-  }
+  const attemptLog = attempts.map((a, i) => ({
+    attempt: i + 1,
+    url: HOOK_URL,
+    statusCode: a.statusCode,
+    durationMs: 12,
+    error: a.error,
+    nextAttemptAt: a.nextAttemptAt,
+    createdAt: now + i,
+  }));
   await db
     .update(webhookEvents)
-    .set({ attempts: attempts.length })
+    .set({ attempts: attempts.length, attemptLog })
     .where(eq(webhookEvents.id, result.eventId));
   return { job, eventId: result.eventId };
 }

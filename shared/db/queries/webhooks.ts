@@ -1,11 +1,11 @@
-// Webhook events, their delivery attempts, gone URLs and the projects' webhook settings.
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+// Webhook events (with their delivery attempts), gone URLs and the projects' webhook settings.
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
-import { goneWebhookUrls, jobs, projects, webhookAttempts, webhookEvents } from "../schema";
+import { goneWebhookUrls, jobs, projects, type WebhookAttempt, webhookEvents } from "../schema";
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
-export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
+export type { WebhookAttempt };
 export type WebhookEventStatus = WebhookEventRow["status"];
 
 export interface ProjectWebhookRow {
@@ -137,6 +137,7 @@ export function insertWebhookEventForChange(
       body: sql`${change.body}`.as("body"),
       status: sql`case when ${gone} then 'gone' else 'pending' end`.as("status"),
       attempts: sql`0`.as("attempts"),
+      attemptLog: sql`'[]'`.as("attempt_log"),
       createdAt: sql`${change.now}`.as("created_at"),
       deliveredAt: sql`null`.as("delivered_at"),
     })
@@ -149,11 +150,13 @@ export function insertWebhookEventForChange(
         sql`${url} is not null`,
       ),
     );
-  return db
-    .insert(webhookEvents)
-    .select(row)
-    .onConflictDoNothing()
-    .returning({ id: webhookEvents.id, status: webhookEvents.status });
+  return db.insert(webhookEvents).select(row).onConflictDoNothing().returning({
+    id: webhookEvents.id,
+    status: webhookEvents.status,
+    url: webhookEvents.url,
+    instanceId: webhookEvents.instanceId,
+    projectId: webhookEvents.projectId,
+  });
 }
 
 /** Inserts the event unless the job version already has one; true when this call inserted it. */
@@ -208,36 +211,37 @@ export async function latestWebhookEventForJob(db: Db, jobId: string): Promise<W
   );
 }
 
-/** Attempts of several events in one query, grouped by event id, in attempt order. */
-export async function attemptsForEvents(
+/**
+ * Records one delivery attempt (numbered here: the event's next) and, when `settle` is given,
+ * moves a still-pending event to its final status, in one UPDATE. The attempt is recorded even
+ * when the event was settled meanwhile (a duplicate delivery still happened).
+ */
+export function recordAttemptStatement(
   db: Db,
-  eventIds: string[],
-): Promise<Map<string, WebhookAttemptRow[]>> {
-  const byEvent = new Map<string, WebhookAttemptRow[]>();
-  if (eventIds.length === 0) return byEvent;
-  const rows = await db
-    .select()
-    .from(webhookAttempts)
-    .where(inArray(webhookAttempts.eventId, eventIds))
-    .orderBy(asc(webhookAttempts.eventId), asc(webhookAttempts.attempt))
-    .all();
-  for (const row of rows) byEvent.set(row.eventId, [...(byEvent.get(row.eventId) ?? []), row]);
-  return byEvent;
-}
-
-/** Reserves the next attempt number of a pending event; null when the event is no longer pending. */
-export async function allocateAttempt(db: Db, eventId: string): Promise<number | null> {
-  const row = await db
+  eventId: string,
+  attempt: Omit<WebhookAttempt, "attempt">,
+  settle?: { status: Exclude<WebhookEventStatus, "pending">; deliveredAt?: number },
+) {
+  const pending = sql`${webhookEvents.status} = 'pending'`;
+  const entry = sql`json_set(json(${JSON.stringify(attempt)}), '$.attempt', ${webhookEvents.attempts} + 1)`;
+  return db
     .update(webhookEvents)
-    .set({ attempts: sql`${webhookEvents.attempts} + 1` })
-    .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.status, "pending")))
-    .returning({ attempts: webhookEvents.attempts })
-    .get();
-  return row?.attempts ?? null;
-}
-
-export function insertAttemptStatement(db: Db, row: typeof webhookAttempts.$inferInsert) {
-  return db.insert(webhookAttempts).values(row);
+    .set({
+      attempts: sql`${webhookEvents.attempts} + 1`,
+      attemptLog: sql`json_insert(${webhookEvents.attemptLog}, '$[#]', ${entry})`,
+      ...(settle
+        ? {
+            status: sql`case when ${pending} then ${settle.status} else ${webhookEvents.status} end`,
+            ...(settle.deliveredAt !== undefined
+              ? {
+                  deliveredAt: sql`case when ${pending} then ${settle.deliveredAt} else ${webhookEvents.deliveredAt} end`,
+                }
+              : {}),
+          }
+        : {}),
+    })
+    .where(eq(webhookEvents.id, eventId))
+    .returning({ attempts: webhookEvents.attempts });
 }
 
 /** Moves a pending event to its final status (a finished event never changes on its own). */
