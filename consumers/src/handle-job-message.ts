@@ -1,6 +1,7 @@
 // One message of the jobs queue: validate, process, apply the decision. Messages are handled on
 // their own: one bad message never retries the batch.
-import { createDb } from "../../shared/db/client";
+import { createDb, type Db } from "../../shared/db/client";
+import { getJobs, type JobRow } from "../../shared/db/queries/jobs";
 import { consumerConfig } from "../../shared/config";
 import { JobMessageSchema } from "../../shared/jobs/message";
 import { undoResend } from "../../shared/jobs/resend";
@@ -12,7 +13,33 @@ import { processJob } from "./process-job";
 const INFRA_RETRY_SECONDS = 5;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function handleJobMessage(message: Message<unknown>, env: ConsumerEnv): Promise<void> {
+/**
+ * The jobs of a whole batch, read in one statement before its messages run (each would otherwise
+ * read its own). A message whose job was not read (another batch's, say) reads it itself.
+ */
+export async function preloadJobs(db: Db, batch: MessageBatch<unknown>): Promise<Map<string, JobRow>> {
+  const ids = batch.messages.flatMap((m) => {
+    const parsed = JobMessageSchema.safeParse(m.body);
+    return parsed.success ? [parsed.data.job_id] : [];
+  });
+  // One message reads its own job: the same one statement, without the IN list.
+  if (ids.length <= 1) return new Map();
+  try {
+    return await getJobs(db, ids);
+  } catch (error) {
+    // Each message then reads (and, if D1 is down, retries) on its own.
+    log("warn", "batch job read failed; messages read their own", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return new Map();
+  }
+}
+
+export async function handleJobMessage(
+  message: Message<unknown>,
+  env: ConsumerEnv,
+  preloaded: ReadonlyMap<string, JobRow> = new Map(),
+): Promise<void> {
   const parsed = JobMessageSchema.safeParse(message.body);
   if (!parsed.success) {
     // Not a job message at all: retrying cannot help, and there is no job to mark.
@@ -23,7 +50,15 @@ export async function handleJobMessage(message: Message<unknown>, env: ConsumerE
     message.ack();
     return;
   }
-  const deps = { env, db: createDb(env.DB), config: consumerConfig(env), now: () => Date.now(), sleep };
+  const deps = {
+    env,
+    db: createDb(env.DB),
+    config: consumerConfig(env),
+    now: () => Date.now(),
+    sleep,
+    // A job the batch read is used as read: null when the batch found no such job.
+    preloaded: preloaded.size > 0 ? (preloaded.get(parsed.data.job_id) ?? null) : undefined,
+  };
   let decision: Decision;
   try {
     decision = await processJob(deps, parsed.data);

@@ -4,7 +4,7 @@ import { consumerConfig } from "../../shared/config";
 import { createDb } from "../../shared/db/client";
 import { purgeExpiredIdempotencyKeys } from "../../shared/jobs/idempotency";
 import { handleDeadLetter } from "./dead-letters";
-import { handleJobMessage } from "./handle-job-message";
+import { handleJobMessage, preloadJobs } from "./handle-job-message";
 import { handleWebhookDeadLetter, handleWebhookMessage } from "./handle-webhook-message";
 import { log } from "./log";
 import { settleEach } from "./settle-each";
@@ -33,7 +33,8 @@ export default {
       batch.retryAll();
       return;
     }
-    await settleEach(batch, (m) => handleJobMessage(m, env));
+    const preloaded = await preloadJobs(createDb(env.DB), batch);
+    await settleEach(batch, (m) => handleJobMessage(m, env, preloaded));
   },
 
   // Housekeeping: re-send lost job messages; forget idempotency records past their 24 h.

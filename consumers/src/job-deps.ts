@@ -2,6 +2,7 @@
 // on-provider-error.ts, provider-keys.ts) can share it without importing each other.
 import type { ConsumerConfig } from "../../shared/config";
 import type { Db } from "../../shared/db/client";
+import type { JobRow } from "../../shared/db/queries/jobs";
 
 export interface JobDeps {
   env: ConsumerEnv;
@@ -9,4 +10,6 @@ export interface JobDeps {
   config: ConsumerConfig;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** The job as read for the whole queue batch (one statement for all its messages), if it was. */
+  preloaded?: JobRow | null;
 }

@@ -34,7 +34,7 @@ const ANOTHER_COPY_RESENT: Decision = { kind: "ack", reason: "another copy re-se
 
 export async function processJob(deps: JobDeps, message: JobMessage): Promise<Decision> {
   const { db, config } = deps;
-  const job = await getJob(db, message.job_id);
+  const job = deps.preloaded !== undefined ? deps.preloaded : await getJob(db, message.job_id);
   if (!job) return { kind: "ack", reason: "job does not exist" };
   if (terminalStatuses.includes(job.status)) return { kind: "ack", reason: `job already ${job.status}` };
   if (job.cancelRequestedAt !== null) return settleCancelRequest(deps, message, job);

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { JobStatus } from "../../jobs/enums";
 import type { Db } from "../client";
 import { afterCursor, newestFirst, type PageCursor } from "../pages";
@@ -9,6 +9,24 @@ export type { JobEvent, JobImage } from "../schema";
 
 export async function getJob(db: Db, jobId: string): Promise<JobRow | null> {
   return (await db.select().from(jobs).where(eq(jobs.id, jobId)).get()) ?? null;
+}
+
+/** D1 binds at most 100 parameters per statement. */
+const MAX_IDS_PER_READ = 100;
+
+/** Several jobs by id, in one statement per 100 ids; a missing id is absent from the map. */
+export async function getJobs(db: Db, jobIds: readonly string[]): Promise<Map<string, JobRow>> {
+  const unique = [...new Set(jobIds)];
+  const found = new Map<string, JobRow>();
+  for (let i = 0; i < unique.length; i += MAX_IDS_PER_READ) {
+    const rows = await db
+      .select()
+      .from(jobs)
+      .where(inArray(jobs.id, unique.slice(i, i + MAX_IDS_PER_READ)))
+      .all();
+    for (const row of rows) found.set(row.id, row);
+  }
+  return found;
 }
 
 /** Whose jobs a caller may see: an instance, narrowed to one project for a project-bound key. */
