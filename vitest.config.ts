@@ -1,10 +1,14 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { vendorAssets } from "./scripts/vendor-assets";
 
 // One vitest project per runtime: pure modules and Node fakes run in Node; each Worker's tests
 // run inside workerd with that Worker's own wrangler config; e2e drives the real `wrangler dev`.
 export default defineConfig(async () => {
+  // The producer's static assets include files copied from node_modules (the /docs page's Swagger
+  // UI); wrangler's [build] makes them for dev and deploys, this for the Workers tests.
+  vendorAssets();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   const workerProject = (name: string, configPath: string) => ({
     plugins: [

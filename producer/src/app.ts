@@ -1,8 +1,8 @@
 // The OpenAPIHono factory: error handling, validation hook, the OpenAPI document and docs page.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import { problemResponse } from "./problem";
 import { allowedMethods } from "./allowed-methods";
+import { docsPage } from "./docs-page";
 import type { AppEnv } from "./env";
 import { onError, validationHook } from "./errors";
 
@@ -42,5 +42,6 @@ export function registerDocs(app: App) {
     },
     security: [{ bearer: [] }],
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "genqueue API" }));
+  // Offline: the page's script and stylesheet are this Worker's static assets (docs-page.ts).
+  app.get("/docs", (c) => c.html(docsPage("/openapi.json", "genqueue API")));
 }

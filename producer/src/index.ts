@@ -47,6 +47,7 @@ import { registerListProviderLimits } from "./routes/admin.provider-limits.list"
 import { registerPutProviderLimit } from "./routes/admin.provider-limits.put";
 import { registerHealth } from "./routes/health";
 import { registerCancelJob } from "./routes/jobs.cancel";
+import { registerConsole } from "./routes/console";
 import { registerCreateJob } from "./routes/jobs.create";
 import { registerJobEvents } from "./routes/jobs.events";
 import { registerGetJob } from "./routes/jobs.get";
@@ -136,5 +137,6 @@ registerRotateApiKey(app);
 registerListAuditLog(app);
 // config-service:audit-log
 registerDocs(app);
+registerConsole(app);
 
 export default app satisfies ExportedHandler<ProducerEnv>;
