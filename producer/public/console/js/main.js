@@ -1,0 +1,180 @@
+// The console shell: sign-in with an API key, the navigation the key's role allows, and a hash
+// router (#/playground, #/jobs/<id>, #/admin/<section>, ...) that renders one page at a time.
+import { ApiError, api, clearKey, getKey, setKey } from "./api.js";
+import { field, h, notice, replace } from "./dom.js";
+import { renderAdmin } from "./pages/admin.js";
+import { renderDashboard } from "./pages/dashboard.js";
+import { renderDeadLetters } from "./pages/dead-letters.js";
+import { renderJob, renderJobs } from "./pages/jobs.js";
+import { renderPlayground } from "./pages/playground.js";
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const sessionBox = document.getElementById("session");
+
+/** Who the key is (GET /v1/me), once signed in. */
+let me = null;
+/** Cleanups of the page on screen (timers, blob URLs), run when another page replaces it. */
+let cleanups = [];
+
+const isAdmin = () => me && (me.key.role === "admin" || me.key.role === "super_admin");
+
+/** Pages: [hash prefix, link text, renderer, shown to this key?]. */
+const PAGES = [
+  ["playground", "Playground", renderPlayground, () => true],
+  ["jobs", "Jobs", renderJobs, () => true],
+  ["dead-letters", "Dead letters", renderDeadLetters, isAdmin],
+  ["dashboard", "Dashboard", renderDashboard, isAdmin],
+  ["admin", "Admin", renderAdmin, isAdmin],
+];
+
+function route() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  return { page: parts[0] ?? "playground", rest: parts.slice(1) };
+}
+
+function leavePage() {
+  for (const fn of cleanups) fn();
+  cleanups = [];
+}
+
+function renderNav(current) {
+  replace(
+    nav,
+    h(
+      "ul",
+      {},
+      PAGES.filter(([, , , shown]) => shown()).map(([id, text]) =>
+        h("li", {}, h("a", { href: `#/${id}`, "aria-current": id === current ? "page" : undefined }, text)),
+      ),
+    ),
+  );
+  nav.hidden = false;
+}
+
+function renderSession() {
+  if (!me) {
+    replace(sessionBox);
+    return;
+  }
+  const who = me.user ? `${me.user.name} (${me.key.role})` : `service key (${me.key.role})`;
+  const where = [me.organization?.name, me.instance?.name, me.project?.name].filter(Boolean).join(" › ");
+  replace(
+    sessionBox,
+    h("span", { class: "who", "data-testid": "signed-in-as" }, who, where ? ` · ${where}` : ""),
+    h("button", { type: "button", class: "secondary", onclick: signOut }, "Sign out"),
+  );
+}
+
+function signOut() {
+  clearKey();
+  me = null;
+  leavePage();
+  nav.hidden = true;
+  replace(nav);
+  renderSession();
+  history.replaceState(null, "", location.pathname);
+  renderSignIn(notice("info", "Signed out."));
+}
+
+function renderSignIn(message) {
+  document.title = "Sign in · genqueue console";
+  const input = h("input", {
+    type: "password",
+    name: "api_key",
+    autocomplete: "off",
+    spellcheck: "false",
+    required: true,
+  });
+  const out = h("div", { class: "out" }, message);
+  const form = h(
+    "form",
+    {
+      class: "card signin",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const key = input.value.trim();
+        if (!key) return;
+        setKey(key);
+        try {
+          await loadMe();
+        } catch (err) {
+          clearKey();
+          replace(
+            out,
+            notice(
+              "error",
+              err instanceof ApiError && err.status === 401 ? "That key was refused." : err.message,
+            ),
+          );
+          input.focus();
+          return;
+        }
+        if (!location.hash || location.hash === "#/") location.hash = "#/playground";
+        else show();
+      },
+    },
+    h("h1", { tabindex: "-1" }, "Sign in"),
+    h("p", {}, "Sign in with a genqueue API key. It stays in this browser tab only (session storage)."),
+    field("API key", input, "Starts with gq_. npm start prints a user key and an admin key."),
+    h("button", { type: "submit" }, "Sign in"),
+    out,
+  );
+  replace(main, form);
+  input.focus();
+}
+
+async function loadMe() {
+  me = await api("GET", "/v1/me");
+  renderSession();
+}
+
+function show() {
+  leavePage();
+  if (!me) return;
+  const { page, rest } = route();
+  const entry = PAGES.find(([id]) => id === page);
+  renderNav(entry ? page : "");
+  if (!entry?.[3]()) {
+    replace(
+      main,
+      h("h1", { tabindex: "-1" }, "Not found"),
+      h("p", {}, "There is no such page for this key."),
+    );
+    return;
+  }
+  const ctx = {
+    me,
+    main,
+    rest,
+    onLeave: (fn) => cleanups.push(fn),
+    title: (text) => {
+      document.title = `${text} · genqueue console`;
+    },
+  };
+  replace(main);
+  try {
+    const renderer = page === "jobs" && rest[0] ? renderJob : entry[2];
+    const done = renderer(ctx);
+    Promise.resolve(done).catch((err) => main.append(notice("error", err.message)));
+  } catch (err) {
+    main.append(notice("error", err.message));
+  }
+  // Move focus to the new page's heading, for keyboard and screen-reader users.
+  requestAnimationFrame(() => main.querySelector("h1")?.focus({ preventScroll: true }));
+}
+
+window.addEventListener("hashchange", show);
+
+if (getKey()) {
+  loadMe()
+    .then(show)
+    .catch((err) => {
+      clearKey();
+      renderSignIn(
+        notice("error", err.status === 401 ? "Your key was refused; sign in again." : err.message),
+      );
+    });
+} else {
+  renderSignIn();
+}
