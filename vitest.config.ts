@@ -10,11 +10,19 @@ export default defineConfig(async () => {
   // UI); wrangler's [build] makes them for dev and deploys, this for the Workers tests.
   vendorAssets();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
-  const workerProject = (name: string, configPath: string) => ({
+  const workerProject = (
+    name: string,
+    configPath: string,
+    extra: { main?: string; durableObjects?: Record<string, { className: string; useSQLite: boolean }> } = {},
+  ) => ({
     plugins: [
       cloudflareTest({
         wrangler: { configPath },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test" } },
+        ...(extra.main ? { main: extra.main } : {}),
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test" },
+          ...(extra.durableObjects ? { durableObjects: extra.durableObjects } : {}),
+        },
       }),
     ],
     test: {
@@ -33,7 +41,12 @@ export default defineConfig(async () => {
             include: ["test/shared/**/*.test.ts", "test/fakes/**/*.test.ts", "test/scripts/**/*.test.ts"],
           },
         },
-        workerProject("producer", "./wrangler.producer.toml"),
+        // The producer's TOKEN_BUCKET names the consumer Worker's class; here it is a copy of the
+        // class in the producer's own test Worker (test/producer-worker.ts).
+        workerProject("producer", "./wrangler.producer.toml", {
+          main: "./test/producer-worker.ts",
+          durableObjects: { TOKEN_BUCKET: { className: "TokenBucket", useSQLite: true } },
+        }),
         workerProject("consumers", "./wrangler.consumer.toml"),
         {
           test: {

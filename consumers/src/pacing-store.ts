@@ -93,6 +93,12 @@ export class PacingStore {
     this.hasSchema = false;
   }
 
+  /** Deletes the pacing state (its tables), leaving the object's other tables and its alarm. */
+  clearPacing(): void {
+    this.storage.sql.exec("DROP TABLE IF EXISTS pacing; DROP TABLE IF EXISTS leases;");
+    this.hasSchema = false;
+  }
+
   /**
    * Objects made before leases became WITHOUT ROWID (a lease then cost two rows written, the row
    * and its key's index) get the new table once, their live leases copied over.

@@ -3,6 +3,9 @@
 import type { Db } from "../../shared/db/client";
 import { type InstanceSettings, loadInstanceSettings } from "../../shared/db/queries/instance-settings";
 import type { ProviderName } from "../../shared/jobs/enums";
+import { type CallReport, jobEnd } from "../../shared/metrics/calls";
+import { bucketName } from "../../shared/pacing/object-name";
+import { ProviderError } from "../../shared/providers/errors";
 import { TtlCache } from "../../shared/ttl-cache";
 import { getProvider } from "../../shared/providers/registry";
 import type { ImageInput } from "../../shared/providers/types";
@@ -20,9 +23,7 @@ export async function instanceSettings(db: Db, instanceId: string, now: number):
   return settings;
 }
 
-export function bucketName(instanceId: string, provider: string): string {
-  return `instance:${instanceId}:provider:${provider}`;
-}
+export { bucketName };
 
 export function limitsFor(
   settings: InstanceSettings,
@@ -51,8 +52,13 @@ export interface GrantedGate {
    * burst + max(1, burst / 4) calls in any window.
    */
   untilDue(): Promise<void>;
-  release(outcome: ReleaseOutcome): Promise<void>;
+  /**
+   * Frees the slot. With `call` (how a call that ran went: its cost, or its error), the release
+   * also carries the call's report for the metrics (shared/metrics/calls.ts), at no request of its own.
+   */
+  release(outcome: ReleaseOutcome, call?: CallDetail): Promise<void>;
 }
+export type CallDetail = { costUsd: number } | { error: unknown };
 export type Gate =
   | GrantedGate
   | { kind: "denied"; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };
@@ -67,6 +73,28 @@ export interface GateRequest {
   maxInlineWaitMs: number;
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** The job the slot is for, so that a release can report the call (metrics). */
+  job?: { createdAt: number; canFallBack: boolean };
+}
+
+/** The metrics report of a call that ran (none for a call that never reached the provider). */
+export function callReport(
+  outcome: ReleaseOutcome,
+  call: CallDetail,
+  job: { createdAt: number; canFallBack: boolean },
+  now: number,
+): CallReport | undefined {
+  if (outcome === "not_called") return undefined;
+  // A failure that is no ProviderError (the pacing object or the runtime failing) never reached
+  // the provider: the job is retried, and the call is not counted.
+  const error = "error" in call ? call.error : null;
+  if (error !== null && !(error instanceof ProviderError)) return undefined;
+  return {
+    outcome,
+    ended: jobEnd(outcome, error, job.canFallBack),
+    ageMs: Math.max(0, now - job.createdAt),
+    costUsd: "costUsd" in call ? call.costUsd : 0,
+  };
 }
 
 /** Re-bookings before a caller that keeps waking late calls anyway (a machine that stalls). */
@@ -117,8 +145,9 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
         wake = now() + check.waitMs;
       }
     },
-    release: async (outcome) => {
-      await stub.release(leaseId, outcome);
+    release: async (outcome, call) => {
+      const report = call && req.job ? callReport(outcome, call, req.job, now()) : undefined;
+      await stub.release(leaseId, outcome, report);
     },
   };
 }

@@ -59,6 +59,7 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
       maxInlineWaitMs: config.PACING_MAX_INLINE_WAIT_MS,
       sleep: deps.sleep,
       now: deps.now,
+      job: { createdAt: job.createdAt, canFallBack: nextProvider(chain, provider) !== null },
     });
 
   const gate = await gateFor();

@@ -101,10 +101,10 @@ export async function runWithQuickRetries(req: QuickRetryRequest): Promise<Provi
         // Nothing between the token falling due and the request: any delay here bunches calls.
         await gate.untilDue();
         const run = await callProvider(req.env, req.config, req.provider, req.input, req.apiKey);
-        await gate.release("success");
+        await gate.release("success", { costUsd: run.costUsd });
         return run;
       } catch (error) {
-        await gate.release(releaseOutcome(error));
+        await gate.release(releaseOutcome(error), { error });
         if (!(error instanceof ProviderError) || !isQuickRetryable(error))
           throw new AbortError(error as Error);
         lastError = error;

@@ -30,6 +30,9 @@ import {
   type Lease,
   release as releaseLease,
 } from "../../shared/pacing/in-flight";
+import { bucketize, type CallReport, type CallStats } from "../../shared/metrics/calls";
+import { type BucketRange, isValidRange } from "../../shared/metrics/window";
+import { METRICS_FLUSH_MS, MetricsStore } from "./metrics-store";
 import { PacingStore } from "./pacing-store";
 import type {
   AcquireRequest,
@@ -83,6 +86,8 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   private leases: Lease[] = [];
   private alarmAt: number | null = null;
   private readonly store: PacingStore;
+  /** What the calls paced here did, per minute, for GET /v1/admin/metrics (metrics-store.ts). */
+  private readonly callMetrics: MetricsStore;
   /**
    * How late booked callers checked in lately (jitter.ts). Kept in memory only: it is a reading
    * of the last seconds, and an object that was evicted starts again from none.
@@ -94,6 +99,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   constructor(ctx: DurableObjectState, env: ConsumerEnv) {
     super(ctx, env);
     this.store = new PacingStore(ctx.storage);
+    this.callMetrics = new MetricsStore(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       ({ pacing: this.pacing, leases: this.leases } = this.store.load());
       this.alarmAt = await ctx.storage.getAlarm();
@@ -179,10 +185,12 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   }
 
   /**
-   * Frees the slot and feeds the breaker. Idempotent: an unknown (already released or expired
-   * and dropped) lease changes nothing, so a retried RPC cannot free or count twice.
+   * Frees the slot and feeds the breaker, and counts the call's report (`call`: how it went, for
+   * the metrics) in memory, written by the alarm within METRICS_FLUSH_MS. Idempotent: an unknown
+   * (already released or expired and dropped) lease changes nothing, so a retried RPC cannot free
+   * or count twice.
    */
-  async release(leaseId: string, outcome: ReleaseOutcome): Promise<{ released: boolean }> {
+  async release(leaseId: string, outcome: ReleaseOutcome, call?: CallReport): Promise<{ released: boolean }> {
     const now = Date.now();
     const { leases, released } = releaseLease(this.leases, leaseId);
     if (!released || !this.pacing) return { released: false };
@@ -206,7 +214,22 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       await this.commit(next);
     else this.pacing = next;
     this.released.fire();
+    if (call) {
+      this.callMetrics.record(now, call);
+      // One alarm per flush interval, not one per call: a pending one that comes sooner is kept.
+      const flushAt = now + METRICS_FLUSH_MS;
+      if (this.alarmAt === null || this.alarmAt > flushAt) await this.schedule(flushAt);
+    }
     return { released: true };
+  }
+
+  /**
+   * The calls paced here, summed into the range's buckets (zero-filled): what GET
+   * /v1/admin/metrics reads, one request per provider per page view. Writes nothing.
+   */
+  async metrics(range: BucketRange): Promise<CallStats[]> {
+    if (!isValidRange(range)) throw new RangeError("metrics: not a range of whole minutes");
+    return bucketize(this.callMetrics.read(range.from, range.to), range);
   }
 
   /**
@@ -230,6 +253,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.alarmAt = null;
+    this.callMetrics.flush(now);
     const p = this.pacing;
     const idle =
       !p ||
@@ -242,9 +266,17 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       return;
     }
     // A fresh object behaves exactly like this one would: full bucket, closed circuit, no leases.
-    await this.store.clear();
+    // Metrics outlive the pacing state until they expire; then everything goes.
     this.pacing = null;
     this.leases = [];
+    const metricsExpireAt = this.callMetrics.expiresAt();
+    if (metricsExpireAt === null || metricsExpireAt <= now) {
+      await this.store.clear();
+      this.callMetrics.forget();
+      return;
+    }
+    this.store.clearPacing();
+    await this.schedule(metricsExpireAt);
   }
 
   /** Applies new limits after refilling under the old rate, so a change is not applied backwards. */
@@ -277,7 +309,9 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   private async commit(p: Pacing): Promise<void> {
     this.store.savePacing(p);
     this.pacing = p;
-    if (this.alarmAt === null) await this.schedule(p.lastActiveAt + IDLE_TTL_MS);
+    // A later alarm (metrics expiry) must not hold off the idle check.
+    const idleAt = p.lastActiveAt + IDLE_TTL_MS;
+    if (this.alarmAt === null || this.alarmAt > idleAt) await this.schedule(idleAt);
   }
 
   private async schedule(at: number): Promise<void> {

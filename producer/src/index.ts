@@ -32,6 +32,7 @@ import { authorize, requireApiKey, requireInstanceKey } from "./middleware/auth"
 import { limitBody, requireJson } from "./middleware/body";
 import { requestContext } from "./middleware/request-id";
 import { registerListDeadLetters } from "./routes/admin.dead-letters.list";
+import { registerGetMetrics } from "./routes/admin.metrics.get";
 import { registerReplayDeadLetters } from "./routes/admin.dead-letters.replay";
 import { registerGetFallbackProviders } from "./routes/admin.fallback-providers.get";
 import { registerPutFallbackProviders } from "./routes/admin.fallback-providers.put";
@@ -77,6 +78,8 @@ app.use("/v1/admin/users/*", authorize("user"));
 app.use("/v1/admin/users/:id/instances/*", authorize("assignment"));
 app.use("/v1/admin/api-keys/*", authorize("api_key"));
 app.use("/v1/admin/audit-log/*", authorize("audit_log"));
+// Metrics name their instance (any the key reaches), so an organization-wide admin key reads them too.
+app.use("/v1/admin/metrics/*", authorize("instance_settings"));
 
 registerHealth(app);
 registerCreateJob(app);
@@ -101,6 +104,7 @@ registerPutProviderLimit(app);
 registerDeleteProviderLimit(app);
 registerGetFallbackProviders(app);
 registerPutFallbackProviders(app);
+registerGetMetrics(app);
 // Config Service: organizations, instances, projects, users, assignments, API keys, audit log.
 registerGetMe(app);
 registerListOrganizations(app);

@@ -150,8 +150,10 @@ describe("instance provider keys in the consumer", () => {
     await run;
     expect(seenKeys).toEqual([primary, old]);
     expect(gates).toHaveLength(2);
-    expect(gates[0]!.release).toHaveBeenCalledWith("permanent_failure");
-    expect(gates[1]!.release).toHaveBeenCalledWith("success");
+    expect(gates[0]!.release).toHaveBeenCalledWith("permanent_failure", {
+      error: expect.objectContaining({ code: "provider_auth_failed" }),
+    });
+    expect(gates[1]!.release).toHaveBeenCalledWith("success", { costUsd: expect.any(Number) });
   });
 
   it("does not fall back to the Worker secret when every instance key is rejected", async () => {

@@ -1,0 +1,7 @@
+// The producer as its test project runs it: the Worker itself, plus the consumer's TokenBucket
+// class. In a deployment (and under `wrangler dev`) the producer's TOKEN_BUCKET binding names the
+// consumer Worker's class (script_name); a one-Worker test project has no consumer, so
+// vitest.config.ts binds TOKEN_BUCKET to this copy of the class instead. (Outside the tsconfig
+// projects on purpose: the class needs the consumer's Env types, the producer project has its own.)
+export { default } from "../producer/src/index";
+export { TokenBucket } from "../consumers/src/token-bucket";
