@@ -43,11 +43,11 @@ function legend(series) {
 
 /**
  * Line chart. times: ISO strings; series: [{ name, className, values: (number|null)[] }];
- * format: y value -> text. Returns a <figure> holding the svg and its legend.
+ * format: y value -> text; minMax: the least top of the y axis. Returns a <figure> holding the svg and its legend.
  */
-export function lineChart({ label, times, series, format = String }) {
+export function lineChart({ label, times, series, format = String, minMax = 1 }) {
   const all = series.flatMap((se) => se.values).filter((v) => v !== null && v !== undefined);
-  const max = niceMax(Math.max(0, ...all));
+  const max = niceMax(Math.max(minMax, ...all));
   const iw = W - PAD.left - PAD.right;
   const ih = H - PAD.top - PAD.bottom;
   const n = times.length;
@@ -99,8 +99,8 @@ export function lineChart({ label, times, series, format = String }) {
 export function barChart({ label, items }) {
   const rowH = 28;
   const height = Math.max(1, items.length) * rowH + 8;
-  const left = 120;
-  const iw = W - left - 70;
+  const left = 110;
+  const iw = W - left - 150;
   const svg = s("svg", {
     viewBox: `0 0 ${W} ${height}`,
     role: "img",

@@ -35,7 +35,7 @@ export function metricsView(m) {
   const times = m.series.map((p) => p.t);
   const perMinute = (n) => (n * 60) / m.bucket_seconds;
   const series = (pick) => m.series.map(pick);
-  const count = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+  const count = (v) => String(Number(v.toFixed(2)));
   return [
     h(
       "div",
@@ -60,6 +60,7 @@ export function metricsView(m) {
           label: "Jobs per minute",
           times,
           format: count,
+          minMax: 4,
           series: [{ name: "Jobs per minute", className: "s1", values: series((p) => perMinute(p.jobs)) }],
         }),
       ),
@@ -70,6 +71,7 @@ export function metricsView(m) {
           label: "Succeeded and failed jobs per bucket",
           times,
           format: count,
+          minMax: 4,
           series: [
             { name: "Succeeded", className: "s-ok", values: series((p) => p.succeeded) },
             { name: "Failed", className: "s-bad", values: series((p) => p.failed) },
@@ -83,6 +85,7 @@ export function metricsView(m) {
           label: "Time from enqueue to terminal state, p50 and p95",
           times,
           format: fmtMs,
+          minMax: 1000,
           series: [
             { name: "p50", className: "s1", values: series((p) => p.p50_ms) },
             { name: "p95", className: "s2", values: series((p) => p.p95_ms) },
@@ -96,6 +99,7 @@ export function metricsView(m) {
           label: "Provider errors and rate-limited (429) answers per bucket",
           times,
           format: count,
+          minMax: 4,
           series: [
             { name: "Provider errors", className: "s-bad", values: series((p) => p.provider_errors) },
             { name: "429s", className: "s2", values: series((p) => p.rate_limited) },
@@ -120,7 +124,8 @@ export function metricsView(m) {
         lineChart({
           label: "Spend in US dollars per bucket",
           times,
-          format: (v) => `$${v.toFixed(2)}`,
+          format: (v) => `$${v.toFixed(v < 1 ? 3 : 2)}`,
+          minMax: 0.01,
           series: [{ name: "Spend (USD)", className: "s1", values: series((p) => p.spend_usd) }],
         }),
       ),

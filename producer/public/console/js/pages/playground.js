@@ -63,7 +63,7 @@ export async function renderPlayground({ me, main, title, onLeave }) {
     fallback_1: select("fallback_1", fallbackOptions, ""),
     fallback_2: select("fallback_2", fallbackOptions, ""),
     fallback_3: select("fallback_3", fallbackOptions, ""),
-    webhook_url: h("input", { type: "url", name: "webhook_url", placeholder: "https://example.com/hook" }),
+    webhook_url: h("input", { type: "url", name: "webhook_url" }),
     project_id: null,
   };
 
@@ -154,7 +154,11 @@ export async function renderPlayground({ me, main, title, onLeave }) {
       ),
     ),
     projectField,
-    field("Webhook URL", controls.webhook_url, "Optional: called when the job ends."),
+    field(
+      "Webhook URL",
+      controls.webhook_url,
+      "Optional: an https URL of your application, called when the job ends.",
+    ),
     h("div", { class: "actions" }, generate, copy),
     out,
     curlField,

@@ -226,7 +226,7 @@ export async function renderWebhooks({ me, main }) {
     projects.map((p) => [p.id, p.name]),
     me.project?.id ?? projects[0].id,
   );
-  const url = h("input", { type: "url", name: "url", placeholder: "https://example.com/hooks/genqueue" });
+  const url = h("input", { type: "url", name: "url" });
   const out = h("div", { class: "out" });
   const info = h("dl", { class: "facts", "aria-live": "polite" });
   const save = h("button", { type: "submit" }, "Save webhook URL");
@@ -268,7 +268,12 @@ export async function renderWebhooks({ me, main }) {
           });
         },
       },
-      h("div", { class: "row" }, field("Project", project), field("Webhook URL", url, "Empty: no webhook.")),
+      h(
+        "div",
+        { class: "row" },
+        field("Project", project),
+        field("Webhook URL", url, "An https URL of your application; empty: no webhook."),
+      ),
       h("div", { class: "actions" }, save, rotate),
     ),
     info,
