@@ -15,7 +15,8 @@ export async function deadLettersPerBucket(
   instanceId: string,
   range: BucketRange,
 ): Promise<number[]> {
-  const bucket = sql<number>`(${deadLetters.createdAt} - ${range.from}) / ${range.bucketMs}`;
+  // D1 binds JS numbers as REAL: the cast makes the bucket number whole again.
+  const bucket = sql<number>`CAST((${deadLetters.createdAt} - ${range.from}) / ${range.bucketMs} AS INTEGER)`;
   const rows = await db
     .select({ bucket, n: count() })
     .from(deadLetters)
@@ -29,7 +30,7 @@ export async function deadLettersPerBucket(
     .groupBy(bucket)
     .all();
   const out = new Array<number>(range.count).fill(0);
-  for (const r of rows) if (r.bucket >= 0 && r.bucket < range.count) out[r.bucket] = r.n;
+  for (const r of rows) if (r.bucket >= 0 && r.bucket < range.count) out[r.bucket] += r.n;
   return out;
 }
 
