@@ -1,7 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { vendorAssets } from "./scripts/vendor-assets";
+import { vendorAssets } from "./scripts/vendor-assets.ts";
 
 // One vitest project per runtime: pure modules and Node fakes run in Node; each Worker's tests
 // run inside workerd with that Worker's own wrangler config; e2e drives the real `wrangler dev`.

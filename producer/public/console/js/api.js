@@ -53,7 +53,11 @@ export async function api(method, path, body, headers = {}) {
   } catch {
     data = null;
   }
-  if (!res.ok) throw new ApiError(res.status, data);
+  if (!res.ok) {
+    // A key revoked or expired mid-session: the shell signs out (main.js listens).
+    if (res.status === 401) window.dispatchEvent(new CustomEvent("genqueue:unauthorized"));
+    throw new ApiError(res.status, data);
+  }
   return data;
 }
 

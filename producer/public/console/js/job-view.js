@@ -7,7 +7,7 @@ import { busy, fmtTime, fmtUsd, h, notice, replace, table } from "./dom.js";
 const TERMINAL = new Set(["succeeded", "failed", "canceled", "dead_lettered"]);
 const POLL_MS = 1000;
 /** After the job ends, webhook deliveries are polled this much longer while any is pending. */
-const WEBHOOK_TAIL_MS = 30_000;
+const WEBHOOK_TAIL_MS = 20_000;
 
 export function isTerminal(status) {
   return TERMINAL.has(status);
@@ -54,7 +54,7 @@ export function jobPanel(id, onLeave) {
     status.textContent = job.status;
     status.dataset.status = job.status;
     renderFacts(job);
-    renderActions(job);
+    renderActions(job, wh.data);
     if (job.status === "succeeded" && !imagesShown) {
       imagesShown = true;
       await showImages(job);
@@ -119,7 +119,7 @@ export function jobPanel(id, onLeave) {
     );
   }
 
-  function renderActions(job) {
+  function renderActions(job, deliveries) {
     const buttons = [];
     if (!isTerminal(job.status) && !job.cancel_requested) {
       const cancel = h("button", { type: "button", class: "danger" }, "Cancel job");
@@ -132,7 +132,7 @@ export function jobPanel(id, onLeave) {
       );
       buttons.push(cancel);
     }
-    if (job.webhook_url && isTerminal(job.status)) {
+    if (isTerminal(job.status) && (job.webhook_url || deliveries.length > 0)) {
       const redeliver = h("button", { type: "button", class: "secondary" }, "Redeliver webhook");
       redeliver.addEventListener("click", () =>
         busy(redeliver, out, async () => {
@@ -184,18 +184,15 @@ export function jobPanel(id, onLeave) {
     try {
       const state = await refresh();
       if (!state) return;
-      const pending = state.webhooks.some((w) => w.status === "pending");
       if (!isTerminal(state.job.status)) return schedule();
+      // The job's webhook (its own URL or its project's) is sent after it ends: follow it a while.
       endedAt ??= Date.now();
-      if (
-        (pending || state.webhooks.length === 0) &&
-        Date.now() - endedAt < WEBHOOK_TAIL_MS &&
-        state.job.webhook_url
-      )
-        schedule();
+      const pending = state.webhooks.length === 0 || state.webhooks.some((w) => w.status === "pending");
+      if (pending && Date.now() - endedAt < WEBHOOK_TAIL_MS) schedule();
     } catch (err) {
       replace(out, notice("error", err.message));
-      schedule();
+      // A job that is not there (or not this key's) will not appear by asking again.
+      if (err.status !== 404) schedule();
     }
   }
 

@@ -62,11 +62,11 @@ function renderSession() {
   replace(
     sessionBox,
     h("span", { class: "who", "data-testid": "signed-in-as" }, who, where ? ` · ${where}` : ""),
-    h("button", { type: "button", class: "secondary", onclick: signOut }, "Sign out"),
+    h("button", { type: "button", class: "secondary", onclick: () => signOut() }, "Sign out"),
   );
 }
 
-function signOut() {
+function signOut(message = notice("info", "Signed out.")) {
   clearKey();
   me = null;
   leavePage();
@@ -74,7 +74,7 @@ function signOut() {
   replace(nav);
   renderSession();
   history.replaceState(null, "", location.pathname);
-  renderSignIn(notice("info", "Signed out."));
+  renderSignIn(message);
 }
 
 function renderSignIn(message) {
@@ -165,6 +165,9 @@ function show() {
 }
 
 window.addEventListener("hashchange", show);
+window.addEventListener("genqueue:unauthorized", () => {
+  if (me) signOut(notice("error", "The API no longer accepts this key (revoked or expired): sign in again."));
+});
 
 if (getKey()) {
   loadMe()
