@@ -57,10 +57,22 @@ export async function openBrowser(): Promise<ConsoleBrowser> {
   };
 }
 
-/** Saves a full-page screenshot as docs/screenshots/<name>.png (overwriting the last run's). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves docs/screenshots/<name>.png (overwriting the last run's): the viewport, or the whole page
+ * with `fullPage`. Animations are stopped and the caret hidden, so reruns differ only in data.
+ */
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  await page.screenshot({
+    path: join(SCREENSHOT_DIR, `${name}.png`),
+    fullPage: options.fullPage ?? false,
+    animations: "disabled",
+    caret: "hide",
+  });
 }
 
 /** Collects the requests a page made to hosts other than localhost, to assert it stayed offline. */
