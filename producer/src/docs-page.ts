@@ -25,6 +25,7 @@ export function docsPage(openApiUrl: string, title: string): string {
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${title}</title>
+    <link rel="icon" href="data:," />
     <link rel="stylesheet" href="${DOCS_ASSETS.stylesheet}" />
     <style>body { margin: 0; } .topbar { display: none; }</style>
   </head>

@@ -76,21 +76,31 @@ export function lineChart({ label, times, series, format = String, minMax = 1 })
   }
   if (n > 0) {
     const span = new Date(times[n - 1]).getTime() - new Date(times[0]).getTime();
-    for (const i of [0, Math.floor((n - 1) / 2), n - 1]) {
+    const marks =
+      n === 1
+        ? [[0, "middle"]]
+        : [
+            [0, "start"],
+            [Math.floor((n - 1) / 2), "middle"],
+            [n - 1, "end"],
+          ];
+    for (const [i, anchor] of marks) {
       svg.append(
-        s("text", { x: x(i), y: H - 8, class: "tick", "text-anchor": "middle" }, timeLabel(times[i], span)),
+        s("text", { x: x(i), y: H - 8, class: "tick", "text-anchor": anchor }, timeLabel(times[i], span)),
       );
     }
   }
+  const has = (values, i) => i >= 0 && i < values.length && values[i] !== null && values[i] !== undefined;
   for (const se of series) {
     let d = "";
     se.values.forEach((v, i) => {
-      if (v === null || v === undefined) return;
-      d += `${d && se.values[i - 1] !== null && se.values[i - 1] !== undefined ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+      if (!has(se.values, i)) return;
+      d += `${has(se.values, i - 1) ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+      // A point with no neighbour draws no line: mark it with a dot.
+      if (!has(se.values, i - 1) && !has(se.values, i + 1))
+        svg.append(s("circle", { cx: x(i), cy: y(v), r: 3.5, class: `dot ${se.className}` }));
     });
     if (d) svg.append(s("path", { d, class: `line ${se.className}` }));
-    if (n === 1 && se.values[0] !== null)
-      svg.append(s("circle", { cx: x(0), cy: y(se.values[0]), r: 3, class: `dot ${se.className}` }));
   }
   return figure(svg, legend(series));
 }

@@ -16,6 +16,8 @@ const sessionBox = document.getElementById("session");
 let me = null;
 /** Cleanups of the page on screen (timers, blob URLs), run when another page replaces it. */
 let cleanups = [];
+/** The page on screen; `left` once another replaced it (its late async work must stop). */
+let current = { left: true };
 
 const isAdmin = () => me && (me.key.role === "admin" || me.key.role === "super_admin");
 
@@ -36,6 +38,7 @@ function route() {
 function leavePage() {
   for (const fn of cleanups) fn();
   cleanups = [];
+  current.left = true;
 }
 
 function renderNav(current) {
@@ -143,22 +146,27 @@ function show() {
     );
     return;
   }
+  // Each page renders into its own container: a page still loading when the user moves on writes
+  // into a detached element, never into the next page; a cleanup registered after leaving runs at once.
+  const view = { left: false };
+  current = view;
+  const container = h("div", { class: "page" });
   const ctx = {
     me,
-    main,
+    main: container,
     rest,
-    onLeave: (fn) => cleanups.push(fn),
+    onLeave: (fn) => (view.left ? fn() : cleanups.push(fn)),
     title: (text) => {
       document.title = `${text} · genqueue console`;
     },
   };
-  replace(main);
+  replace(main, container);
   try {
     const renderer = page === "jobs" && rest[0] ? renderJob : entry[2];
     const done = renderer(ctx);
-    Promise.resolve(done).catch((err) => main.append(notice("error", err.message)));
+    Promise.resolve(done).catch((err) => container.append(notice("error", err.message)));
   } catch (err) {
-    main.append(notice("error", err.message));
+    container.append(notice("error", err.message));
   }
   // Move focus to the new page's heading, for keyboard and screen-reader users.
   requestAnimationFrame(() => main.querySelector("h1")?.focus({ preventScroll: true }));
