@@ -30,7 +30,8 @@ export async function deadLettersPerBucket(
     .groupBy(bucket)
     .all();
   const out = new Array<number>(range.count).fill(0);
-  for (const r of rows) if (r.bucket >= 0 && r.bucket < range.count) out[r.bucket] += r.n;
+  for (const r of rows)
+    if (r.bucket >= 0 && r.bucket < range.count) out[r.bucket] = (out[r.bucket] ?? 0) + r.n;
   return out;
 }
 
