@@ -86,6 +86,8 @@ export type RawConfig = Record<string, unknown> & {
   main?: string;
   vars?: Record<string, unknown>;
   d1_databases?: { migrations_dir?: string }[];
+  assets?: { directory?: string };
+  build?: { command?: string; cwd?: string; watch_dir?: string | string[] };
   durable_objects?: { bindings?: { class_name: string; script_name?: string }[] };
   queues?: { producers?: { binding: string; queue: string }[]; consumers?: QueueConsumerConfig[] };
 };
@@ -121,6 +123,9 @@ async function prepareWorker(spec: WorkerSpec, dir: string, index: number): Prom
   spec.patch?.(raw);
   if (!raw.main) throw new Error(`${spec.config} has no main`);
   for (const db of raw.d1_databases ?? []) if (db.migrations_dir) db.migrations_dir = abs(db.migrations_dir);
+  // The config moves to a temporary folder: its paths stay the repository's.
+  if (raw.assets?.directory) raw.assets.directory = abs(raw.assets.directory);
+  if (raw.build?.command) raw.build = { ...raw.build, cwd: abs(raw.build.cwd ?? "."), watch_dir: undefined };
 
   const workDir = join(dir, `w${index}-${raw.name}`);
   let main = abs(raw.main);
@@ -146,7 +151,8 @@ async function prepareWorker(spec: WorkerSpec, dir: string, index: number): Prom
   const vars = { ...(raw.vars ?? {}), ...(spec.vars ?? {}) };
   await writeFile(
     devConfig,
-    JSON.stringify({ ...raw, main: join(workDir, bundle), no_bundle: true, vars }, null, 2),
+    // The build ran for the bundle above; served as built, nothing runs it again.
+    JSON.stringify({ ...raw, build: undefined, main: join(workDir, bundle), no_bundle: true, vars }, null, 2),
   );
   return devConfig;
 }
