@@ -132,6 +132,38 @@ describe("as the dev user key", () => {
     await screenshot(page, "jobs");
   });
 
+  it("follows a job live through running to succeeded, and copies it as curl", async () => {
+    const page = await browser.newPage();
+    await signIn(page, sys.apiKey);
+    // The demo provider waits 2.5 s on this marker: long enough for the page to show `running`.
+    const prompt = "a slow lighthouse [demo:delay=2500]";
+    await page.getByLabel("Prompt", { exact: true }).fill(prompt);
+    await page.getByRole("button", { name: "Copy as curl" }).click();
+    const curl = await page.getByLabel("curl command").inputValue();
+    expect(curl).toContain(`${sys.baseUrl}/v1/jobs`);
+    expect(curl).toContain(JSON.stringify(prompt));
+    expect(curl).not.toContain(sys.apiKey);
+
+    await page.evaluate(() => {
+      (window as { sameDocument?: boolean }).sameDocument = true;
+    });
+    await page.getByRole("button", { name: "Generate" }).click();
+    const status = page.getByTestId("job-status");
+    const seen: string[] = [];
+    const deadline = Date.now() + JOB_TIMEOUT_MS;
+    while (seen.at(-1) !== "succeeded" && Date.now() < deadline) {
+      const now = await status.getAttribute("data-status").catch(() => null);
+      if (now && now !== seen.at(-1)) seen.push(now);
+      await page.waitForTimeout(100);
+    }
+    expect(seen).toContain("running");
+    expect(seen.at(-1)).toBe("succeeded");
+    expect(seen.indexOf("running")).toBeLessThan(seen.indexOf("succeeded"));
+    // No reload: the page itself followed the job.
+    expect(await page.evaluate(() => (window as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(await imageWidth(page)).toBeGreaterThan(0);
+  });
+
   it("shows a user key no Admin link, and the admin page refuses it", async () => {
     const page = await browser.newPage();
     await signIn(page, sys.apiKey);
