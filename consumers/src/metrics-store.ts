@@ -17,6 +17,7 @@ import { BIN_COUNT } from "../../shared/metrics/histogram";
 export const METRICS_RETENTION_MS = 8 * 24 * 60 * 60_000;
 /** How long calls may stay in memory only (lost if the object is evicted or restarted meanwhile). */
 export const METRICS_FLUSH_MS = 10_000;
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 type MinuteRow = {
   minute: number;
@@ -41,6 +42,8 @@ export class MetricsStore {
   /** Calls not yet written, by minute. */
   private readonly pending = new Map<number, CallStats>();
   private hasTable: boolean | null = null;
+  /** Expired rows are looked for at most hourly: a day's rows expire an hour at a time anyway. */
+  private prunedAt = 0;
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
@@ -55,7 +58,7 @@ export class MetricsStore {
     return this.pending.size > 0;
   }
 
-  /** Writes the pending minutes (one row each, added to what is stored) and drops expired rows. */
+  /** Writes the pending minutes (one row each, added to what is stored) and drops expired rows (hourly). */
   flush(now: number): void {
     if (this.pending.size === 0) return;
     const sql = this.storage.sql;
@@ -89,7 +92,9 @@ export class MetricsStore {
         );
     }
     this.pending.clear();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
     sql.exec("DELETE FROM call_minutes WHERE minute < ?", now - METRICS_RETENTION_MS);
+    this.prunedAt = now;
   }
 
   /** The minutes in [from, to) that saw calls, stored and pending merged. */

@@ -5,8 +5,8 @@ import type { Db } from "../db/client";
 import type { Caller } from "../db/queries/api-keys";
 import { ApiError } from "../errors";
 import { reachableInstance } from "../tenancy/reach";
-import { loadInstanceSettings } from "../db/queries/instance-settings";
 import { deadLettersPerBucket, queuedAmongNewest } from "../db/queries/metrics";
+import { listProviderLimitRows } from "../db/queries/provider-limits";
 import { providerNames } from "../providers/names";
 import { getProvider } from "../providers/registry";
 import type { CallStats } from "./calls";
@@ -35,15 +35,16 @@ export async function instanceMetrics(
   if (!(await reachableInstance(deps.db, caller, instanceId)))
     throw new ApiError("instance_not_found", `No instance ${instanceId}`);
   const range = windowRange(window, deps.now);
-  const [buckets, deadLetters, queueBacklog, settings] = await Promise.all([
+  const [buckets, deadLetters, queueBacklog, limits] = await Promise.all([
     Promise.all(providerNames.map((p) => deps.pacingObject(instanceId, p).metrics(range))),
     deadLettersPerBucket(deps.db, instanceId, range),
     queuedAmongNewest(deps.db, instanceId),
-    loadInstanceSettings(deps.db, instanceId),
+    listProviderLimitRows(deps.db, instanceId),
   ]);
   const providers = providerNames.map((provider, i) => {
     const rate =
-      settings.limits.get(provider)?.ratePerSecond ?? getProvider(provider).defaultLimits.ratePerSecond;
+      limits.find((l) => l.provider === provider)?.ratePerSecond ??
+      getProvider(provider).defaultLimits.ratePerSecond;
     return { provider, buckets: buckets[i]!, limitPerMinute: Math.round(rate * 60 * 1000) / 1000 };
   });
   return buildMetricsReport({ instanceId, window, range, providers, deadLetters, queueBacklog });

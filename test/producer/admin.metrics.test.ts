@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MetricsSchema } from "../../producer/src/routes/admin.metrics.get";
 import { createDb } from "../../shared/db/client";
-import { deadLetters, instances } from "../../shared/db/schema";
+import { deadLetters, instances, providerLimits } from "../../shared/db/schema";
 import { newId } from "../../shared/ids";
 import type { CallReport } from "../../shared/metrics/calls";
 import { minuteOf } from "../../shared/metrics/calls";
@@ -94,6 +94,16 @@ describe("GET /v1/admin/metrics", () => {
     await seedJob(env.DB, t, { status: "queued" });
     await seedJob(env.DB, t, { status: "queued" });
     await seedJob(env.DB, t, { status: "succeeded" });
+    await createDb(env.DB)
+      .insert(providerLimits)
+      .values({
+        instanceId: t.instanceId,
+        provider: "ideogram",
+        ratePerSecond: 2,
+        burst: 2,
+        maxInFlight: 2,
+        updatedAt: at,
+      });
 
     const m = await getMetrics(t.keys.instanceAdmin, t.instanceId, "hour");
     expect(m).toMatchObject({ instance_id: t.instanceId, window: "hour", bucket_seconds: 60 });
@@ -130,7 +140,14 @@ describe("GET /v1/admin/metrics", () => {
     const byName = Object.fromEntries(m.providers.map((p) => [p.provider, p]));
     expect(Object.keys(byName).sort()).toEqual(["demo", "ideogram", "openai", "replicate"]);
     expect(byName.demo).toMatchObject({ requests: 2, errors: 0, rate_limited: 0 });
-    expect(byName.ideogram).toMatchObject({ requests: 2, errors: 1, rate_limited: 1 });
+    // The instance's own limit where it set one: 2 calls/s, 2 calls in an hour of 7,200.
+    expect(byName.ideogram).toMatchObject({
+      requests: 2,
+      errors: 1,
+      rate_limited: 1,
+      limit_per_minute: 120,
+      utilisation: 0.0003,
+    });
     expect(byName.openai).toMatchObject({ requests: 0, utilisation: 0 });
     expect(byName.demo!.limit_per_minute).toBeGreaterThan(0);
     expect(byName.demo!.utilisation).toBeCloseTo(2 / (byName.demo!.limit_per_minute! * 60), 4);
