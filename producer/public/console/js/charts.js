@@ -42,8 +42,13 @@ function legend(series) {
 }
 
 /**
- * Line chart. times: ISO strings; series: [{ name, className, values: (number|null)[] }];
- * format: y value -> text; minMax: the least top of the y axis. Returns a <figure> holding the svg and its legend.
+ * Line chart over time. Returns a <figure> holding the svg and its legend.
+ * @param {object} chart
+ * @param {string} chart.label what the chart shows (its accessible name starts with it)
+ * @param {string[]} chart.times ISO times of the points
+ * @param {{ name: string, className: string, values: (number | null)[] }[]} chart.series
+ * @param {(v: number) => string} [chart.format] y value -> text
+ * @param {number} [chart.minMax] the least top of the y axis
  */
 export function lineChart({ label, times, series, format = String, minMax = 1 }) {
   const all = series.flatMap((se) => se.values).filter((v) => v !== null && v !== undefined);
@@ -56,7 +61,8 @@ export function lineChart({ label, times, series, format = String, minMax = 1 })
   const summary = series
     .map((se) => {
       const vals = se.values.filter((v) => v !== null && v !== undefined);
-      return `${se.name}: latest ${vals.length ? format(vals[vals.length - 1]) : "none"}, max ${vals.length ? format(Math.max(...vals)) : "none"}`;
+      const last = vals[vals.length - 1];
+      return `${se.name}: latest ${last === undefined ? "none" : format(last)}, max ${vals.length ? format(Math.max(...vals)) : "none"}`;
     })
     .join("; ");
   const svg = s("svg", {
@@ -75,7 +81,8 @@ export function lineChart({ label, times, series, format = String, minMax = 1 })
     );
   }
   if (n > 0) {
-    const span = new Date(times[n - 1]).getTime() - new Date(times[0]).getTime();
+    const span = new Date(times[n - 1] ?? 0).getTime() - new Date(times[0] ?? 0).getTime();
+    /** @type {[number, string][]} */
     const marks =
       n === 1
         ? [[0, "middle"]]
@@ -86,7 +93,11 @@ export function lineChart({ label, times, series, format = String, minMax = 1 })
           ];
     for (const [i, anchor] of marks) {
       svg.append(
-        s("text", { x: x(i), y: H - 8, class: "tick", "text-anchor": anchor }, timeLabel(times[i], span)),
+        s(
+          "text",
+          { x: x(i), y: H - 8, class: "tick", "text-anchor": anchor },
+          timeLabel(times[i] ?? "", span),
+        ),
       );
     }
   }

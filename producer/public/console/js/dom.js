@@ -1,6 +1,12 @@
 // A small DOM toolkit: elements are built with h(), never from HTML strings, so API data is text.
 
-/** h("button", { type: "button", onclick }, "Save"): attributes, `on*` listeners, children. */
+/**
+ * h("button", { type: "button", onclick }, "Save"): attributes, `on*` listeners, children.
+ * @param {string} tag
+ * @param {Record<string, any> | null} [attrs]
+ * @param {...any} children
+ * @returns {any} the element (typed loosely: callers set the properties of its own kind)
+ */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs ?? {})) {
@@ -118,6 +124,11 @@ export function fmtPct(n) {
   return n === null || n === undefined ? "—" : `${(n * 100).toFixed(1)}%`;
 }
 
+/** The message of anything thrown. */
+export function errorMessage(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Runs an async action from a button: disables it meanwhile, reports errors into `out`. */
 export async function busy(button, out, action) {
   button.disabled = true;
@@ -125,7 +136,7 @@ export async function busy(button, out, action) {
   try {
     return await action();
   } catch (err) {
-    if (out) replace(out, notice("error", err.message));
+    if (out) replace(out, notice("error", errorMessage(err)));
     else throw err;
   } finally {
     button.disabled = false;

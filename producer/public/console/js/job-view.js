@@ -1,8 +1,8 @@
 // One job, live: status, images, cost, history and webhook deliveries, polled until the job ends
 // (and a little longer while webhook deliveries are still pending). Used by the playground and
 // the job page.
-import { api, imageBlobUrl } from "./api.js";
-import { busy, fmtTime, fmtUsd, h, notice, replace, table } from "./dom.js";
+import { ApiError, api, imageBlobUrl } from "./api.js";
+import { busy, errorMessage, fmtTime, fmtUsd, h, notice, replace, table } from "./dom.js";
 
 const TERMINAL = new Set(["succeeded", "failed", "canceled", "dead_lettered"]);
 const POLL_MS = 1000;
@@ -167,7 +167,7 @@ export function jobPanel(id, onLeave) {
             h("figcaption", {}, `${img.width}×${img.height} · ${img.content_type} · seed ${img.seed ?? "—"}`),
           );
         } catch (err) {
-          return notice("error", `Image ${i + 1}: ${err.message}`);
+          return notice("error", `Image ${i + 1}: ${errorMessage(err)}`);
         }
       }),
     );
@@ -190,9 +190,9 @@ export function jobPanel(id, onLeave) {
       const pending = state.webhooks.length === 0 || state.webhooks.some((w) => w.status === "pending");
       if (pending && Date.now() - endedAt < WEBHOOK_TAIL_MS) schedule();
     } catch (err) {
-      replace(out, notice("error", err.message));
+      replace(out, notice("error", errorMessage(err)));
       // A job that is not there (or not this key's) will not appear by asking again.
-      if (err.status !== 404) schedule();
+      if (!(err instanceof ApiError && err.status === 404)) schedule();
     }
   }
 

@@ -1,16 +1,16 @@
 // The console shell: sign-in with an API key, the navigation the key's role allows, and a hash
 // router (#/playground, #/jobs/<id>, #/admin/<section>, ...) that renders one page at a time.
 import { ApiError, api, clearKey, getKey, setKey } from "./api.js";
-import { field, h, notice, replace } from "./dom.js";
+import { errorMessage, field, h, notice, replace } from "./dom.js";
 import { renderAdmin } from "./pages/admin.js";
 import { renderDashboard } from "./pages/dashboard.js";
 import { renderDeadLetters } from "./pages/dead-letters.js";
 import { renderJob, renderJobs } from "./pages/jobs.js";
 import { renderPlayground } from "./pages/playground.js";
 
-const main = document.getElementById("main");
-const nav = document.getElementById("nav");
-const sessionBox = document.getElementById("session");
+const main = /** @type {HTMLElement} */ (document.getElementById("main"));
+const nav = /** @type {HTMLElement} */ (document.getElementById("nav"));
+const sessionBox = /** @type {HTMLElement} */ (document.getElementById("session"));
 
 /** Who the key is (GET /v1/me), once signed in. */
 let me = null;
@@ -21,7 +21,10 @@ let current = { left: true };
 
 const isAdmin = () => me && (me.key.role === "admin" || me.key.role === "super_admin");
 
-/** Pages: [hash prefix, link text, renderer, shown to this key?]. */
+/**
+ * Pages: [hash prefix, link text, renderer, shown to this key?].
+ * @type {[string, string, (ctx: any) => unknown, () => boolean][]}
+ */
 const PAGES = [
   ["playground", "Playground", renderPlayground, () => true],
   ["jobs", "Jobs", renderJobs, () => true],
@@ -107,7 +110,7 @@ function renderSignIn(message) {
             out,
             notice(
               "error",
-              err instanceof ApiError && err.status === 401 ? "That key was refused." : err.message,
+              err instanceof ApiError && err.status === 401 ? "That key was refused." : errorMessage(err),
             ),
           );
           input.focus();
@@ -164,9 +167,9 @@ function show() {
   try {
     const renderer = page === "jobs" && rest[0] ? renderJob : entry[2];
     const done = renderer(ctx);
-    Promise.resolve(done).catch((err) => container.append(notice("error", err.message)));
+    Promise.resolve(done).catch((err) => container.append(notice("error", errorMessage(err))));
   } catch (err) {
-    container.append(notice("error", err.message));
+    container.append(notice("error", errorMessage(err)));
   }
   // Move focus to the new page's heading, for keyboard and screen-reader users.
   requestAnimationFrame(() => main.querySelector("h1")?.focus({ preventScroll: true }));
@@ -183,7 +186,12 @@ if (getKey()) {
     .catch((err) => {
       clearKey();
       renderSignIn(
-        notice("error", err.status === 401 ? "Your key was refused; sign in again." : err.message),
+        notice(
+          "error",
+          err instanceof ApiError && err.status === 401
+            ? "Your key was refused; sign in again."
+            : errorMessage(err),
+        ),
       );
     });
 } else {

@@ -11,6 +11,7 @@ import {
 } from "./admin/settings.js";
 import { renderInstances, renderOrganizations, renderProjects, renderUsers } from "./admin/tenancy.js";
 
+/** @type {[string, string, (ctx: any) => Promise<unknown>][]} */
 const SECTIONS = [
   ["organizations", "Organizations", renderOrganizations],
   ["instances", "Instances", renderInstances],
@@ -25,7 +26,8 @@ const SECTIONS = [
 ];
 
 export async function renderAdmin(ctx) {
-  const current = SECTIONS.find(([id]) => id === ctx.rest[0]) ?? SECTIONS[0];
+  const current =
+    SECTIONS.find(([id]) => id === ctx.rest[0]) ?? /** @type {typeof SECTIONS[number]} */ (SECTIONS[0]);
   ctx.title(`Admin › ${current[1]}`);
   const body = h("div", { class: "admin-body" });
   ctx.main.append(

@@ -1,7 +1,7 @@
 // Dashboard: one instance's aggregates over the last hour, day or week, from
 // GET /v1/admin/metrics (totals, a time series and per-provider pacing), drawn as SVG charts.
 import { ApiError, api, listAll, query } from "../api.js";
-import { field, fmtMs, fmtPct, fmtUsd, h, notice, replace, select } from "../dom.js";
+import { errorMessage, field, fmtMs, fmtPct, fmtUsd, h, notice, replace, select } from "../dom.js";
 import { barChart, lineChart } from "../charts.js";
 
 const REFRESH_MS = 30_000;
@@ -174,7 +174,11 @@ export async function renderDashboard({ me, main, title, onLeave }) {
           "div",
           { class: "card empty-state", "data-testid": "dashboard-empty" },
           h("h2", {}, missing ? "No metrics yet" : "Metrics unavailable"),
-          h("p", {}, missing ? "This deployment does not serve GET /v1/admin/metrics yet." : err.message),
+          h(
+            "p",
+            {},
+            missing ? "This deployment does not serve GET /v1/admin/metrics yet." : errorMessage(err),
+          ),
         ),
       );
     } finally {

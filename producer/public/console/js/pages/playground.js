@@ -64,7 +64,8 @@ export async function renderPlayground({ me, main, title, onLeave }) {
     fallback_2: select("fallback_2", fallbackOptions, ""),
     fallback_3: select("fallback_3", fallbackOptions, ""),
     webhook_url: h("input", { type: "url", name: "webhook_url" }),
-    project_id: null,
+    /** Set below for a key that is not bound to a project. */
+    project_id: /** @type {HTMLSelectElement | null} */ (null),
   };
 
   // An instance-wide key (not bound to a project) must name the project of each job.
@@ -72,17 +73,14 @@ export async function renderPlayground({ me, main, title, onLeave }) {
   if (!me.project) {
     const projects = await listAll("/v1/admin/projects", { instance_id: me.instance.id }).catch(() => []);
     const active = projects.filter((p) => p.status === "active");
-    controls.project_id = select(
+    const picker = select(
       "project_id",
       active.map((p) => [p.id, `${p.name} (${p.id})`]),
       active[0]?.id,
     );
-    controls.project_id.required = true;
-    projectField = field(
-      "Project",
-      controls.project_id,
-      "This key is not bound to a project: pick the job's project.",
-    );
+    picker.required = true;
+    controls.project_id = picker;
+    projectField = field("Project", picker, "This key is not bound to a project: pick the job's project.");
   }
 
   const values = () => Object.fromEntries(Object.entries(controls).map(([k, c]) => [k, c ? c.value : ""]));
