@@ -79,6 +79,11 @@ const idNamings: Record<string, IdNaming> = {
     ids: (t) => [t.projectId],
     query: (id) => `?project_id=${id}`,
   },
+  "GET /v1/admin/metrics": {
+    key: "admin",
+    ids: (t) => [t.instanceId],
+    query: (id) => `?instance_id=${id}`,
+  },
 };
 
 /** Real ids of a tenant that fit a path parameter, chosen by the path segment before it. */
