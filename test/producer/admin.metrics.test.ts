@@ -94,16 +94,14 @@ describe("GET /v1/admin/metrics", () => {
     await seedJob(env.DB, t, { status: "queued" });
     await seedJob(env.DB, t, { status: "queued" });
     await seedJob(env.DB, t, { status: "succeeded" });
-    await createDb(env.DB)
-      .insert(providerLimits)
-      .values({
-        instanceId: t.instanceId,
-        provider: "ideogram",
-        ratePerSecond: 2,
-        burst: 2,
-        maxInFlight: 2,
-        updatedAt: at,
-      });
+    await createDb(env.DB).insert(providerLimits).values({
+      instanceId: t.instanceId,
+      provider: "ideogram",
+      ratePerSecond: 2,
+      burst: 2,
+      maxInFlight: 2,
+      updatedAt: at,
+    });
 
     const m = await getMetrics(t.keys.instanceAdmin, t.instanceId, "hour");
     expect(m).toMatchObject({ instance_id: t.instanceId, window: "hour", bucket_seconds: 60 });
