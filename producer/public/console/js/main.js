@@ -19,7 +19,7 @@ let cleanups = [];
 /** The page on screen; `left` once another replaced it (its late async work must stop). */
 let current = { left: true };
 
-const isAdmin = () => me && (me.key.role === "admin" || me.key.role === "super_admin");
+const isAdmin = () => me?.key.role === "admin" || me?.key.role === "super_admin";
 
 /**
  * Pages: [hash prefix, link text, renderer, shown to this key?].
@@ -44,14 +44,14 @@ function leavePage() {
   current.left = true;
 }
 
-function renderNav(current) {
+function renderNav(active) {
   replace(
     nav,
     h(
       "ul",
       {},
       PAGES.filter(([, , , shown]) => shown()).map(([id, text]) =>
-        h("li", {}, h("a", { href: `#/${id}`, "aria-current": id === current ? "page" : undefined }, text)),
+        h("li", {}, h("a", { href: `#/${id}`, "aria-current": id === active ? "page" : undefined }, text)),
       ),
     ),
   );

@@ -54,7 +54,7 @@ export async function renderDeadLetters({ me, main, title }) {
       h(
         "p",
         { class: "count" },
-        `${letters.length} dead letters · ${selected.size} selected (none selected: all listed).`,
+        `${letters.length} dead letters · ${selected.size} selected (none selected: all not yet replayed).`,
       ),
       letters.length ? h("p", {}, h("label", { class: "inline" }, all, " Select all")) : null,
       table(
@@ -99,7 +99,9 @@ export async function renderDeadLetters({ me, main, title }) {
     draw();
   }
 
-  const targets = () => (selected.size ? [...selected] : letters.map((d) => d.job_id));
+  // None selected: every listed dead letter not replayed yet.
+  const targets = () =>
+    selected.size ? [...selected] : letters.filter((d) => !d.replayed_at).map((d) => d.job_id);
 
   dryRun.addEventListener("click", () =>
     busy(dryRun, out, async () => {
