@@ -59,10 +59,10 @@ export function jobPanel(id, onLeave) {
       imagesShown = true;
       await showImages(job);
     } else if (!imagesShown) {
-      replace(
-        images,
-        h("p", { class: "empty" }, job.status === "failed" ? "No images: the job failed." : "Not yet."),
-      );
+      const ended = isTerminal(job.status)
+        ? `No images: the job ended ${job.status.replace("_", " ")}.`
+        : "Not yet.";
+      replace(images, h("p", { class: "empty" }, ended));
     }
     replace(
       events,
