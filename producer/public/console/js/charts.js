@@ -3,7 +3,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const W = 640;
 const H = 220;
-const PAD = { top: 12, right: 12, bottom: 28, left: 52 };
+const PAD = { top: 12, right: 12, bottom: 28, left: 84 };
 
 function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
