@@ -326,27 +326,83 @@ describe("as the dev admin key", () => {
   it("fits every page in a 375 px wide screen with no horizontal scroll", async () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true });
     await signIn(page, sys.adminKey);
-    const [job] = await background;
-    if (!job) throw new Error("no background job");
-    // Each page with its data drawn: the widest content (tables, charts) is what could overflow.
-    const pages: [string, string, () => Promise<void>][] = [
-      ["playground", "Playground", () => page.getByRole("form", { name: "New image job" }).waitFor()],
-      ["jobs", "Jobs", () => page.getByRole("region", { name: "Jobs" }).waitFor()],
-      [`jobs/${job.id}`, `Job ${job.id}`, () => waitForStatus(page, job.status)],
-      ["dead-letters", "Dead letters", () => page.getByText(/\d+ dead letters ·/).waitFor()],
-      ["dashboard", "Dashboard", () => page.getByTestId("chart-jobs").waitFor()],
-      ["admin/api-keys", "Admin", () => page.getByRole("region", { name: "API keys" }).waitFor()],
-      ["admin/users", "Admin", () => page.getByRole("region", { name: "Users" }).waitFor()],
-      ["admin/audit-log", "Admin", () => page.getByRole("region", { name: "Audit log" }).waitFor()],
-    ];
-    for (const [hash, heading, drawn] of pages) {
+    for (const [hash, heading, drawn] of await adminPages(page)) {
       await open(page, hash, heading);
       await drawn();
       expect(await overflowX(page), hash).toBeLessThanOrEqual(0);
       if (hash === "playground") await screenshot(page, "phone");
     }
   });
+
+  it("names every control and image on every page", async () => {
+    const page = await browser.newPage();
+    await signIn(page, sys.adminKey);
+    for (const [hash, heading, drawn] of await adminPages(page)) {
+      await open(page, hash, heading);
+      await drawn();
+      expect(await unnamed(page), hash).toEqual([]);
+    }
+  });
 });
+
+/** Every page an admin key reaches, each with a wait for its data (tables, charts) to be drawn. */
+async function adminPages(page: Page): Promise<[string, string, () => Promise<void>][]> {
+  const [job] = await background;
+  if (!job) throw new Error("no background job");
+  return [
+    ["playground", "Playground", () => page.getByRole("form", { name: "New image job" }).waitFor()],
+    ["jobs", "Jobs", () => page.getByRole("region", { name: "Jobs" }).waitFor()],
+    [`jobs/${job.id}`, `Job ${job.id}`, () => waitForStatus(page, job.status)],
+    ["dead-letters", "Dead letters", () => page.getByText(/\d+ dead letters ·/).waitFor()],
+    ["dashboard", "Dashboard", () => page.getByTestId("chart-jobs").waitFor()],
+    ["admin/api-keys", "Admin", () => page.getByRole("region", { name: "API keys" }).waitFor()],
+    ["admin/users", "Admin", () => page.getByRole("region", { name: "Users" }).waitFor()],
+    ["admin/provider-keys", "Admin", () => page.getByRole("button", { name: "Add provider key" }).waitFor()],
+    ["admin/pacing", "Admin", () => page.getByRole("button", { name: "Save limit" }).waitFor()],
+    ["admin/webhooks", "Admin", () => page.getByRole("button", { name: "Save webhook URL" }).waitFor()],
+    [
+      "admin/audit-log",
+      "Admin",
+      () =>
+        page
+          .getByRole("region", { name: "Audit log" })
+          .or(page.getByText("No audit records match."))
+          .waitFor(),
+    ],
+  ];
+}
+
+/**
+ * The visible form controls, buttons, links and images with no accessible name: no label, no
+ * aria-label(ledby), no text, no alt. Described as tag#id or tag[name] for the failure message.
+ */
+function unnamed(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const named = (el: Element): boolean => {
+      if (el.getAttribute("aria-label")?.trim()) return true;
+      const by = el.getAttribute("aria-labelledby");
+      if (by?.split(/\s+/).some((id) => document.getElementById(id)?.textContent?.trim())) return true;
+      if (el instanceof HTMLImageElement) return el.alt.trim().length > 0;
+      if ("labels" in el && (el as HTMLInputElement).labels?.length) return true;
+      if (el.getAttribute("title")?.trim()) return true;
+      if (el instanceof HTMLButtonElement || el instanceof HTMLAnchorElement)
+        return (el.textContent ?? "").trim().length > 0;
+      return false;
+    };
+    const visible = (el: Element) =>
+      (el as HTMLElement).offsetParent !== null || el.getClientRects().length > 0;
+    return Array.from(
+      document.querySelectorAll(
+        "main input:not([type=hidden]), main select, main textarea, main button, main a[href], main img, main svg[role=img], nav a",
+      ),
+    )
+      .filter((el) => visible(el) && !named(el))
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.getAttribute("name") ? `[name=${el.getAttribute("name")}]` : ""}`,
+      );
+  });
+}
 
 describe("/docs", () => {
   it("renders the API reference with no request leaving localhost", async () => {
