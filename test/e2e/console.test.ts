@@ -318,9 +318,20 @@ describe("as the dev admin key", () => {
       expect(drawn, chart).toBeGreaterThan(0);
     }
     expect(await jobsChart.getAttribute("aria-label")).not.toMatch(/max 0[;.]?$/);
-    const bars = await page.getByTestId("chart-utilisation").locator("svg rect").count();
+    const outcomes = await page.getByTestId("chart-outcomes").locator("svg").getAttribute("aria-label");
+    expect(outcomes).toMatch(/Succeeded: latest [^;]*, max [1-9]/);
+    const bars = await page.getByTestId("chart-utilisation").locator("svg rect.bar").count();
     expect(bars).toBeGreaterThan(0);
     await screenshot(page, "dashboard");
+
+    // Another window: fetched and drawn again, with the same jobs in it.
+    const range = page.getByText(/-minute buckets/);
+    const hour = await range.textContent();
+    await page.getByLabel("Window").selectOption("day");
+    await expect.poll(() => range.textContent()).not.toBe(hour);
+    await jobsChart.waitFor();
+    const dayJobs = Number(await page.getByTestId("tile-jobs").locator("strong").textContent());
+    expect(dayJobs).toBeGreaterThanOrEqual(jobs);
   });
 
   it("fits every page in a 375 px wide screen with no horizontal scroll", async () => {
