@@ -1,6 +1,6 @@
 // The console shell: sign-in with an API key, the navigation the key's role allows, and a hash
 // router (#/playground, #/jobs/<id>, #/admin/<section>, ...) that renders one page at a time.
-import { ApiError, api, clearKey, getKey, setKey } from "./api.js";
+import { ApiError, api, apiEnums, clearKey, getKey, setKey } from "./api.js";
 import { errorMessage, field, h, notice, replace } from "./dom.js";
 import { renderAdmin } from "./pages/admin.js";
 import { renderDashboard } from "./pages/dashboard.js";
@@ -179,6 +179,9 @@ window.addEventListener("hashchange", show);
 window.addEventListener("genqueue:unauthorized", () => {
   if (me) signOut(notice("error", "The API no longer accepts this key (revoked or expired): sign in again."));
 });
+
+// The pages' enums come from /openapi.json (public): ask for it now, while the user signs in.
+apiEnums();
 
 if (getKey()) {
   loadMe()
