@@ -30,7 +30,7 @@ import {
   type Lease,
   release as releaseLease,
 } from "../../shared/pacing/in-flight";
-import { bucketize, type CallReport, type CallStats } from "../../shared/metrics/calls";
+import type { CallReport, CallStats } from "../../shared/metrics/calls";
 import { type BucketRange, isValidRange } from "../../shared/metrics/window";
 import { METRICS_FLUSH_MS, MetricsStore } from "./metrics-store";
 import { PacingStore } from "./pacing-store";
@@ -230,7 +230,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
    */
   async metrics(range: BucketRange): Promise<CallStats[]> {
     if (!isValidRange(range)) return [];
-    return bucketize(this.callMetrics.read(range.from, range.to), range);
+    return this.callMetrics.buckets(range);
   }
 
   /**

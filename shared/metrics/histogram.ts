@@ -34,7 +34,7 @@ export function emptyHistogram(): number[] {
 }
 
 /** Adds `from` into `into`, bin by bin (a shorter or longer array is read as zero-padded / cut). */
-export function addHistogram(into: number[], from: readonly number[]): void {
+export function addHistogram(into: number[], from: ArrayLike<number>): void {
   for (let k = 0; k < BIN_COUNT; k++) into[k] = (into[k] ?? 0) + (from[k] ?? 0);
 }
 

@@ -34,11 +34,11 @@ const tables = (stub: ReturnType<typeof bucket>) =>
       .map((r) => r.name)
       .sort(),
   );
-const minuteRows = (stub: ReturnType<typeof bucket>) =>
-  runInDurableObject(
-    stub,
-    (_, state) => state.storage.sql.exec("SELECT * FROM call_minutes").toArray().length,
-  );
+const rowCounts = (stub: ReturnType<typeof bucket>) =>
+  runInDurableObject(stub, (_, state) => ({
+    minutes: state.storage.sql.exec("SELECT * FROM call_minutes").toArray().length,
+    hours: state.storage.sql.exec("SELECT * FROM call_hours").toArray().length,
+  }));
 const hour = () => windowRange("hour", Date.now());
 const sum = async (stub: ReturnType<typeof bucket>) =>
   (await stub.metrics(hour())).reduce(
@@ -56,7 +56,7 @@ describe("TokenBucket call metrics", () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  it("counts reported calls at once and writes them as one row per minute at the flush alarm", async () => {
+  it("counts reported calls at once and writes one minute row and one hour row at the flush alarm", async () => {
     const stub = bucket(`flush-${crypto.randomUUID()}`);
     await pace(stub, success);
     const flushAt = Date.now() + METRICS_FLUSH_MS;
@@ -70,7 +70,7 @@ describe("TokenBucket call metrics", () => {
 
     advance(METRICS_FLUSH_MS);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await minuteRows(stub)).toBe(1);
+    expect(await rowCounts(stub)).toEqual({ minutes: 1, hours: 1 });
     // The idle check takes the alarm back.
     expect(await runInDurableObject(stub, (_, s) => s.storage.getAlarm())).toBeGreaterThan(Date.now());
 
@@ -80,8 +80,12 @@ describe("TokenBucket call metrics", () => {
     await pace(stub, success);
     advance(METRICS_FLUSH_MS);
     await runDurableObjectAlarm(stub);
-    expect(await minuteRows(stub)).toBe(1);
+    expect(await rowCounts(stub)).toEqual({ minutes: 1, hours: 1 });
     expect(await sum(stub)).toEqual({ requests: 11, succeeded: 11 });
+    // The week reads hour rows, the hour and the day minute rows: the same calls.
+    const total = (buckets: { requests: number }[]) => buckets.reduce((n, b) => n + b.requests, 0);
+    expect(total(await stub.metrics(windowRange("week", Date.now())))).toBe(11);
+    expect(total(await stub.metrics(windowRange("day", Date.now())))).toBe(11);
   });
 
   it("counts nothing for a release without a report or of a lease already released", async () => {
@@ -99,9 +103,9 @@ describe("TokenBucket call metrics", () => {
     await pace(stub, success);
     advance(IDLE_TTL_MS);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await tables(stub)).toEqual(["call_minutes"]);
+    expect(await tables(stub)).toEqual(["call_hours", "call_minutes"]);
     const expiry = await runInDurableObject(stub, (_, s) => s.storage.getAlarm());
-    expect(expiry).toBe(Math.floor((T0 + 5_000) / 60_000) * 60_000 + METRICS_RETENTION_MS);
+    expect(expiry).toBe(Math.floor((T0 + 5_000) / 3_600_000) * 3_600_000 + METRICS_RETENTION_MS);
     expect((await stub.metrics(windowRange("day", Date.now()))).some((b) => b.requests === 1)).toBe(true);
 
     // Used again meanwhile: the idle check comes before the expiry.
@@ -109,7 +113,7 @@ describe("TokenBucket call metrics", () => {
     expect(await runInDurableObject(stub, (_, s) => s.storage.getAlarm())).toBe(Date.now() + IDLE_TTL_MS);
     advance(IDLE_TTL_MS);
     await runDurableObjectAlarm(stub);
-    expect(await tables(stub)).toEqual(["call_minutes"]);
+    expect(await tables(stub)).toEqual(["call_hours", "call_minutes"]);
 
     vi.setSystemTime(expiry!);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
