@@ -86,7 +86,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   private leases: Lease[] = [];
   private alarmAt: number | null = null;
   private readonly store: PacingStore;
-  /** What the calls paced here did, per minute, for GET /v1/admin/metrics (metrics-store.ts). */
+  /** What the calls paced here did, per minute and hour, for GET /v1/admin/metrics (metrics-store.ts). */
   private readonly callMetrics: MetricsStore;
   /**
    * How late booked callers checked in lately (jitter.ts). Kept in memory only: it is a reading
