@@ -29,7 +29,12 @@ async function enqueue(prompt: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  [sys, browser] = await Promise.all([startSystem(), openBrowser()]);
+  // Both start together; if one fails, the other is still assigned, so afterAll stops it.
+  const [system, chromium] = await Promise.allSettled([startSystem(), openBrowser()]);
+  if (system.status === "fulfilled") sys = system.value;
+  if (chromium.status === "fulfilled") browser = chromium.value;
+  if (system.status === "rejected") throw system.reason;
+  if (chromium.status === "rejected") throw chromium.reason;
   const poison = await enqueue(POISON_PROMPT);
   deadLetter = sys.pollJob(poison, terminal, 120_000);
   const others = await Promise.all([
