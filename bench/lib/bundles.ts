@@ -53,7 +53,8 @@ async function measure(config: string, dir: string, startupRuns: number): Promis
   const worker = readConfig(config).name;
   const outdir = join(dir, worker);
   const bundle = join(dir, `${worker}.bundle`);
-  await dryRunBuild(abs, ["--outdir", outdir, "--outfile", bundle], dir);
+  // From the repository: a config's [build] command (the producer's asset copy) runs where it lives.
+  await dryRunBuild(abs, ["--outdir", outdir, "--outfile", bundle], ROOT);
   const modules = readdirSync(outdir)
     .filter((f) => !f.endsWith(".map") && f !== "README.md")
     .sort();
