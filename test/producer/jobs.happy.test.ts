@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { JobMessageSchema } from "../../shared/jobs/message";
 import { type Job, JobSchema } from "../../shared/jobs/schemas";
-import { authHeaders, seedJob, seedJobImage, seedTenant } from "../support/tenant";
+import { authHeaders, seedJob, seedJobImage, seedProject, seedTenant } from "../support/tenant";
 import {
   call,
   callWith,
@@ -225,6 +225,46 @@ describe("GET /v1/jobs", () => {
     expect(page.data.map((j) => [j.id, j.status])).toEqual([[succeeded.id, "succeeded"]]);
     const queued = await listPage(t.userKey, "?status=queued");
     expect(queued.data.map((j) => j.status)).toEqual(["queued"]);
+  });
+
+  it("filters by provider, project and created time, and a project-bound key never leaves its project", async () => {
+    const t = await seedTenant(env.DB);
+    const { projectId: other } = await seedProject(env.DB, t);
+    const base = Date.now() - 60_000;
+    const old = await seedJob(env.DB, t, { createdAt: base, overrides: { provider: "openai" } });
+    const recent = await seedJob(env.DB, t, {
+      createdAt: base + 10_000,
+      overrides: { provider: "ideogram" },
+    });
+    const elsewhere = await seedJob(env.DB, t, {
+      projectId: other,
+      createdAt: base + 20_000,
+      overrides: { provider: "ideogram" },
+    });
+    const ids = async (key: string, query: string) => (await listPage(key, query)).data.map((j) => j.id);
+    const iso = (ms: number) => new Date(ms).toISOString();
+
+    expect(await ids(t.instanceWideKey, "?provider=ideogram")).toEqual([elsewhere.id, recent.id]);
+    expect(await ids(t.instanceWideKey, `?project_id=${other}`)).toEqual([elsewhere.id]);
+    expect(await ids(t.instanceWideKey, `?created_after=${iso(base + 10_000)}`)).toEqual([
+      elsewhere.id,
+      recent.id,
+    ]);
+    expect(await ids(t.instanceWideKey, `?created_before=${iso(base + 10_000)}`)).toEqual([old.id]);
+    expect(
+      await ids(
+        t.instanceWideKey,
+        `?provider=ideogram&created_after=${iso(base + 5_000)}&created_before=${iso(base + 15_000)}`,
+      ),
+    ).toEqual([recent.id]);
+    // The project-bound key asking for another project's jobs gets none, not that project's.
+    expect(await ids(t.userKey, `?project_id=${other}`)).toEqual([]);
+    await expectProblem(await call("/v1/jobs?provider=nope", getInit(t.userKey)), 400, "validation_failed");
+    await expectProblem(
+      await call("/v1/jobs?created_after=yesterday", getInit(t.userKey)),
+      400,
+      "validation_failed",
+    );
   });
 
   it("pages through 5 jobs 2 at a time without duplicates or gaps, ties included", async () => {

@@ -4,12 +4,33 @@ import { listJobs } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
 import { jobApiErrors, problemResponses } from "../problem";
 import { jobStatuses } from "../../../shared/jobs/enums";
+import { providerNames } from "../../../shared/providers/names";
 import { JobListSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";
 import type { App } from "../app";
 
+const instant = (what: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({
+      description: `Only jobs created ${what} this instant (RFC 3339)`,
+      example: "2026-12-03T00:00:00Z",
+    });
+
 const ListQuerySchema = z.object({
   status: z.enum(jobStatuses).optional().openapi({ example: "succeeded" }),
+  provider: z
+    .enum(providerNames)
+    .optional()
+    .openapi({ description: "Only jobs on this provider (the one running or that ran them)" }),
+  project_id: z
+    .string()
+    .max(64)
+    .optional()
+    .openapi({ description: "Only this project's jobs (a project-bound key sees only its own anyway)" }),
+  created_after: instant("at or after"),
+  created_before: instant("before"),
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
   cursor: z.string().max(200).optional().openapi({ description: "`next_cursor` of the previous page" }),
 });
@@ -30,7 +51,8 @@ export type ListJobsQuery = z.infer<typeof ListQuerySchema>;
 
 export function registerListJobs(app: App) {
   app.openapi(listJobsRoute, async (c) => {
-    const { status, limit, cursor } = c.req.valid("query");
+    const query = c.req.valid("query");
+    const { limit, cursor } = query;
     const principal = c.get("principal");
     const decoded = cursor ? decodeCursor(cursor) : undefined;
     if (decoded === null) {
@@ -42,7 +64,13 @@ export function registerListJobs(app: App) {
     const rows = await listJobs(c.get("db"), {
       instanceId: principal.instanceId,
       projectId: principal.projectId,
-      status,
+      filter: {
+        status: query.status,
+        provider: query.provider,
+        projectId: query.project_id,
+        createdFrom: query.created_after ? Date.parse(query.created_after) : undefined,
+        createdUntil: query.created_before ? Date.parse(query.created_before) : undefined,
+      },
       limit: limit + 1,
       cursor: decoded,
     });

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, gte, inArray, lt } from "drizzle-orm";
 import type { JobStatus } from "../../jobs/enums";
 import type { Db } from "../client";
 import { afterCursor, newestFirst, type PageCursor } from "../pages";
@@ -57,19 +57,36 @@ export async function getJobForInstance(
   );
 }
 
+/** What a job list may be narrowed to; the created range walks the (instance, created_at) index. */
+export interface JobListFilter {
+  status?: JobStatus;
+  provider?: string;
+  projectId?: string;
+  /** Epoch ms, inclusive. */
+  createdFrom?: number;
+  /** Epoch ms, exclusive. */
+  createdUntil?: number;
+}
+
 export async function listJobs(
   db: Db,
   opts: {
     instanceId: string;
+    /** The caller's own project, for a project-bound key: the list never leaves it. */
     projectId?: string | null;
-    status?: JobStatus;
+    filter?: JobListFilter;
     limit: number;
     cursor?: PageCursor;
   },
 ): Promise<JobRow[]> {
+  const f = opts.filter ?? {};
   const conditions = [eq(jobs.instanceId, opts.instanceId)];
   if (opts.projectId) conditions.push(eq(jobs.projectId, opts.projectId));
-  if (opts.status) conditions.push(eq(jobs.status, opts.status));
+  if (f.projectId) conditions.push(eq(jobs.projectId, f.projectId));
+  if (f.status) conditions.push(eq(jobs.status, f.status));
+  if (f.provider) conditions.push(eq(jobs.provider, f.provider));
+  if (f.createdFrom !== undefined) conditions.push(gte(jobs.createdAt, f.createdFrom));
+  if (f.createdUntil !== undefined) conditions.push(lt(jobs.createdAt, f.createdUntil));
   return db
     .select()
     .from(jobs)

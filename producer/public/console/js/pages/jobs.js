@@ -35,17 +35,19 @@ export async function renderJobs({ me, main, title }) {
   let jobs = [];
   let cursor = null;
 
-  // The API filters by status; provider, project and time are applied here to the loaded pages.
-  const matches = (j) =>
-    (!f.provider.value || j.provider === f.provider.value) &&
-    (!f.project.value || j.project_id === f.project.value) &&
-    (!f.since.value || new Date(j.created_at) >= new Date(f.since.value));
+  // Every filter is the API's (GET /v1/jobs): "Load more" pages through matching jobs only.
+  const filters = () => ({
+    status: f.status.value,
+    provider: f.provider.value,
+    project_id: f.project.value,
+    created_after: f.since.value ? new Date(f.since.value).toISOString() : "",
+  });
 
   function draw() {
-    const shown = jobs.filter(matches);
+    const shown = jobs;
     replace(
       results,
-      h("p", { class: "count" }, `${shown.length} of ${jobs.length} loaded jobs match.`),
+      h("p", { class: "count" }, `${shown.length} matching jobs loaded${cursor ? "; more below" : ""}.`),
       table(
         "Jobs",
         ["Job", "Status", "Provider", "Project", "Created", "Prompt"],
@@ -68,14 +70,13 @@ export async function renderJobs({ me, main, title }) {
       jobs = [];
       cursor = null;
     }
-    const page = await api("GET", `/v1/jobs${query({ status: f.status.value, limit: PAGE_SIZE, cursor })}`);
+    const page = await api("GET", `/v1/jobs${query({ ...filters(), limit: PAGE_SIZE, cursor })}`);
     jobs.push(...page.data);
     cursor = page.next_cursor;
     draw();
   }
 
   more.addEventListener("click", () => busy(more, out, () => load(false)));
-  for (const c of [f.provider, f.project, f.since]) c.addEventListener("change", draw);
   const form = h(
     "form",
     {
