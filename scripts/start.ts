@@ -60,6 +60,7 @@ await proxy.dispose();
 console.log(`
 genqueue dev tenant (also in ${credentialsPath}):
   API       ${credentials.api_url}   (docs: ${credentials.api_url}/docs)
+  console   ${credentials.api_url}/console/   (sign in with either key)
   user key  ${credentials.api_key}
   admin key ${credentials.admin_key}
   webhook secret ${credentials.webhook_secret}   (project ${DEV_TENANT.projectId})
