@@ -105,14 +105,7 @@ export class MetricsStore {
     );
     for (const row of rows) {
       const sum = out[bucketIndex(range, row.start)];
-      if (!sum) continue;
-      sum.requests += row.requests;
-      sum.providerErrors += row.provider_errors;
-      sum.rateLimited += row.rate_limited;
-      sum.succeeded += row.succeeded;
-      sum.failed += row.failed;
-      sum.spendUsd += row.spend_usd;
-      addHistogram(sum.terminalMs, new Uint32Array(row.terminal_ms));
+      if (sum) addStats(sum, fromRow(row));
     }
     return out;
   }
