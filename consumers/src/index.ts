@@ -2,13 +2,12 @@
 // from configuration; each message settles on its own), plus the Durable Object classes it hosts.
 import { consumerConfig } from "../../shared/config";
 import { createDb } from "../../shared/db/client";
-import { purgeExpiredIdempotencyKeys } from "../../shared/jobs/idempotency";
 import { handleDeadLetter } from "./dead-letters";
 import { handleJobMessage, preloadJobs } from "./handle-job-message";
 import { handleWebhookDeadLetter, handleWebhookMessage } from "./handle-webhook-message";
+import { runHousekeeping } from "./housekeeping";
 import { log } from "./log";
 import { settleEach } from "./settle-each";
-import { sweepStaleJobs } from "./sweep";
 
 export { TokenBucket } from "./token-bucket";
 
@@ -37,11 +36,8 @@ export default {
     await settleEach(batch, (m) => handleJobMessage(m, env, preloaded));
   },
 
-  // Housekeeping: re-send lost job messages; forget idempotency records past their 24 h.
+  // Housekeeping: re-send lost job messages, forget idempotency records past their 24 h, ...
   async scheduled(_controller, env) {
-    const db = createDb(env.DB);
-    const now = Date.now();
-    await sweepStaleJobs(db, env.JOBS, consumerConfig(env), now);
-    await purgeExpiredIdempotencyKeys(db, now);
+    log("info", "housekeeping ran", { ...(await runHousekeeping(env, Date.now())) });
   },
 } satisfies ExportedHandler<ConsumerEnv>;

@@ -28,6 +28,10 @@ export const instances = sqliteTable(
     fallbackProviders: text("fallback_providers", { mode: "json" }).$type<string[]>(),
     /** Monthly spend cap in USD (estimated provider cost); null: no cap. */
     monthlyBudgetUsd: real("monthly_budget_usd"),
+    /** How long a signed image URL stays valid, in seconds; null: the default (jobs/image-urls). */
+    imageUrlTtlSeconds: integer("image_url_ttl_seconds"),
+    /** Days after a job's creation when the cron removes its images; null: kept until deleted. */
+    imageRetentionDays: integer("image_retention_days"),
     /** An instance with history is archived, never deleted: its keys stop, its jobs stay readable. */
     archivedAt: integer("archived_at", { mode: "number" }),
     createdAt: createdAt(),
@@ -222,6 +226,10 @@ export const jobs = sqliteTable(
     events: text("events", { mode: "json" }).$type<JobEvent[]>().notNull().default(sql`'[]'`),
     /** The stored images of a succeeded job, in order; written with the success. */
     images: text("images", { mode: "json" }).$type<JobImage[]>(),
+    /** Images removed from R2 (by DELETE /v1/jobs/{id} or the retention cron); the row stays. */
+    imagesRemovedAt: integer("images_removed_at", { mode: "number" }),
+    /** Deleted by its owner: a tombstone keeping status and history, nothing else of the input. */
+    deletedAt: integer("deleted_at", { mode: "number" }),
     createdAt: createdAt(),
     startedAt: integer("started_at", { mode: "number" }),
     completedAt: integer("completed_at", { mode: "number" }),

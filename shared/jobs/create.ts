@@ -86,6 +86,8 @@ export async function createJob(
       revisedPrompt: null,
       costUsd: null,
       images: null,
+      imagesRemovedAt: null,
+      deletedAt: null,
       createdAt: now,
       startedAt: null,
       completedAt: null,

@@ -123,6 +123,8 @@ export async function createInstance(ctx: ChangeContext, input: NewInstance): Pr
     name: input.name,
     fallbackProviders: null,
     monthlyBudgetUsd: input.monthlyBudgetUsd ?? null,
+    imageUrlTtlSeconds: null,
+    imageRetentionDays: null,
     archivedAt: null,
     createdAt: ctx.now,
   };

@@ -1,0 +1,20 @@
+// The consumer's periodic work, one function for every way it runs: the cron (`scheduled()`), and
+// locally the Housekeeping entrypoint that `npm start` and `POST /v1/admin/housekeeping` call
+// (wrangler dev fires no cron on its own). Each step is idempotent, so running it twice is harmless.
+import { consumerConfig } from "../../shared/config";
+import { createDb } from "../../shared/db/client";
+import { purgeExpiredIdempotencyKeys } from "../../shared/jobs/idempotency";
+import { sweepStaleJobs } from "./sweep";
+
+/** What one run did, per step: logged, and answered by the admin route. */
+export interface HousekeepingReport {
+  stale_jobs_resent: number;
+  idempotency_keys_purged: number;
+}
+
+export async function runHousekeeping(env: ConsumerEnv, now: number): Promise<HousekeepingReport> {
+  const db = createDb(env.DB);
+  const staleJobsResent = await sweepStaleJobs(db, env.JOBS, consumerConfig(env), now);
+  const idempotencyKeysPurged = await purgeExpiredIdempotencyKeys(db, now);
+  return { stale_jobs_resent: staleJobsResent, idempotency_keys_purged: idempotencyKeysPurged };
+}
