@@ -1,5 +1,6 @@
 // The whole system as a user drives it: `npm start`, then HTTP only. POST a job, poll it, download
 // its PNG, read its history; failures end where the spec says they end.
+import { request } from "node:http";
 import { decode } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiEvent, type ApiJob, startSystem, type System } from "./support/system";
@@ -152,5 +153,39 @@ describe("walking skeleton (npm start, HTTP only)", () => {
     expect(history.filter((e) => e.type === "retry_scheduled").map((e) => e.data?.attempt)).toEqual([
       1, 2, 3,
     ]);
+  });
+
+  // Over real HTTP, not a Request built in a test: an empty header must reach the API as empty,
+  // not as absent (curl's `-H 'Idempotency-Key:'` removes the header; `-H 'Idempotency-Key;'` sends it empty).
+  it("answers an empty Idempotency-Key header with 400 idempotency_key_invalid", async () => {
+    const body = JSON.stringify({ type: "image.generate", input: { prompt: "empty key" } });
+    const { status, contentType, text } = await new Promise<{
+      status: number;
+      contentType: string;
+      text: string;
+    }>((done, fail) => {
+      const req = request(`${sys.baseUrl}/v1/jobs`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${sys.apiKey}`,
+          "content-type": "application/json",
+          "idempotency-key": "",
+        },
+      });
+      req.on("response", (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => {
+          text += chunk.toString("utf8");
+        });
+        res.on("end", () =>
+          done({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"]), text }),
+        );
+      });
+      req.on("error", fail);
+      req.end(body);
+    });
+    expect(status, text).toBe(400);
+    expect(contentType).toContain("application/problem+json");
+    expect(JSON.parse(text)).toMatchObject({ code: "idempotency_key_invalid" });
   });
 });

@@ -32,6 +32,7 @@ describe("Idempotency-Key on POST /v1/jobs", () => {
     expect(second.status).toBe(202);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(second.headers.get("location")).toBe(`/v1/jobs/${job.id}`);
+    expect(second.headers.get("link")).toBe(`</v1/jobs/${job.id}>; rel="current"`);
     expect(second.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
     expect(await second.json()).toEqual(job);
 

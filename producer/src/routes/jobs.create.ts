@@ -33,7 +33,15 @@ export const createJobRoute = createRoute({
   responses: {
     202: {
       description: "Accepted; the job is queued",
-      headers: z.object({ location: z.string().openapi({ example: "/v1/jobs/job_0a1b2c3d4e5f6g7h8i9j" }) }),
+      headers: z.object({
+        location: z.string().openapi({ example: "/v1/jobs/job_0a1b2c3d4e5f6g7h8i9j" }),
+        "idempotent-replayed": z.literal("true").optional().openapi({
+          description: "On a replay: the body is the first answer's snapshot, not the current state",
+        }),
+        link: z.string().optional().openapi({
+          description: 'On a replay: `</v1/jobs/{id}>; rel="current"`, where the current state is',
+        }),
+      }),
       content: { "application/json": { schema: JobSchema } },
     },
     ...problemResponses(
@@ -61,7 +69,14 @@ export function registerCreateJob(app: App) {
     if (idemKey) {
       const claim = await claimIdempotencyKey(db, principal.keyId, idemKey, await fingerprint(body), now);
       if (claim.kind === "replay") {
-        const headers = { "idempotent-replayed": "true", location: `/v1/jobs/${claim.jobId}` };
+        // The body is the first answer's snapshot (status as it was then); `Location` and the
+        // `Link` name the job's current state, which the client reads with GET.
+        const current = `/v1/jobs/${claim.jobId}`;
+        const headers = {
+          "idempotent-replayed": "true",
+          location: current,
+          link: `<${current}>; rel="current"`,
+        };
         return c.json(JSON.parse(claim.body) as Job, 202, headers);
       }
     }
