@@ -91,6 +91,11 @@ async function readBody<T>(res: Response, provider: string, read: (r: Response) 
   }
 }
 
+/** Reads a success body as bytes (a timeout mid-body maps like one before it). */
+export async function readBytes(res: Response, provider: string): Promise<Uint8Array> {
+  return new Uint8Array(await readBody(res, provider, (r) => r.arrayBuffer()));
+}
+
 /** Parses a success body as JSON; anything unparsable is provider_invalid_response. */
 export async function readJson(res: Response, provider: string): Promise<unknown> {
   const text = await readBody(res, provider, (r) => r.text());
@@ -119,6 +124,8 @@ function detailOf(body: unknown, text: string): string {
       return `${b.title}: ${b.detail}`;
     }
     for (const v of [nested, b.error, b.detail, b.message, b.title]) if (typeof v === "string" && v) return v;
+    // Stability: {id, name, errors: ["..."]}.
+    if (Array.isArray(b.errors) && b.errors.length > 0) return `${b.name ?? "error"}: ${b.errors.join("; ")}`;
   }
   return text.trim();
 }

@@ -8,6 +8,7 @@ import { ideogramProvider } from "./ideogram/index";
 import { type ProviderName, providerNames } from "./names";
 import { openaiProvider } from "./openai/index";
 import { replicateProvider } from "./replicate/index";
+import { stabilityProvider } from "./stability/index";
 import { OFFLINE_BASE_URL, type ProviderAdapter } from "./types";
 
 export const providers = {
@@ -15,6 +16,7 @@ export const providers = {
   ideogram: ideogramProvider,
   openai: openaiProvider,
   replicate: replicateProvider,
+  stability: stabilityProvider,
 } as const satisfies Readonly<Record<ProviderName, ProviderAdapter>>;
 
 export function isProviderName(name: string): name is ProviderName {

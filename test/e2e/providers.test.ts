@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startIdeogramFake } from "../fakes/ideogram";
 import { startOpenAIFake } from "../fakes/openai";
 import { startReplicateFake } from "../fakes/replicate";
+import { startStabilityFake } from "../fakes/stability";
 import type { RunningFake } from "../fakes/spec";
 import { type ApiJob, type System, startSystem } from "./support/system";
 
@@ -16,6 +17,7 @@ beforeAll(async () => {
   fakes.ideogram = await startIdeogramFake({ apiKey: KEY });
   fakes.openai = await startOpenAIFake({ apiKey: KEY });
   fakes.replicate = await startReplicateFake({ apiKey: KEY });
+  fakes.stability = await startStabilityFake({ apiKey: KEY });
   const env: Record<string, string> = {};
   for (const [name, fake] of Object.entries(fakes)) {
     env[`${name.toUpperCase()}_API_KEY`] = KEY;
@@ -29,7 +31,7 @@ afterAll(async () => {
   await Promise.all(Object.values(fakes).map((fake) => fake.close()));
 });
 
-describe.each(["ideogram", "openai", "replicate"])("the %s adapter", (provider) => {
+describe.each(["ideogram", "openai", "replicate", "stability"])("the %s adapter", (provider) => {
   it("runs a job against the fake and stores a decodable image with its metadata", async () => {
     const res = await system.api("/v1/jobs", {
       method: "POST",
@@ -54,10 +56,10 @@ describe.each(["ideogram", "openai", "replicate"])("the %s adapter", (provider) 
     expect([png.width, png.height]).toEqual([image!.width, image!.height]);
 
     // The fake saw our key in the provider's own auth header; its ephemeral image URL was fetched
-    // (gpt-image models answer with base64 instead of a URL).
+    // (gpt-image models answer with base64, Stability with the bytes themselves, instead of a URL).
     const stats = fakes[provider]!.stats();
     expect(stats.generateCalls).toBeGreaterThanOrEqual(1);
-    if (provider !== "openai") expect(stats.imageDownloads).toBeGreaterThanOrEqual(1);
+    if (provider === "ideogram" || provider === "replicate") expect(stats.imageDownloads).toBeGreaterThanOrEqual(1);
     const headers = stats.lastRequest?.headers ?? {};
     const auth = provider === "ideogram" ? headers["api-key"] : headers.authorization;
     expect(auth).toBe(provider === "ideogram" ? KEY : `Bearer ${KEY}`);

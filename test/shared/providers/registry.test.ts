@@ -54,7 +54,7 @@ describe("every registry entry", () => {
   });
 
   it("fakes exactly the providers that call an API", () => {
-    expect(fakedProviders).toEqual(["ideogram", "openai", "replicate"]);
+    expect(fakedProviders).toEqual(["ideogram", "openai", "replicate", "stability"]);
     expect(callsApi("demo")).toBe(false);
   });
 });
