@@ -13,7 +13,11 @@ export default defineConfig(async () => {
   const workerProject = (
     name: string,
     configPath: string,
-    extra: { main?: string; durableObjects?: Record<string, { className: string; useSQLite: boolean }> } = {},
+    extra: {
+      main?: string;
+      durableObjects?: Record<string, { className: string; useSQLite: boolean }>;
+      serviceBindings?: Record<string, { name: string; entrypoint: string }>;
+    } = {},
   ) => ({
     plugins: [
       cloudflareTest({
@@ -22,6 +26,7 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: { TEST_MIGRATIONS: migrations, ENVIRONMENT: "test" },
           ...(extra.durableObjects ? { durableObjects: extra.durableObjects } : {}),
+          ...(extra.serviceBindings ? { serviceBindings: extra.serviceBindings } : {}),
         },
       }),
     ],
@@ -41,11 +46,13 @@ export default defineConfig(async () => {
             include: ["test/shared/**/*.test.ts", "test/fakes/**/*.test.ts", "test/scripts/**/*.test.ts"],
           },
         },
-        // The producer's TOKEN_BUCKET names the consumer Worker's class; here it is a copy of the
-        // class in the producer's own test Worker (test/producer-worker.ts).
+        // The producer's TOKEN_BUCKET and HOUSEKEEPING name the consumer Worker's class and
+        // entrypoint; here both are copies in the producer's own test Worker (test/producer-worker.ts),
+        // reached by its configured name (the plugin points self-bindings at the Worker under test).
         workerProject("producer", "./wrangler.producer.toml", {
           main: "./test/producer-worker.ts",
           durableObjects: { TOKEN_BUCKET: { className: "TokenBucket", useSQLite: true } },
+          serviceBindings: { HOUSEKEEPING: { name: "genqueue-producer", entrypoint: "Housekeeping" } },
         }),
         workerProject("consumers", "./wrangler.consumer.toml"),
         {

@@ -32,6 +32,8 @@ import { authorize, requireApiKey, requireInstanceKey } from "./middleware/auth"
 import { limitBody, requireJson } from "./middleware/body";
 import { requestContext } from "./middleware/request-id";
 import { registerListDeadLetters } from "./routes/admin.dead-letters.list";
+import { registerRunHousekeeping } from "./routes/admin.housekeeping.run";
+import { forwardScheduled } from "./housekeeping";
 import { registerGetMetrics } from "./routes/admin.metrics.get";
 import { registerReplayDeadLetters } from "./routes/admin.dead-letters.replay";
 import { registerGetFallbackProviders } from "./routes/admin.fallback-providers.get";
@@ -80,6 +82,7 @@ app.use("/v1/admin/api-keys/*", authorize("api_key"));
 app.use("/v1/admin/audit-log/*", authorize("audit_log"));
 // Metrics name their instance (any the key reaches), so an organization-wide admin key reads them too.
 app.use("/v1/admin/metrics/*", authorize("instance_settings"));
+app.use("/v1/admin/housekeeping", authorize("housekeeping"));
 
 registerHealth(app);
 registerCreateJob(app);
@@ -105,6 +108,7 @@ registerDeleteProviderLimit(app);
 registerGetFallbackProviders(app);
 registerPutFallbackProviders(app);
 registerGetMetrics(app);
+registerRunHousekeeping(app);
 // Config Service: organizations, instances, projects, users, assignments, API keys, audit log.
 registerGetMe(app);
 registerListOrganizations(app);
@@ -143,4 +147,5 @@ registerListAuditLog(app);
 registerDocs(app);
 registerConsole(app);
 
-export default app satisfies ExportedHandler<ProducerEnv>;
+// The Hono app is the default export (tests call `app.request`), with the cron forwarding beside fetch.
+export default Object.assign(app, { scheduled: forwardScheduled }) satisfies ExportedHandler<ProducerEnv>;

@@ -16,6 +16,8 @@ export const resources = [
   /** Provider keys, pacing limits, fallback chain, project webhooks, dead letters of an instance. */
   "instance_settings",
   "job",
+  /** The consumer's housekeeping (POST /v1/admin/housekeeping): it spans every organization. */
+  "housekeeping",
 ] as const;
 export type Resource = (typeof resources)[number];
 

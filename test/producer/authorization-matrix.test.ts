@@ -82,6 +82,7 @@ const ROUTES: Record<string, Row> = {
   "PUT /v1/admin/fallback-providers": row(SETTINGS, I, () => ({ fallback_providers: ["openai"] })),
   // Names its instance in the query (none sent here: allowed callers get a 400), so any key scope.
   "GET /v1/admin/metrics": row(SETTINGS),
+  "POST /v1/admin/housekeeping": row(["housekeeping"]),
   "GET /v1/admin/organizations": row(["organization"]),
   "POST /v1/admin/organizations": row(["organization"], ORG, () => ({ name: "matrix org" })),
   "GET /v1/admin/organizations/{id}": row(["organization"]),
