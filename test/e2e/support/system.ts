@@ -158,14 +158,23 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, output: () =>
 export interface StartOptions {
   /** Extra environment for `npm start`, e.g. a provider's base URL and key pointing at a fake. */
   env?: Record<string, string>;
+  /**
+   * State and keys where `npm start` keeps them by default, inside the snapshot
+   * (`.wrangler/state`, `.local/dev-credentials.json`), so commands run in `cwd` with no
+   * PERSIST_DIR / CREDENTIALS_PATH find them, as a reader's would (npm run docs:check).
+   * Never in place: it would overwrite the repository's own dev state.
+   */
+  readerPaths?: boolean;
 }
 
 export async function startSystem(options: StartOptions = {}): Promise<System> {
   const dir = await mkdtemp(join(tmpdir(), "genqueue-e2e-"));
-  const persistDir = join(dir, "state");
-  const credentialsPath = join(dir, "credentials.json");
-  const inPlace = process.env.E2E_IN_PLACE === "1";
+  const inPlace = process.env.E2E_IN_PLACE === "1" && !options.readerPaths;
   const cwd = inPlace ? ROOT : join(dir, "tree");
+  const persistDir = options.readerPaths ? join(cwd, ".wrangler/state") : join(dir, "state");
+  const credentialsPath = options.readerPaths
+    ? join(cwd, ".local/dev-credentials.json")
+    : join(dir, "credentials.json");
   if (!inPlace) {
     await snapshotTree(cwd).catch(async (error: unknown) => {
       await rm(dir, { recursive: true, force: true });
