@@ -6,7 +6,7 @@ import type { ConsumerConfig } from "../../shared/config";
 import type { ProviderName } from "../../shared/jobs/enums";
 import type { ImageInput } from "../../shared/jobs/input";
 import { ProviderError } from "../../shared/providers/errors";
-import { getProvider, resolveProviderConfig } from "../../shared/providers/registry";
+import { getProvider, hasRun, resolveProviderConfig } from "../../shared/providers/registry";
 import type { ProviderResult } from "../../shared/providers/types";
 import type { Gate, GrantedGate } from "./pacing";
 import type { ReleaseOutcome } from "./pacing-types";
@@ -47,6 +47,7 @@ export async function callProvider(
       signal: AbortSignal.timeout(config.PROVIDER_CALL_TIMEOUT_MS),
       requestTimeoutMs: config.PROVIDER_REQUEST_TIMEOUT_MS,
       fetch: (req, init) => fetch(req, init),
+      ...(hasRun(env.AI) ? { ai: env.AI } : {}),
       sleep,
       now: () => Date.now(),
     });

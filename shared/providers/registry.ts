@@ -9,7 +9,8 @@ import { type ProviderName, providerNames } from "./names";
 import { openaiProvider } from "./openai/index";
 import { replicateProvider } from "./replicate/index";
 import { stabilityProvider } from "./stability/index";
-import { OFFLINE_BASE_URL, type ProviderAdapter } from "./types";
+import type { ProviderAdapter, WorkersAiBinding } from "./types";
+import { workersAiProvider } from "./workers-ai/index";
 
 export const providers = {
   demo: demoProvider,
@@ -17,6 +18,7 @@ export const providers = {
   openai: openaiProvider,
   replicate: replicateProvider,
   stability: stabilityProvider,
+  "workers-ai": workersAiProvider,
 } as const satisfies Readonly<Record<ProviderName, ProviderAdapter>>;
 
 export function isProviderName(name: string): name is ProviderName {
@@ -29,12 +31,12 @@ export function getProvider(name: ProviderName): ProviderAdapter {
 
 /** Whether the provider calls an HTTP API (so its base URL can point at a fake or a gateway). */
 export function callsApi(name: ProviderName): boolean {
-  return providers[name].defaultBaseUrl !== OFFLINE_BASE_URL;
+  return /^https?:/.test(providers[name].defaultBaseUrl);
 }
 
-/** The env vars a provider reads: "ideogram" → IDEOGRAM_API_KEY (the single-tenant secret), … */
+/** The env vars a provider reads: "ideogram" → IDEOGRAM_API_KEY (the single-tenant secret), "workers-ai" → WORKERS_AI_MODEL… */
 export function providerEnvVars(name: ProviderName): { apiKey: string; baseUrl: string; model: string } {
-  const prefix = name.toUpperCase();
+  const prefix = name.toUpperCase().replaceAll("-", "_");
   return { apiKey: `${prefix}_API_KEY`, baseUrl: `${prefix}_BASE_URL`, model: `${prefix}_MODEL` };
 }
 
@@ -68,7 +70,14 @@ export function resolveProviderConfig(
 
 /** Whether the Worker's own environment lets this provider run (a key, or none needed). */
 export function providerConfigured(env: Record<string, unknown>, name: ProviderName): boolean {
-  return !providers[name].requiresKey || resolveProviderConfig(env, name).apiKey !== undefined;
+  const { binding, requiresKey } = providers[name];
+  if (binding) return hasRun(env[binding]);
+  return !requiresKey || resolveProviderConfig(env, name).apiKey !== undefined;
+}
+
+/** Whether a binding looks like Workers AI's (it has `run`): absent in local dev, where AI is remote-only. */
+export function hasRun(binding: unknown): binding is WorkersAiBinding {
+  return typeof (binding as { run?: unknown } | undefined)?.run === "function";
 }
 
 /** DEFAULT_PROVIDER when it names a provider that can run here; otherwise the demo provider. */

@@ -36,6 +36,8 @@ export interface ProviderCallContext {
   requestTimeoutMs: number;
   /** Injected so tests and the fake clock can drive submit-then-poll adapters. */
   fetch: typeof fetch;
+  /** The Worker's Workers AI binding (`[ai]` in the consumer's config), when it has one. */
+  ai?: WorkersAiBinding;
   sleep(ms: number): Promise<void>;
   now(): number;
 }
@@ -72,6 +74,23 @@ export interface ProviderPrices {
 
 /** The base URL of a provider that calls no API: it has no fake and no base URL to override. */
 export const OFFLINE_BASE_URL = "offline:";
+/** The "base URL" of a provider reached through a Worker binding rather than over HTTP. */
+export const BINDING_BASE_URL = "binding:";
+
+/**
+ * The part of the Workers AI binding (`Ai` in the Workers types) an adapter uses: `run` answers
+ * a model's JSON output as an object, a binary output (an image) as a stream, and throws
+ * `InferenceUpstreamError("<code>: <description>")` for the errors Workers AI documents.
+ */
+export interface WorkersAiBinding {
+  run(
+    model: string,
+    inputs: Record<string, unknown>,
+    options?: {
+      gateway?: { id: string; skipCache?: boolean; cacheTtl?: number; metadata?: Record<string, string> };
+    },
+  ): Promise<unknown>;
+}
 
 export interface ProviderAdapter {
   readonly name: ProviderName;
@@ -79,6 +98,8 @@ export interface ProviderAdapter {
   readonly defaultLimits: ProviderDefaultLimits;
   /** Whether a call needs an API key (the demo provider does not). */
   readonly requiresKey: boolean;
+  /** The Worker binding the provider runs through (Workers AI: "AI"), when it is not HTTP. */
+  readonly binding?: "AI";
   /**
    * Default base URL when none is configured: https://… for a provider with an HTTP API (which
    * then has a fake at test/fakes/<name>.ts), or OFFLINE_BASE_URL for one that makes no call.

@@ -11,7 +11,7 @@ import {
   providers,
   resolveProviderConfig,
 } from "../../../shared/providers/registry";
-import { OFFLINE_BASE_URL } from "../../../shared/providers/types";
+import { BINDING_BASE_URL, OFFLINE_BASE_URL } from "../../../shared/providers/types";
 import { fakeSpecOf, fakedProviders } from "../../fakes/registry";
 
 // What the rest derives from each entry: the name enum, prices, the env vars `npm start` passes
@@ -30,13 +30,17 @@ describe("every registry entry", () => {
     expect(adapter.estimateCostUsd(job)).toBeCloseTo(2 * pricePerImageUsd(adapter.prices), 6);
   });
 
-  it.each(providerNames)("%s: calls an https API or none, with positive default limits", (name) => {
-    const { defaultBaseUrl, defaultLimits, capabilities } = providers[name];
-    if (defaultBaseUrl !== OFFLINE_BASE_URL) expect(new URL(defaultBaseUrl).protocol).toBe("https:");
-    for (const limit of Object.values(defaultLimits)) expect(limit).toBeGreaterThan(0);
-    expect(capabilities.maxImages).toBeGreaterThan(0);
-    expect(capabilities.aspectRatios.length).toBeGreaterThan(0);
-  });
+  it.each(providerNames)(
+    "%s: calls an https API, a binding or nothing, with positive default limits",
+    (name) => {
+      const { defaultBaseUrl, defaultLimits, capabilities, binding } = providers[name];
+      if (binding) expect(defaultBaseUrl).toBe(BINDING_BASE_URL);
+      else if (defaultBaseUrl !== OFFLINE_BASE_URL) expect(new URL(defaultBaseUrl).protocol).toBe("https:");
+      for (const limit of Object.values(defaultLimits)) expect(limit).toBeGreaterThan(0);
+      expect(capabilities.maxImages).toBeGreaterThan(0);
+      expect(capabilities.aspectRatios.length).toBeGreaterThan(0);
+    },
+  );
 
   it.each(providerNames)("%s: has env vars of its own, all passed through by npm start", (name) => {
     const vars = Object.values(providerEnvVars(name));
