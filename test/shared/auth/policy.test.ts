@@ -24,6 +24,7 @@ const table: Record<Role, Record<Resource, string>> = {
     audit_log: "crud",
     instance_settings: "crud",
     job: "crud",
+    housekeeping: "crud",
   },
   admin: {
     organization: "-ru-",
@@ -35,6 +36,7 @@ const table: Record<Role, Record<Resource, string>> = {
     audit_log: "-r--",
     instance_settings: "crud",
     job: "crud",
+    housekeeping: "----",
   },
   user: {
     organization: "-r--",
@@ -46,6 +48,7 @@ const table: Record<Role, Record<Resource, string>> = {
     audit_log: "----",
     instance_settings: "----",
     job: "crud",
+    housekeeping: "----",
   },
 };
 
@@ -58,7 +61,7 @@ describe("policy", () => {
   it("has a row for every role and resource", () => {
     expect(Object.keys(table).sort()).toEqual([...roles].sort());
     for (const role of roles) expect(Object.keys(table[role]).sort()).toEqual([...resources].sort());
-    expect(pairs).toHaveLength(3 * 9 * 4);
+    expect(pairs).toHaveLength(3 * 10 * 4);
   });
 
   it.each(pairs)("%s may %s %s as the table says", (role, action, resource) => {
