@@ -32,12 +32,28 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
     body.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  // JSON is UTF-8 (RFC 8259): a body that is not would be read with U+FFFD in place of its bad
+  // bytes and stored altered, so it is refused as what it is, malformed JSON.
+  if (/json/i.test(raw.headers.get("content-type") ?? "") && !isUtf8(body)) {
+    throw new ApiError("malformed_json", "The request body is not valid UTF-8 (JSON must be UTF-8)");
+  }
   const headers = new Headers(raw.headers);
   headers.set("content-length", String(size));
   headers.delete("transfer-encoding");
   c.req.raw = new Request(raw, { headers, body });
   await next();
 });
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** For routes whose JSON body is required: an absent or empty body is malformed JSON, whatever its type. */
 export const requireBody = createMiddleware<AppEnv>(async (c, next) => {
