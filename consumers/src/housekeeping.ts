@@ -4,17 +4,31 @@
 import { consumerConfig } from "../../shared/config";
 import { createDb } from "../../shared/db/client";
 import { purgeExpiredIdempotencyKeys } from "../../shared/jobs/idempotency";
+import { removeExpiredImages } from "../../shared/jobs/retention";
+import { log } from "./log";
 import { sweepStaleJobs } from "./sweep";
 
 /** What one run did, per step: logged, and answered by the admin route. */
 export interface HousekeepingReport {
   stale_jobs_resent: number;
   idempotency_keys_purged: number;
+  /** Succeeded jobs whose images outlived their instance's image_retention_days, removed (500 a run at most). */
+  retention_jobs: number;
+  /** R2 objects those jobs had. */
+  retention_objects_deleted: number;
 }
 
 export async function runHousekeeping(env: ConsumerEnv, now: number): Promise<HousekeepingReport> {
   const db = createDb(env.DB);
   const staleJobsResent = await sweepStaleJobs(db, env.JOBS, consumerConfig(env), now);
   const idempotencyKeysPurged = await purgeExpiredIdempotencyKeys(db, now);
-  return { stale_jobs_resent: staleJobsResent, idempotency_keys_purged: idempotencyKeysPurged };
+  // Last: R2 being down fails this step alone, after the others ran (its next run retries it).
+  const retention = await removeExpiredImages({ db, bucket: env.IMAGES, now });
+  if (retention.jobs > 0) log("info", "retention removed images", { ...retention });
+  return {
+    stale_jobs_resent: staleJobsResent,
+    idempotency_keys_purged: idempotencyKeysPurged,
+    retention_jobs: retention.jobs,
+    retention_objects_deleted: retention.objects,
+  };
 }

@@ -95,7 +95,7 @@ export const JobSchema = z
     provider: z.string().nullable().meta({ description: "Provider that ran the job", example: "demo" }),
     project_id: z.string().meta({ example: "prj_0a1b2c3d4e5f6g7h8i9j" }),
     attempts: z.number().int().meta({ description: "Provider attempts so far", example: 1 }),
-    input: ImageInputSchema,
+    input: ImageInputSchema.nullable().meta({ description: "The job's input; null once the job is deleted" }),
     metadata: z.record(z.string(), z.string()).nullable(),
     fallback_providers: z.array(z.string()).nullable(),
     webhook_url: z.string().nullable(),
@@ -117,6 +117,15 @@ export const JobSchema = z
     created_at: z.string().meta({ example: "2026-11-21T12:00:00.000Z" }),
     started_at: z.string().nullable(),
     completed_at: z.string().nullable(),
+    images_removed_at: z.string().nullable().meta({
+      description:
+        "When the images left storage (DELETE, or the instance's image_retention_days); their URLs answer 410",
+      example: null,
+    }),
+    deleted_at: z.string().nullable().meta({
+      description: "When the job was deleted: a tombstone keeping its status and history, not its input",
+      example: null,
+    }),
   })
   .meta({ id: "Job" });
 export type Job = z.infer<typeof JobSchema>;

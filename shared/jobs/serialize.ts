@@ -16,7 +16,8 @@ export function serializeJob(row: JobRow): Job {
     provider: row.provider ?? row.requestedProvider,
     project_id: row.projectId,
     attempts: row.attempts,
-    input: row.input,
+    // A tombstone keeps `{}` in the NOT NULL column: shown as null, never as a half input.
+    input: row.deletedAt === null ? row.input : null,
     metadata: row.metadata ?? null,
     fallback_providers: row.fallbackProviders ?? null,
     webhook_url: row.webhookUrl,
@@ -43,6 +44,8 @@ export function serializeJob(row: JobRow): Job {
     created_at: isoTime(row.createdAt),
     started_at: isoTimeOrNull(row.startedAt),
     completed_at: isoTimeOrNull(row.completedAt),
+    images_removed_at: isoTimeOrNull(row.imagesRemovedAt),
+    deleted_at: isoTimeOrNull(row.deletedAt),
   };
 }
 

@@ -67,7 +67,8 @@ export function resolveMove(event: JobEventType, from?: readonly JobStatus[]) {
 export async function transition(db: Db, req: TransitionRequest): Promise<TransitionResult> {
   const { from, to } = resolveMove(req.event, req.from);
   const token = crypto.randomUUID();
-  const conditions = [eq(jobs.id, req.jobId), inArray(jobs.status, [...from])];
+  // A deleted job (jobs/delete.ts) is a tombstone: nothing moves it again, not even a replay.
+  const conditions = [eq(jobs.id, req.jobId), inArray(jobs.status, [...from]), isNull(jobs.deletedAt)];
   if (req.leaseToken) conditions.push(eq(jobs.leaseToken, req.leaseToken));
   // A job whose cancel was asked may only end canceled (lifecycle.ts falls back to that).
   if (eventsBlockedByCancelRequest.includes(req.event)) conditions.push(isNull(jobs.cancelRequestedAt));

@@ -72,6 +72,8 @@ export async function redeliverLatestWebhook(
 ): Promise<WebhookEvent> {
   const { db } = deps;
   const job = await jobOf(db, scope, jobId);
+  if (job.deletedAt !== null)
+    throw new ApiError("job_deleted", `Job ${job.id} was deleted: nothing to redeliver`);
   const event = await latestWebhookEventForJob(db, job.id);
   if (!event)
     throw new ApiError("webhook_event_not_found", `Job ${job.id} has no webhook event to redeliver`);

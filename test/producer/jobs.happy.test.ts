@@ -62,6 +62,8 @@ describe("POST /v1/jobs", () => {
       created_at: expect.any(String),
       started_at: null,
       completed_at: null,
+      images_removed_at: null,
+      deleted_at: null,
     });
     expect(Date.parse(job.created_at)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(job.created_at)).toBeLessThanOrEqual(Date.now());

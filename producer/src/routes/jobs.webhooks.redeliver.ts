@@ -13,7 +13,8 @@ export const redeliverJobWebhookRoute = createRoute({
   description:
     "Queues the latest event again with the same `webhook-id` (receivers dedupe on it), a new timestamp and " +
     "signature; attempt numbers continue and the retry schedule starts over. A URL that answered 410 Gone is " +
-    "taken back into service. 404 `webhook_event_not_found` when the job never produced a webhook event.",
+    "taken back into service. 404 `webhook_event_not_found` when the job never produced a webhook event; " +
+    "409 `job_deleted` for a deleted job (its webhook events went with it).",
   request: { params: JobIdParamSchema },
   responses: {
     202: {
@@ -24,6 +25,7 @@ export const redeliverJobWebhookRoute = createRoute({
       ...bodyErrors,
       ...jobApiErrors,
       "job_not_found",
+      "job_deleted",
       "webhook_event_not_found",
       "validation_failed",
       "queue_unavailable",

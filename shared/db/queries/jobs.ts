@@ -1,8 +1,8 @@
-import { and, eq, gte, inArray, lt } from "drizzle-orm";
+import { and, eq, gte, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { JobStatus } from "../../jobs/enums";
 import type { Db } from "../client";
 import { afterCursor, newestFirst, type PageCursor } from "../pages";
-import { jobs } from "../schema";
+import { instances, type JobImage, jobs } from "../schema";
 
 export type JobRow = typeof jobs.$inferSelect;
 export type { JobEvent, JobImage } from "../schema";
@@ -80,7 +80,8 @@ export async function listJobs(
   },
 ): Promise<JobRow[]> {
   const f = opts.filter ?? {};
-  const conditions = [eq(jobs.instanceId, opts.instanceId)];
+  // Deleted jobs (tombstones) are left out of lists; GET /v1/jobs/{id} still answers them.
+  const conditions = [eq(jobs.instanceId, opts.instanceId), isNull(jobs.deletedAt)];
   if (opts.projectId) conditions.push(eq(jobs.projectId, opts.projectId));
   if (f.projectId) conditions.push(eq(jobs.projectId, f.projectId));
   if (f.status) conditions.push(eq(jobs.status, f.status));
@@ -94,4 +95,57 @@ export async function listJobs(
     .orderBy(...newestFirst(jobs))
     .limit(opts.limit)
     .all();
+}
+
+const DAY_MS = 86_400_000;
+
+/** A succeeded job whose images are past its instance's `image_retention_days`. */
+export interface ExpiredImagesJob {
+  id: string;
+  instanceId: string;
+  images: JobImage[] | null;
+}
+
+/**
+ * Up to `limit` succeeded jobs whose images outlived their instance's retention (by created_at)
+ * and are still stored. One statement: the instances with a retention, then each one's range of
+ * the (instance_id, created_at) index below its cutoff. No ORDER BY, so the walk stops at `limit`
+ * (the index yields each instance's jobs oldest first); the rows of that range whose images are
+ * already gone are read and skipped (docs/operations.md on the read cost).
+ */
+export async function findJobsWithExpiredImages(
+  db: Db,
+  now: number,
+  limit: number,
+): Promise<ExpiredImagesJob[]> {
+  return db
+    .select({ id: jobs.id, instanceId: jobs.instanceId, images: jobs.images })
+    .from(instances)
+    .innerJoin(
+      jobs,
+      and(
+        eq(jobs.instanceId, instances.id),
+        lt(jobs.createdAt, sql`${now} - ${instances.imageRetentionDays} * ${DAY_MS}`),
+      ),
+    )
+    .where(
+      and(
+        isNotNull(instances.imageRetentionDays),
+        eq(jobs.status, "succeeded"),
+        isNull(jobs.imagesRemovedAt),
+      ),
+    )
+    .limit(limit)
+    .all();
+}
+
+/** Records that these jobs' images were removed (at most 99 ids: with `now`, D1's 100 parameters). */
+export async function markImagesRemoved(db: Db, jobIds: readonly string[], now: number): Promise<number> {
+  if (jobIds.length === 0) return 0;
+  const result = await db
+    .update(jobs)
+    .set({ imagesRemovedAt: now })
+    .where(and(inArray(jobs.id, [...jobIds]), isNull(jobs.imagesRemovedAt)))
+    .run();
+  return result.meta.changes;
 }

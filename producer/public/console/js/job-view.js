@@ -105,7 +105,7 @@ export function jobPanel(id, onLeave) {
       ["Provider", job.provider ?? "not chosen yet"],
       ["Attempts", String(job.attempts)],
       ["Project", job.project_id],
-      ["Prompt", job.input.prompt],
+      ["Prompt", job.input?.prompt ?? "(deleted)"],
       ["Cost", fmtUsd(job.result?.cost_usd)],
       ["Model", job.result?.model ?? "—"],
       ["Created", fmtTime(job.created_at)],
@@ -160,7 +160,7 @@ export function jobPanel(id, onLeave) {
             { class: "image" },
             h("img", {
               src: url,
-              alt: `Generated image ${i + 1} of ${list.length}: ${job.input.prompt}`,
+              alt: `Generated image ${i + 1} of ${list.length}: ${job.input?.prompt ?? "deleted job"}`,
               width: img.width,
               height: img.height,
             }),
