@@ -77,7 +77,19 @@ export type CreateJobBody = z.infer<typeof CreateJobBodySchema>;
 
 export const JobImageSchema = z
   .object({
-    url: z.string().meta({ example: "/v1/jobs/job_0a1b2c3d4e5f6g7h8i9j/images/0" }),
+    url: z.string().meta({
+      description: "Download path; needs the API key",
+      example: "/v1/jobs/job_0a1b2c3d4e5f6g7h8i9j/images/0",
+    }),
+    signed_url: z.string().nullable().meta({
+      description:
+        "Path that fetches the image without a key until signed_url_expires_at (the instance's image_url_ttl_seconds); null when signing is not configured or the images were removed",
+      example: "/signed/jobs/job_0a1b2c3d4e5f6g7h8i9j/images/0?expires=1764766800&signature=3q2-7w",
+    }),
+    signed_url_expires_at: z
+      .string()
+      .nullable()
+      .meta({ description: "When signed_url stops working", example: "2026-12-03T13:00:00.000Z" }),
     content_type: z.string().meta({ example: "image/png" }),
     width: z.number().int().meta({ example: 512 }),
     height: z.number().int().meta({ example: 288 }),

@@ -1,13 +1,15 @@
 // Renders job rows as the API (and, later, webhook payloads) shows them.
 import type { JobEvent, JobRow } from "../db/queries/jobs";
 import type { Job } from "./schemas";
+import type { SignedImageUrls } from "../images/job-urls";
 import { isoTime, isoTimeOrNull } from "../time";
 
 export function imagePath(jobId: string, index: number): string {
   return `/v1/jobs/${jobId}/images/${index}`;
 }
 
-export function serializeJob(row: JobRow): Job {
+/** `signed`: the images' signed URLs (shared/images/job-urls.ts); without them `signed_url` is null. */
+export function serializeJob(row: JobRow, signed?: SignedImageUrls): Job {
   return {
     id: row.id,
     object: "job",
@@ -26,14 +28,19 @@ export function serializeJob(row: JobRow): Job {
     result:
       row.status === "succeeded"
         ? {
-            images: (row.images ?? []).map((img) => ({
-              url: imagePath(row.id, img.index),
-              content_type: img.contentType,
-              width: img.width,
-              height: img.height,
-              bytes: img.bytes,
-              seed: img.seed,
-            })),
+            images: (row.images ?? []).map((img) => {
+              const link = signed?.get(img.index);
+              return {
+                url: imagePath(row.id, img.index),
+                signed_url: link?.url ?? null,
+                signed_url_expires_at: link ? isoTime(link.expiresAt * 1000) : null,
+                content_type: img.contentType,
+                width: img.width,
+                height: img.height,
+                bytes: img.bytes,
+                seed: img.seed,
+              };
+            }),
             model: row.model,
             revised_prompt: row.revisedPrompt,
             cost_usd: row.costUsd,

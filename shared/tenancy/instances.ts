@@ -12,6 +12,7 @@ import { newId } from "../ids";
 import { isoTime } from "../time";
 import { type ChangeContext, auditInsert } from "./audit";
 import { forgetKeys } from "./key-cache";
+import { forgetImageUrlTtl } from "../images/job-urls";
 import { type ListPage, reachableOrganization, requireOrganizationWideKey } from "./organizations";
 import { type PageRequest, pageCursor } from "./page-cursor";
 import { type InstanceRow, instanceFilter, organizationFilter, reachableInstance } from "./reach";
@@ -29,8 +30,15 @@ export interface InstanceView {
   monthly_budget_usd: number | null;
   fallback_providers: string[] | null;
   r2_prefix: string;
+  /** Lifetime of the signed image URLs the job views hand out; null: the default (shared/images/signed-url.ts). */
+  image_url_ttl_seconds: number | null;
+  /** Days a succeeded job's images are kept (the housekeeping cron removes them after); null: forever. */
+  image_retention_days: number | null;
   created_at: string;
 }
+
+export const MIN_IMAGE_RETENTION_DAYS = 1;
+export const MAX_IMAGE_RETENTION_DAYS = 3650;
 
 /**
  * The R2 key prefix of the instance's images: the consumer stores them as
@@ -50,6 +58,8 @@ export function instanceView(row: InstanceRow): InstanceView {
     monthly_budget_usd: row.monthlyBudgetUsd,
     fallback_providers: row.fallbackProviders,
     r2_prefix: instanceR2Prefix(row.id),
+    image_url_ttl_seconds: row.imageUrlTtlSeconds,
+    image_retention_days: row.imageRetentionDays,
     created_at: isoTime(row.createdAt),
   };
 }
@@ -146,9 +156,18 @@ export interface InstancePatch {
   name?: string;
   /** null clears the budget (no cap). */
   monthlyBudgetUsd?: number | null;
+  /** null: back to the default TTL. Bounds are the route's (MIN/MAX_IMAGE_URL_TTL_SECONDS). */
+  imageUrlTtlSeconds?: number | null;
+  /** null: keep images forever. */
+  imageRetentionDays?: number | null;
 }
 
-/** Renames an instance or changes its budget; an archived instance is 409 archived. */
+/** `patch[field]` when given (null included), else the current value. */
+function patched<T>(given: T | undefined, current: T): T {
+  return given === undefined ? current : given;
+}
+
+/** Renames an instance or changes its budget or image settings; an archived instance is 409 archived. */
 export async function updateInstance(
   ctx: ChangeContext,
   instanceId: string,
@@ -159,13 +178,20 @@ export async function updateInstance(
   const next: InstanceRow = {
     ...row,
     name: patch.name ?? row.name,
-    monthlyBudgetUsd: patch.monthlyBudgetUsd === undefined ? row.monthlyBudgetUsd : patch.monthlyBudgetUsd,
+    monthlyBudgetUsd: patched(patch.monthlyBudgetUsd, row.monthlyBudgetUsd),
+    imageUrlTtlSeconds: patched(patch.imageUrlTtlSeconds, row.imageUrlTtlSeconds),
+    imageRetentionDays: patched(patch.imageRetentionDays, row.imageRetentionDays),
   };
   const after = instanceView(next);
   await db.batch([
     db
       .update(instances)
-      .set({ name: next.name, monthlyBudgetUsd: next.monthlyBudgetUsd })
+      .set({
+        name: next.name,
+        monthlyBudgetUsd: next.monthlyBudgetUsd,
+        imageUrlTtlSeconds: next.imageUrlTtlSeconds,
+        imageRetentionDays: next.imageRetentionDays,
+      })
       .where(eq(instances.id, instanceId)),
     auditInsert(ctx, {
       organizationId: row.organizationId,
@@ -176,6 +202,8 @@ export async function updateInstance(
       after: { ...after },
     }),
   ]);
+  // This isolate hands out URLs with the new TTL at once; others within their cache's minute.
+  forgetImageUrlTtl(instanceId);
   return after;
 }
 

@@ -16,6 +16,8 @@ interface Instance {
   monthly_budget_usd: number | null;
   fallback_providers: string[] | null;
   r2_prefix: string;
+  image_url_ttl_seconds: number | null;
+  image_retention_days: number | null;
   created_at: string;
 }
 interface List<T> {
@@ -82,6 +84,8 @@ describe("POST /v1/admin/instances", () => {
       monthly_budget_usd: 250,
       fallback_providers: null,
       r2_prefix: `${ins.id}/`,
+      image_url_ttl_seconds: null,
+      image_retention_days: null,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     // The prefix is the one the consumer really stores the instance's images under.

@@ -13,8 +13,8 @@ import { seedJob, seedJobImage, seedKey, seedUser } from "../support/tenant";
 import { call, callWith, expectProblem, jobBody } from "./helpers";
 import { seedTenancy, seedUserKey } from "./tenancy-fixtures";
 
-/** Not behind an API key: skipped on purpose. */
-const PUBLIC = new Set(["GET /health", "GET /openapi.json", "GET /docs"]);
+/** Not behind an API key: skipped on purpose (a signed image URL's signature is its credential). */
+const PUBLIC = new Set(["GET /health", "GET /openapi.json", "GET /docs", "GET /signed/jobs/{id}/images/{n}"]);
 
 interface Seeded {
   keys: Record<Exclude<CallerKind, "noKey">, string>;

@@ -192,6 +192,9 @@ describe("GET /v1/jobs/{id}", () => {
       images: [
         {
           url: `/v1/jobs/${job.id}/images/0`,
+          // No PROVIDER_KEYS_MASTER_KEY in this env: no signed URL (test/producer/images-signed.test.ts).
+          signed_url: null,
+          signed_url_expires_at: null,
           content_type: "image/png",
           width: 64,
           height: 64,

@@ -4,6 +4,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { type ErrorCode, PROBLEM_CONTENT_TYPE, errorCodes, statusForCode } from "../../shared/errors";
 import type { Job } from "../../shared/jobs/schemas";
+import { deriveImageUrlKey, signedImageUrl } from "../../shared/images/signed-url";
+import { generateMasterKey } from "../../shared/providers/keys/crypto";
 import {
   type SeededTenant,
   authHeaders,
@@ -62,6 +64,14 @@ async function seededImageJob(t: SeededTenant) {
   const job = await seedJob(env.DB, t, { status: "succeeded" });
   await seedJobImage(env, job.id, { index: 0, bytes: new Uint8Array([1]), contentType: "image/png" });
   return job;
+}
+
+/** A signed URL of image 0 of a seeded job, issued `agoMs` ago with a 60 s TTL, and the bindings that verify it. */
+async function signedUrl(t: SeededTenant, agoMs: number) {
+  const master = generateMasterKey();
+  const key = await deriveImageUrlKey(master);
+  const { url } = await signedImageUrl((await seededImageJob(t)).id, 0, key, 60, Date.now() - agoMs);
+  return { url, bindings: { PROVIDER_KEYS_MASTER_KEY: master } as Partial<ProducerEnv> };
 }
 
 async function foreignJobId(): Promise<string> {
@@ -234,6 +244,32 @@ const table: Row[] = [
     op: "get /v1/jobs/{id}/images/{n}",
     code: "validation_failed",
     send: async (t) => call(`/v1/jobs/${(await seededImageJob(t)).id}/images/x`, getInit(t.userKey)),
+  },
+  {
+    op: "get /v1/jobs/{id}/images/{n}",
+    code: "images_removed",
+    send: async (t) => {
+      const job = await seededImageJob(t);
+      await env.DB.prepare("UPDATE jobs SET images_removed_at = 1 WHERE id = ?").bind(job.id).run();
+      return call(`/v1/jobs/${job.id}/images/0`, getInit(t.userKey));
+    },
+  },
+  // GET /signed/jobs/{id}/images/{n} (no key; test/producer/images-signed.test.ts has the rest)
+  {
+    op: "get /signed/jobs/{id}/images/{n}",
+    code: "image_url_invalid",
+    send: async (t) => {
+      const { url, bindings } = await signedUrl(t, 0);
+      return callWith(bindings, url.replace(/signature=./, "signature=%21"));
+    },
+  },
+  {
+    op: "get /signed/jobs/{id}/images/{n}",
+    code: "image_url_expired",
+    send: async (t) => {
+      const { url, bindings } = await signedUrl(t, 120_000);
+      return callWith(bindings, url);
+    },
   },
   // Routes owned elsewhere: a few errors each, to keep their declarations honest too.
   {

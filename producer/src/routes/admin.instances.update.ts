@@ -3,6 +3,8 @@ import { updateInstance } from "../../../shared/tenancy/instances";
 import type { App } from "../app";
 import { adminErrors, jsonBodyErrors, problemResponses } from "../problem";
 import {
+  ImageRetentionDaysSchema,
+  ImageUrlTtlSchema,
   InstanceIdParamSchema,
   InstanceNameSchema,
   InstanceSchema,
@@ -10,16 +12,24 @@ import {
 } from "../schemas/instances";
 
 const UpdateBodySchema = z
-  .object({ name: InstanceNameSchema.optional(), monthly_budget_usd: MonthlyBudgetSchema.optional() })
+  .object({
+    name: InstanceNameSchema.optional(),
+    monthly_budget_usd: MonthlyBudgetSchema.optional(),
+    image_url_ttl_seconds: ImageUrlTtlSchema.optional(),
+    image_retention_days: ImageRetentionDaysSchema.optional(),
+  })
   .strict()
-  .refine((body) => Object.keys(body).length > 0, "Send at least one of name, monthly_budget_usd")
+  .refine(
+    (body) => Object.keys(body).length > 0,
+    "Send at least one of name, monthly_budget_usd, image_url_ttl_seconds, image_retention_days",
+  )
   .openapi("UpdateInstanceRequest");
 
 export const updateInstanceRoute = createRoute({
   method: "patch",
   path: "/v1/admin/instances/{id}",
   tags: ["admin"],
-  summary: "Rename an instance or change its budget",
+  summary: "Rename an instance or change its budget or image settings",
   description: "Admin keys. An archived instance is 409 archived; one the key does not reach is a 404.",
   request: {
     params: InstanceIdParamSchema,
@@ -40,7 +50,12 @@ export function registerUpdateInstance(app: App) {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const ctx = { db: c.get("db"), caller: c.get("caller"), requestId: c.get("requestId"), now: Date.now() };
-    const patch = { name: body.name, monthlyBudgetUsd: body.monthly_budget_usd };
+    const patch = {
+      name: body.name,
+      monthlyBudgetUsd: body.monthly_budget_usd,
+      imageUrlTtlSeconds: body.image_url_ttl_seconds,
+      imageRetentionDays: body.image_retention_days,
+    };
     return c.json(await updateInstance(ctx, id, patch), 200);
   });
 }

@@ -5,6 +5,7 @@ import { jobApiErrors, problemResponses } from "../problem";
 import { JobSchema } from "../../../shared/jobs/schemas";
 import { JobIdParamSchema } from "../schemas/jobs";
 import { serializeJob } from "../../../shared/jobs/serialize";
+import { signedUrlsForJobs } from "../../../shared/images/job-urls";
 import type { App } from "../app";
 
 export const getJobRoute = createRoute({
@@ -25,6 +26,7 @@ export function registerGetJob(app: App) {
     const db = c.get("db");
     const row = await getJobForInstance(db, c.get("principal"), id);
     if (!row) throw new ApiError("job_not_found", `No job ${id}`);
-    return c.json(serializeJob(row), 200);
+    const signed = await signedUrlsForJobs(db, c.env, [row], Date.now());
+    return c.json(serializeJob(row, signed.get(row.id)), 200);
   });
 }

@@ -7,6 +7,7 @@ import { jobStatuses } from "../../../shared/jobs/enums";
 import { providerNames } from "../../../shared/providers/names";
 import { JobListSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";
+import { signedUrlsForJobs } from "../../../shared/images/job-urls";
 import type { App } from "../app";
 
 const instant = (what: string) =>
@@ -76,10 +77,11 @@ export function registerListJobs(app: App) {
     });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
+    const signed = await signedUrlsForJobs(c.get("db"), c.env, page, Date.now());
     return c.json(
       {
         object: "list" as const,
-        data: page.map((row) => serializeJob(row)),
+        data: page.map((row) => serializeJob(row, signed.get(row.id))),
         next_cursor: rows.length > limit && last ? encodeCursor(last) : null,
       },
       200,

@@ -1,6 +1,17 @@
-// Schemas the instance routes share: the path parameter, the Instance, its list, the budget field.
+// Schemas the instance routes share: the path parameter, the Instance, its list, the budget and
+// image settings fields.
 import { z } from "@hono/zod-openapi";
-import { type InstanceView, instanceStatuses } from "../../../shared/tenancy/instances";
+import {
+  DEFAULT_IMAGE_URL_TTL_SECONDS,
+  MAX_IMAGE_URL_TTL_SECONDS,
+  MIN_IMAGE_URL_TTL_SECONDS,
+} from "../../../shared/images/signed-url";
+import {
+  type InstanceView,
+  instanceStatuses,
+  MAX_IMAGE_RETENTION_DAYS,
+  MIN_IMAGE_RETENTION_DAYS,
+} from "../../../shared/tenancy/instances";
 import { listSchema } from "./list-page";
 
 export const InstanceIdParamSchema = z.object({
@@ -31,6 +42,27 @@ export const MonthlyBudgetSchema = z.number().min(0).max(MAX_MONTHLY_BUDGET_USD)
   example: 250,
 });
 
+const ttlDescription = `Lifetime of signed image URLs in seconds, ${MIN_IMAGE_URL_TTL_SECONDS} to ${MAX_IMAGE_URL_TTL_SECONDS} (7 days); null for the default (${DEFAULT_IMAGE_URL_TTL_SECONDS})`;
+const retentionDescription = `Days a succeeded job's images are kept, ${MIN_IMAGE_RETENTION_DAYS} to ${MAX_IMAGE_RETENTION_DAYS}; then the housekeeping cron removes them (their URLs answer 410). null keeps them forever`;
+
+/** The image URL TTL field of the update body (null: the default). */
+export const ImageUrlTtlSchema = z
+  .number()
+  .int()
+  .min(MIN_IMAGE_URL_TTL_SECONDS)
+  .max(MAX_IMAGE_URL_TTL_SECONDS)
+  .nullable()
+  .openapi({ description: ttlDescription, example: 900 });
+
+/** The image retention field of the update body (null: forever). */
+export const ImageRetentionDaysSchema = z
+  .number()
+  .int()
+  .min(MIN_IMAGE_RETENTION_DAYS)
+  .max(MAX_IMAGE_RETENTION_DAYS)
+  .nullable()
+  .openapi({ description: retentionDescription, example: 30 });
+
 export const InstanceSchema = z
   .object({
     id: z.string().openapi({ description: "Instance id", example: "ins_0a1b2c3d4e5f6g7h8i9j" }),
@@ -58,6 +90,12 @@ export const InstanceSchema = z
       description: "The R2 key prefix under which the instance's images are stored",
       example: "ins_0a1b2c3d4e5f6g7h8i9j/",
     }),
+    image_url_ttl_seconds: z.number().int().nullable().openapi({ description: ttlDescription, example: 900 }),
+    image_retention_days: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: retentionDescription, example: 30 }),
     created_at: z
       .string()
       .openapi({ description: "When it was created", example: "2026-11-21T12:00:00.000Z" }),
