@@ -16,9 +16,11 @@ import {
   type SeededTenant,
   seedJob,
   seedJobImage,
+  seedKey,
   seedOrgKey,
   seedProject,
   seedTenant,
+  seedUser,
 } from "../support/tenant";
 import { call, callWith, getInit } from "./helpers";
 
@@ -105,14 +107,21 @@ describe("DELETE /v1/jobs/{id}", () => {
   it("writes one audit record naming the key, its user and the request, without the input", async () => {
     const t = await seedTenant(env.DB);
     const { job } = await succeededJob(t);
+    const { userId } = await seedUser(env.DB, {
+      organizationId: t.organizationId,
+      role: "user",
+      instanceIds: [t.instanceId],
+    });
+    const key = await seedKey(env.DB, { instanceId: t.instanceId, projectId: t.projectId, userId });
 
-    const res = await del(job.id, t.userKey);
+    const res = await del(job.id, key.key);
 
     const [record, ...others] = await auditRows(job.id);
     expect(others).toEqual([]);
     expect(record).toMatchObject({
       organizationId: t.organizationId,
-      actorKeyId: t.keyIds.user,
+      actorKeyId: key.id,
+      actorUserId: userId,
       action: "job.delete",
       resourceType: "job",
       requestId: res.headers.get("x-request-id"),
