@@ -86,6 +86,9 @@ describe("DELETE /v1/jobs/{id}", () => {
     expect(row?.revisedPrompt).toBeNull();
     expect(row?.deletedAt).toBe(Date.parse(body.deleted_at ?? ""));
     expect(await jobHistory(env.DB, job.id)).toEqual(history);
+    const image = await call(`/v1/jobs/${job.id}/images/0`, getInit(t.userKey));
+    expect(image.status).toBe(410);
+    expect(await image.json()).toMatchObject({ code: "images_removed" });
   });
 
   it("still answers GET and /events for the tombstone, and leaves it out of GET /v1/jobs", async () => {
