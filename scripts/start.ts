@@ -1,23 +1,43 @@
-// `npm start`: applies the D1 migrations locally, seeds the dev tenant, prints its keys and runs
-// both Workers in one `wrangler dev` session (state persisted under .wrangler/state).
+// `npm start`: applies the D1 migrations locally, seeds the dev tenant, runs both Workers in one
+// `wrangler dev` session (state persisted under .wrangler/state), prints a short banner once the
+// API answers, re-sends what a restart lost and runs the consumer's cron locally (wrangler dev
+// fires none). Output is filtered to one line per request or job event (scripts/lib/dev-log.ts);
+// `npm start -- --verbose` shows everything wrangler prints.
 //   PORT                      port of the API (default 8787)
 //   PERSIST_DIR               where local D1/R2/DO state lives (default .wrangler/state)
 //   CREDENTIALS_PATH          where the dev tenant's keys are written (default .local/dev-credentials.json)
 //   <PROVIDER>_API_KEY / _BASE_URL / _MODEL, DEFAULT_PROVIDER   passed through to the consumer
 //                             (every provider in shared/providers/registry.ts)
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
 import { experimental_readRawConfig, getPlatformProxy } from "wrangler";
 import { generateMasterKey } from "../shared/providers/keys/crypto";
 import { allProviderEnvVars } from "../shared/providers/registry";
-import { DEV_TENANT, seedDevTenant } from "./lib/dev-tenant";
+import { createDevLogFilter } from "./lib/dev-log";
+import { banner, migrationSummary, startLocalCron, waitForApi } from "./lib/dev-session";
+import { seedDevTenant } from "./lib/dev-tenant";
 
 const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
 const persistDir = resolve(root, process.env.PERSIST_DIR ?? ".wrangler/state");
 const credentialsPath = resolve(root, process.env.CREDENTIALS_PATH ?? ".local/dev-credentials.json");
 const wrangler = resolve(root, "node_modules/.bin/wrangler");
+const verbose = process.argv.includes("--verbose");
+const sessionStartedAt = Date.now();
+/**
+ * wrangler's own output settings: no version banner (nor its npm update check) unless --verbose,
+ * and no fetch of the `Request.cf` object from workers.cloudflare.com (offline it fails with a
+ * `getaddrinfo ENOTFOUND` trace; the placeholder serves local development). Explicit values win.
+ */
+const wranglerEnv = {
+  ...process.env,
+  ...(verbose ? {} : { WRANGLER_HIDE_BANNER: "true" }),
+  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+  WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false",
+};
 
 /** The dev master key of provider keys: made once, kept in .local/ so stored keys stay readable. */
 function devMasterKey(): string {
@@ -42,12 +62,17 @@ function passThroughEnvFile(): string {
   return path;
 }
 
+// CI=true: apply without the confirmation prompt (wrangler's non-interactive mode).
 const migrate = spawnSync(
   wrangler,
   ["d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.producer.toml", "--persist-to", persistDir],
-  { cwd: root, stdio: "inherit", env: { ...process.env, CI: "true" } },
+  { cwd: root, stdio: verbose ? "inherit" : "pipe", encoding: "utf8", env: { ...wranglerEnv, CI: "true" } },
 );
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+if (migrate.status !== 0) {
+  if (!verbose) process.stderr.write(`${migrate.stdout ?? ""}${migrate.stderr ?? ""}`);
+  process.exit(migrate.status ?? 1);
+}
+if (!verbose) console.log(migrationSummary(migrate.stdout ?? ""));
 
 const proxy = await getPlatformProxy<{ DB: D1Database }>({
   configPath: resolve(root, "wrangler.producer.toml"),
@@ -57,25 +82,20 @@ const proxy = await getPlatformProxy<{ DB: D1Database }>({
 const credentials = await seedDevTenant(proxy.env.DB, credentialsPath, `http://localhost:${port}`);
 await proxy.dispose();
 
-console.log(`
-genqueue dev tenant (also in ${credentialsPath}):
-  API       ${credentials.api_url}   (docs: ${credentials.api_url}/docs)
-  console   ${credentials.api_url}/console/   (sign in with either key)
-  user key  ${credentials.api_key}
-  admin key ${credentials.admin_key}
-  webhook secret ${credentials.webhook_secret}   (project ${DEV_TENANT.projectId})
-`);
-
 /**
  * `wrangler dev` hands --env-file to the first config's Worker only; a second config's Worker reads
  * `.dev.vars` beside its own config. So the consumer runs from a copy of its config made at every
  * start (paths absolute) in .wrangler/dev-consumer/, with the same dev vars in a `.dev.vars` there:
  * otherwise it would run as ENVIRONMENT=production without the provider keys and the master key.
  */
+const { rawConfig: consumerConfig } = experimental_readRawConfig({
+  config: resolve(root, "wrangler.consumer.toml"),
+}) as {
+  rawConfig: { main: string; d1_databases?: { migrations_dir?: string }[]; triggers?: { crons?: string[] } };
+};
+
 function consumerDevConfig(envFile: string): string {
-  const { rawConfig } = experimental_readRawConfig({ config: resolve(root, "wrangler.consumer.toml") }) as {
-    rawConfig: { main: string; d1_databases?: { migrations_dir?: string }[] };
-  };
+  const rawConfig = consumerConfig;
   const config = {
     ...rawConfig,
     main: resolve(root, rawConfig.main),
@@ -109,7 +129,54 @@ const dev = spawn(
     "--show-interactive-dev-session=false",
     ...(process.env.WRANGLER_LOG_LEVEL ? ["--log-level", process.env.WRANGLER_LOG_LEVEL] : []),
   ],
-  { cwd: root, stdio: "inherit" },
+  { cwd: root, stdio: verbose ? "inherit" : ["inherit", "pipe", "pipe"], env: wranglerEnv },
 );
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => dev.kill(signal));
-dev.on("exit", (code) => process.exit(code ?? 0));
+
+/** Each line of a wrangler stream through its own filter (a dropped trace belongs to its stream). */
+function filterLines(from: Readable | null, to: Writable): void {
+  if (!from) return;
+  const filter = createDevLogFilter();
+  createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+    const shown = filter(line);
+    if (shown !== null) to.write(`${shown}\n`);
+  });
+}
+filterLines(dev.stdout, process.stdout);
+filterLines(dev.stderr, process.stderr);
+
+let stopCron = () => {};
+let exited = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => {
+    stopCron();
+    dev.kill(signal);
+  });
+dev.on("exit", (code) => {
+  exited = true;
+  stopCron();
+  process.exit(code ?? 0);
+});
+
+const apiUrl = credentials.api_url;
+const cron = consumerConfig.triggers?.crons?.[0];
+if (await waitForApi(apiUrl, () => !exited)) {
+  console.log(
+    banner({
+      apiUrl,
+      credentialsPath: relative(root, credentialsPath).startsWith("..")
+        ? credentialsPath
+        : relative(root, credentialsPath),
+      apiKey: credentials.api_key,
+      adminKey: credentials.admin_key,
+      cron,
+    }),
+  );
+  stopCron = await startLocalCron({
+    apiUrl,
+    cron,
+    configPath: resolve(root, "wrangler.producer.toml"),
+    persistPath: resolve(persistDir, "v3"),
+    sessionStartedAt,
+    print: (line) => console.log(line),
+  });
+}

@@ -75,6 +75,11 @@ export interface System {
   output(): string;
   /** True when wrangler reloaded (a source file changed while the system ran). */
   reloaded(): boolean;
+  /**
+   * Stops `npm start` (the whole process group) and starts it again on the same port, state and
+   * keys, as a developer restarting it would; in-memory queue messages are lost on the way.
+   */
+  restart(): Promise<void>;
   /** Kills the whole process group (tsx, wrangler, workerd) and removes the state directory. */
   stop(): Promise<void>;
 }
@@ -194,31 +199,31 @@ export async function startSystem(options: StartOptions = {}): Promise<System> {
   const output = () => log;
 
   // detached: the child leads a new process group, so stop() reaches wrangler and workerd too.
-  const child = spawn(process.execPath, [TSX_CLI, join(cwd, "scripts/start.ts")], {
-    cwd,
-    env: childEnv(port, persistDir, credentialsPath, options.env ?? {}),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const pid = child.pid;
-  if (pid === undefined) {
+  const launch = () => {
+    const started = spawn(process.execPath, [TSX_CLI, join(cwd, "scripts/start.ts")], {
+      cwd,
+      env: childEnv(port, persistDir, credentialsPath, options.env ?? {}),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    started.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.includes(RELOAD_MARKER)) reloads++;
+      append(chunk);
+    });
+    started.stderr?.on("data", append);
+    return started;
+  };
+  let child = launch();
+  if (child.pid === undefined) {
     await rm(dir, { recursive: true, force: true });
     throw new Error("could not spawn scripts/start.ts");
   }
-  child.stdout?.on("data", (chunk: Buffer) => {
-    if (chunk.includes(RELOAD_MARKER)) reloads++;
-    append(chunk);
-  });
-  child.stderr?.on("data", append);
+  let pid = child.pid;
   // If the test process dies without stop(), do not leave a wrangler/workerd behind.
   const onExit = () => killGroup(pid, "SIGKILL");
   process.once("exit", onExit);
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.off("exit", onExit);
+  const killChild = async () => {
     killGroup(pid, "SIGTERM");
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
@@ -226,15 +231,33 @@ export async function startSystem(options: StartOptions = {}): Promise<System> {
       killGroup(pid, "SIGKILL");
       while (groupAlive(pid) && Date.now() < deadline + 5_000) await sleep(100);
     }
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.off("exit", onExit);
+    await killChild();
     await rm(dir, { recursive: true, force: true });
   };
 
-  try {
-    await waitForHealth(baseUrl, child, output);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const startedUp = async () => {
+    try {
+      await waitForHealth(baseUrl, child, output);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  };
+  await startedUp();
+  const restart = async () => {
+    await killChild();
+    child = launch();
+    if (child.pid === undefined) throw new Error("could not spawn scripts/start.ts again");
+    pid = child.pid;
+    await startedUp();
+    reloads = 0;
+  };
   // Reloads during start-up (wrangler's own first build) do not matter: nothing was queued yet.
   reloads = 0;
 
@@ -281,6 +304,7 @@ export async function startSystem(options: StartOptions = {}): Promise<System> {
     pollJob,
     output,
     reloaded: () => reloads > 0,
+    restart,
     stop,
   };
 }
