@@ -1,10 +1,12 @@
-// Accepting a job: the row and its first event are written, then the message is sent. If the
-// send fails the rows are removed again, so a client never holds a job id that will not run.
+// Accepting a job: the row and its first event are written (with the Idempotency-Key's recorded
+// answer, in one batch), then the message is sent. If the send fails the rows are removed again,
+// so a client never holds a job id that will not run.
 import type { Db } from "../db/client";
 import type { Principal } from "../db/queries/api-keys";
 import { projectOfInstance } from "../db/queries/projects";
 import { jobs } from "../db/schema";
 import { eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 
 import { ApiError } from "../errors";
 import { newId } from "../ids";
@@ -16,6 +18,15 @@ import type { JobRow } from "../db/queries/jobs";
 
 export interface CreateJobDeps {
   db: Db;
+  /**
+   * Statements written in the same D1 batch as the job row (the Idempotency-Key's recorded
+   * answer), so the job and its record exist together or not at all; removed with it when the
+   * queue refuses the message.
+   */
+  alongWith?: {
+    record(row: JobRow): BatchItem<"sqlite">;
+    undo(): BatchItem<"sqlite">;
+  };
   /** Local development may send webhooks to http://localhost; nothing else may (SSRF). */
   allowLocalWebhooks: boolean;
   queue: Queue<JobMessage>;
@@ -95,7 +106,9 @@ export async function createJob(
     },
     { request_id: requestId },
   );
-  await db.insert(jobs).values(row);
+  const insert = db.insert(jobs).values(row);
+  if (deps.alongWith) await db.batch([insert, deps.alongWith.record(row)]);
+  else await insert;
   try {
     await deps.queue.send(
       jobMessage({
@@ -110,7 +123,9 @@ export async function createJob(
     console.error(
       JSON.stringify({ msg: "enqueue failed", job_id: row.id, request_id: requestId, error: String(error) }),
     );
-    await db.delete(jobs).where(eq(jobs.id, row.id));
+    const remove = db.delete(jobs).where(eq(jobs.id, row.id));
+    if (deps.alongWith) await db.batch([remove, deps.alongWith.undo()]);
+    else await remove;
     throw new ApiError("queue_unavailable");
   }
   return row;

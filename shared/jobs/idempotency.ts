@@ -8,6 +8,13 @@ import { sha256Hex } from "../auth/keys";
 import { ApiError } from "../errors";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long a claim whose request has not answered holds the key. A request that died between claim
+ * and answer (its isolate evicted, a D1 error) frees the key when this runs out, instead of
+ * answering 409 for a day; an accepting request takes a few D1 round trips and a queue send, far
+ * less than this, so a live one is not overtaken.
+ */
+export const IDEMPOTENCY_CLAIM_LEASE_MS = 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** Accepts the draft's sf-string form ("abc") and the bare form (abc). */
@@ -53,7 +60,13 @@ export async function claimIdempotencyKey(
     db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.expiresAt, now))),
     db
       .insert(idempotencyKeys)
-      .values({ apiKeyId, key, fingerprint: print, createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS })
+      .values({
+        apiKeyId,
+        key,
+        fingerprint: print,
+        createdAt: now,
+        expiresAt: now + IDEMPOTENCY_CLAIM_LEASE_MS,
+      })
       .onConflictDoNothing(),
   ]);
   if (inserted.meta.changes === 1) return { kind: "claimed" };
@@ -80,23 +93,38 @@ export async function claimIdempotencyKey(
   };
 }
 
-export async function completeIdempotencyKey(
+/**
+ * The statement recording the answer (and the day it is kept for), to run in the batch that
+ * creates the job: the job and its record are written together or not at all.
+ */
+export function recordIdempotentAnswer(
   db: Db,
   apiKeyId: string,
   key: string,
   response: { status: number; body: string; jobId: string },
-): Promise<void> {
-  await db
+  now: number,
+) {
+  return db
     .update(idempotencyKeys)
-    .set({ responseStatus: response.status, responseBody: response.body, jobId: response.jobId })
+    .set({
+      responseStatus: response.status,
+      responseBody: response.body,
+      jobId: response.jobId,
+      expiresAt: now + IDEMPOTENCY_TTL_MS,
+    })
+    .where(and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key)));
+}
+
+/** The statement freeing a key (run with the job's removal when the queue refused its message). */
+export function releaseStatement(db: Db, apiKeyId: string, key: string) {
+  return db
+    .delete(idempotencyKeys)
     .where(and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key)));
 }
 
 /** Frees the key when the request failed, so the client can retry with the same key. */
 export async function releaseIdempotencyKey(db: Db, apiKeyId: string, key: string): Promise<void> {
-  await db
-    .delete(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.apiKeyId, apiKeyId), eq(idempotencyKeys.key, key)));
+  await releaseStatement(db, apiKeyId, key);
 }
 
 /** Drops records past their 24 h (run by the consumer's cron), so the table does not grow forever. */

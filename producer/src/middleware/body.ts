@@ -44,7 +44,7 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function isUtf8(bytes: Uint8Array): boolean {
   try {

@@ -3,16 +3,19 @@ import { jobApiErrors, jsonBodyErrors, problemResponses } from "../problem";
 import { createJob } from "../../../shared/jobs/create";
 import {
   claimIdempotencyKey,
-  completeIdempotencyKey,
   fingerprint,
   parseIdempotencyKey,
+  recordIdempotentAnswer,
   releaseIdempotencyKey,
+  releaseStatement,
 } from "../../../shared/jobs/idempotency";
 import { CreateJobBodySchema, type Job, JobSchema } from "../../../shared/jobs/schemas";
 import { serializeJob } from "../../../shared/jobs/serialize";
 import type { App } from "../app";
 import { requireBody } from "../middleware/body";
 import { isLocal } from "../../../shared/config";
+import type { JobRow } from "../../../shared/db/queries/jobs";
+import { ApiError } from "../../../shared/errors";
 
 export const createJobRoute = createRoute({
   method: "post",
@@ -80,23 +83,40 @@ export function registerCreateJob(app: App) {
         return c.json(JSON.parse(claim.body) as Job, 202, headers);
       }
     }
+    const answer = (row: JobRow) => JSON.stringify(serializeJob(row));
     try {
       const row = await createJob(
-        { db, queue: c.env.JOBS, now, requestId: c.get("requestId"), allowLocalWebhooks: isLocal(c.env) },
+        {
+          db,
+          queue: c.env.JOBS,
+          now,
+          requestId: c.get("requestId"),
+          allowLocalWebhooks: isLocal(c.env),
+          ...(idemKey && {
+            alongWith: {
+              record: (row: JobRow) =>
+                recordIdempotentAnswer(
+                  db,
+                  principal.keyId,
+                  idemKey,
+                  { status: 202, body: answer(row), jobId: row.id },
+                  now,
+                ),
+              undo: () => releaseStatement(db, principal.keyId, idemKey),
+            },
+          }),
+        },
         principal,
         body,
       );
-      const job = serializeJob(row);
-      if (idemKey) {
-        await completeIdempotencyKey(db, principal.keyId, idemKey, {
-          status: 202,
-          body: JSON.stringify(job),
-          jobId: job.id,
-        });
-      }
-      return c.json(job, 202, { location: `/v1/jobs/${job.id}` });
+      return c.json(serializeJob(row), 202, { location: `/v1/jobs/${row.id}` });
     } catch (error) {
-      if (idemKey) await releaseIdempotencyKey(db, principal.keyId, idemKey);
+      // Before the job was written (a bad project, a refused webhook URL, a failed batch): free the
+      // key so the client may retry with it. A refused queue send already removed the job with its
+      // record; if even that removal failed, the record stays, pointing at a job the sweep will send.
+      const written = error instanceof ApiError && error.code === "queue_unavailable";
+      if (idemKey && !written)
+        await releaseIdempotencyKey(db, principal.keyId, idemKey).catch(() => undefined);
       throw error;
     }
   });
