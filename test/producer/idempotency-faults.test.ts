@@ -53,7 +53,7 @@ function faultyD1(fails: (sqls: string[]) => boolean): D1Database {
     const statement: Traced & Partial<D1PreparedStatement> = { real, sql };
     statement.bind = (...values: unknown[]) => traced(real.bind(...values), sql);
     for (const method of ["first", "run", "all", "raw"] as const) {
-      (statement as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      (statement as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
         if (fails([sql])) throw new Error("D1_ERROR: injected fault");
         return (real[method] as (...a: unknown[]) => unknown).apply(real, args);
       };
