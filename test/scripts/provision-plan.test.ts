@@ -64,6 +64,23 @@ describe("per-instance configs", () => {
     });
   });
 
+  it("keeps the base rate limit unless the instance sets its own", () => {
+    const limiter = {
+      name: "API_KEY_RATE_LIMITER",
+      namespace_id: "1001",
+      simple: { limit: 10000, period: 60 },
+    };
+    const withLimiter = { ...base("producer"), ratelimits: [limiter] };
+    const first = (cfg: Record<string, unknown>) => (cfg.ratelimits as Record<string, unknown>[])[0];
+    expect(first(renderInstanceConfig(withLimiter, staging, opts))).toEqual(limiter);
+    const own = { ...staging, ratelimits: { API_KEY_RATE_LIMITER: { limit: 600, namespace_id: "2001" } } };
+    expect(first(renderInstanceConfig(withLimiter, own, opts))).toEqual({
+      name: "API_KEY_RATE_LIMITER",
+      namespace_id: "2001",
+      simple: { limit: 600, period: 60 },
+    });
+  });
+
   it("makes paths relative to the rendered file and uses a placeholder id before provisioning", () => {
     const producer = renderInstanceConfig(base("producer"), { name: "staging", d1DatabaseId: null }, opts);
     expect(producer.main).toBe("../../../producer/src/index.ts");

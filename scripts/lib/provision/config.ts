@@ -32,6 +32,7 @@ const HANDLED = new Set([
   "queues",
   "durable_objects",
   "services",
+  "ratelimits",
   "assets",
   "build",
 ]);
@@ -102,6 +103,19 @@ export function renderInstanceConfig(base: Raw, instance: Instance, opts: Render
       };
     } else if (key === "services") {
       out.services = list(value).map((s) => ({ ...s, service: rename(s.service) }));
+    } else if (key === "ratelimits") {
+      // Counters are per API key, and keys are per instance: instances may share a namespace. An
+      // instance sets its own limit in deploy/instances.json (and the vars that restate it).
+      out.ratelimits = list(value).map((r) => {
+        const own = instance.ratelimits?.[String(r.name)];
+        if (!own) return r;
+        const { namespace_id, ...simple } = own;
+        return {
+          ...r,
+          ...(namespace_id ? { namespace_id } : {}),
+          simple: { ...(r.simple as Named), ...simple },
+        };
+      });
     } else if (key === "assets") {
       const assets = value as Named;
       out.assets = { ...assets, ...(assets.directory ? { directory: path(assets.directory) } : {}) };

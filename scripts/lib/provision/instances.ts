@@ -15,6 +15,17 @@ export const InstanceSchema = z.strictObject({
   d1DatabaseId: z.string().uuid().nullable(),
   /** Vars that differ from the base configs for this instance (both Workers). */
   vars: z.record(z.string(), z.string()).optional(),
+  /** Rate limiting bindings that differ from the base configs, by binding name. */
+  ratelimits: z
+    .record(
+      z.string(),
+      z.strictObject({
+        namespace_id: z.string().regex(/^\d+$/).optional(),
+        limit: z.number().int().positive().optional(),
+        period: z.union([z.literal(10), z.literal(60)]).optional(),
+      }),
+    )
+    .optional(),
 });
 export type Instance = z.infer<typeof InstanceSchema>;
 
