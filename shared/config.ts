@@ -31,6 +31,13 @@ export const ProducerConfigSchema = z.object({
   ENVIRONMENT: z._default(z.string(), "production"),
   /** Largest request body accepted (413 above). */
   MAX_BODY_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
+  /**
+   * The API_KEY_RATE_LIMITER binding's own `simple.limit` and `simple.period`, which a Worker cannot
+   * read back: the 429's Retry-After and the RateLimit-Policy field are stated from these
+   * (test/scripts/rate-limit-config.test.ts keeps the two equal in every config).
+   */
+  API_RATE_LIMIT: int(10_000, 1),
+  API_RATE_LIMIT_PERIOD_SECONDS: int(60, 10, 60),
 });
 export type ProducerConfig = z.infer<typeof ProducerConfigSchema>;
 

@@ -30,6 +30,7 @@ import { registerGetMe } from "./routes/me.get";
 import { registerListAuditLog } from "./routes/admin.audit-log.list";
 import { authorize, requireApiKey, requireInstanceKey } from "./middleware/auth";
 import { limitBody, requireJson } from "./middleware/body";
+import { limitPerKey } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-id";
 import { registerListDeadLetters } from "./routes/admin.dead-letters.list";
 import { registerRunHousekeeping } from "./routes/admin.housekeeping.run";
@@ -63,7 +64,7 @@ import { registerRedeliverJobWebhook } from "./routes/jobs.webhooks.redeliver";
 
 const app = createApp();
 app.use("*", requestContext);
-app.use("/v1/*", limitBody, requireJson, requireApiKey);
+app.use("/v1/*", limitBody, requireJson, requireApiKey, limitPerKey);
 // Authorization: each path's resource goes through the policy (shared/auth/policy.ts), the action
 // from the method. The job API and an instance's settings need a key narrowed to an instance.
 app.use("/v1/jobs/*", requireInstanceKey, authorize("job"));

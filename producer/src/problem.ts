@@ -41,12 +41,12 @@ export function problemResponse(
 }
 
 // What the producer's middleware can answer, named once so each route declares it the same way.
-/** Any /v1 route: the API key check. */
-export const authErrors = ["unauthorized"] as const satisfies readonly ErrorCode[];
+/** Any /v1 route: the API key check, and the key's rate limit. */
+export const authErrors = ["unauthorized", "rate_limited"] as const satisfies readonly ErrorCode[];
 /** The job API: the key check, and a key not narrowed to an instance (an organization-wide one) is refused. */
-export const jobApiErrors = ["unauthorized", "forbidden"] as const satisfies readonly ErrorCode[];
+export const jobApiErrors = [...authErrors, "forbidden"] as const satisfies readonly ErrorCode[];
 /** /v1/admin routes: a user key is authenticated but not allowed. */
-export const adminErrors = ["unauthorized", "forbidden"] as const satisfies readonly ErrorCode[];
+export const adminErrors = [...authErrors, "forbidden"] as const satisfies readonly ErrorCode[];
 /** POST/PUT/PATCH routes: the body middleware (JSON only, size limit). */
 export const bodyErrors = [
   "unsupported_media_type",

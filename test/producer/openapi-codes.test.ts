@@ -355,6 +355,7 @@ describe("/openapi.json error declarations", () => {
     for (const op of fullyCovered) {
       const driven = new Set<string>([
         "unauthorized",
+        "rate_limited",
         ...table.filter((r) => r.op === op).map((r) => r.code),
       ]);
       expect([...new Set(declaredCodes(doc, op))].sort(), op).toEqual([...driven].sort());
@@ -377,6 +378,25 @@ describe("the runtime sends only declared codes", () => {
       expect(res.status, op).toBe(401);
       expect(((await res.json()) as { code: string }).code, op).toBe("unauthorized");
       expect(declaredCodes(doc, op, 401), op).toContain("unauthorized");
+    }
+  });
+
+  it("answers 429 rate_limited, declared, on every authenticated /v1 operation once the key is over its limit", async () => {
+    const doc = await loadDoc();
+    const t = await seedTenant(env.DB);
+    const refuse = { limit: async () => ({ success: false }) } as RateLimit;
+    const v1 = operations(doc).filter(
+      ([op]) => op.split(" ")[1]?.startsWith("/v1/") && !op.includes("/signed/"),
+    );
+    for (const [op] of v1) {
+      const [method = "", path = ""] = op.split(" ");
+      const res = await callWith({ API_KEY_RATE_LIMITER: refuse }, concrete(path), {
+        method: method.toUpperCase(),
+        headers: { authorization: `Bearer ${t.adminKey}`, "content-type": "application/json" },
+        body: method === "get" || method === "delete" ? undefined : JSON.stringify(jobBody()),
+      });
+      expect(res.status, op).toBe(429);
+      expect(declaredCodes(doc, op, 429), op).toContain("rate_limited");
     }
   });
 
