@@ -385,7 +385,7 @@ describe("routes and lookups", () => {
   it("answers 405 method_not_allowed with an Allow header for a known path and a wrong method", async () => {
     const t = await seedTenant(env.DB);
     const onJob = await call("/v1/jobs/job_abc", postInit(t.userKey, {}));
-    expect(onJob.headers.get("allow")).toBe("GET, HEAD");
+    expect(onJob.headers.get("allow")).toBe("DELETE, GET, HEAD");
     await expectProblem(onJob, 405, "method_not_allowed");
     const onList = await call("/v1/jobs", { ...getInit(t.userKey), method: "DELETE" });
     expect(onList.headers.get("allow")).toBe("GET, HEAD, POST");

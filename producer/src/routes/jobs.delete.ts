@@ -30,6 +30,7 @@ export const deleteJobRoute = createRoute({
       "job_not_found",
       "job_not_terminal",
       "validation_failed",
+      "payload_too_large",
       "service_unavailable",
     ),
   },
