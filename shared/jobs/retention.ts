@@ -9,7 +9,7 @@
 import type { Db } from "../db/client";
 import { findJobsWithExpiredImages, type JobImage, markImagesRemoved } from "../db/queries/jobs";
 
-/** Jobs per cron run: at most 4 images each, so at most 2 R2 calls and 6 D1 statements. */
+/** Jobs per cron run: at most 4 images each, so at most 2 R2 calls, 1 D1 read and 6 updates. */
 export const RETENTION_JOBS_PER_RUN = 500;
 /** R2's limit of keys per `delete` call. */
 const R2_KEYS_PER_DELETE = 1000;
