@@ -3,7 +3,8 @@
 // Stable Diffusion models: a PNG byte stream at the asked width x height) and fails as the binding
 // does, with `InferenceUpstreamError("<code>: <description>")` for Workers AI's documented errors.
 // Tests queue failures with `failNext` (internal codes, or "internal" for an AiInternalError).
-import { makePng } from "./png";
+// Web APIs only: it runs in Node and inside workerd.
+import { base64Of, plainPng } from "./png-plain";
 
 const FLUX = "@cf/black-forest-labs/flux-1-schnell";
 const DIFFUSION = [
@@ -67,7 +68,7 @@ export class FakeAiBinding {
       if (inputs.steps !== undefined && !(Number.isInteger(inputs.steps) && Number(inputs.steps) <= 8))
         throw invalid("steps: must be an integer up to 8");
       this.lastRequestHttpStatusCode = 200;
-      return { image: Buffer.from(makePng(1024, 1024, [30, 120, 60])).toString("base64") };
+      return { image: base64Of(plainPng(1024, 1024)) };
     }
     if (!DIFFUSION.includes(model)) throw upstream(5007, model);
     const width = Number(inputs.width ?? 1024);
@@ -75,7 +76,7 @@ export class FakeAiBinding {
     for (const side of [width, height])
       if (!Number.isInteger(side) || side < 256 || side > 2048) throw invalid("width/height: 256-2048");
     this.lastRequestHttpStatusCode = 200;
-    const png = makePng(width, height, [90, 30, 160]);
+    const png = plainPng(width, height);
     return new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(png);
