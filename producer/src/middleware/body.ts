@@ -34,7 +34,9 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
   }
   // JSON is UTF-8 (RFC 8259): a body that is not would be read with U+FFFD in place of its bad
   // bytes and stored altered, so it is refused as what it is, malformed JSON.
-  if (/json/i.test(raw.headers.get("content-type") ?? "") && !isUtf8(body)) {
+  // Only where a body is read (POST, PUT, PATCH): other methods ignore theirs.
+  const readsBody = raw.method === "POST" || raw.method === "PUT" || raw.method === "PATCH";
+  if (readsBody && /json/i.test(raw.headers.get("content-type") ?? "") && !isUtf8(body)) {
     throw new ApiError("malformed_json", "The request body is not valid UTF-8 (JSON must be UTF-8)");
   }
   const headers = new Headers(raw.headers);

@@ -9,19 +9,19 @@ export const JobIdParamSchema = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: "job_0a1b2c3d4e5f6g7h8i9j" }),
 });
 
-// `required: true` is stated: the generator calls a parameter optional when its schema accepts null,
-// and z.coerce turns null into 0, so `n` would be declared optional, which OpenAPI forbids for path
-// parameters (test/scripts/openapi-document.test.ts checks the document).
-/** `{id}` and `{n}` of the image routes (with a key, and signed). */
+/**
+ * `{id}` and `{n}` of the image routes (with a key, and signed). `n` is decimal digits only: a
+ * number coercion would also read `0x0`, `1e1` or ` 1` and serve an image under a second URL.
+ */
 export const JobImageParamsSchema = JobIdParamSchema.extend({
-  n: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(63)
+  n: z
+    .string()
+    .regex(/^\d{1,2}$/, "the image index is 0-63 in decimal digits")
+    .transform(Number)
+    .pipe(z.number().int().max(63, "the image index is 0-63"))
     .openapi({
       param: { name: "n", in: "path", required: true },
-      example: 0,
-      description: "Image index, from 0",
+      example: "0",
+      description: "Image index, from 0, in decimal digits",
     }),
 });
