@@ -25,6 +25,8 @@ export interface BootstrapOptions {
   target: "local" | "remote";
   /** Local state dir (npm start's: PERSIST_DIR, else .wrangler/state), already absolute. */
   persistTo: string;
+  /** The wrangler config naming the D1 (an instance's: deploy/generated/<instance>/wrangler.producer.jsonc). */
+  config?: string;
 }
 
 export interface BootstrapDeps {
@@ -35,10 +37,14 @@ export interface BootstrapDeps {
 }
 
 /** The arguments of `wrangler d1 execute` against the chosen D1, for one SQL command. */
-export function executeArgs(options: Pick<BootstrapOptions, "target" | "persistTo">, sql: string): string[] {
+export function executeArgs(
+  options: Pick<BootstrapOptions, "target" | "persistTo" | "config">,
+  sql: string,
+): string[] {
   const where =
     options.target === "remote" ? ["--remote", "--yes"] : ["--local", "--persist-to", options.persistTo];
-  return ["d1", "execute", "DB", ...where, "-c", "wrangler.producer.toml", "--json", "--command", sql];
+  const config = options.config ?? "wrangler.producer.toml";
+  return ["d1", "execute", "DB", ...where, "-c", config, "--json", "--command", sql];
 }
 
 class BootstrapFailure extends Error {}

@@ -359,6 +359,12 @@ export const commands: CommandSpec[] = [
         value: "DIR",
         description: "local state dir (default PERSIST_DIR, else .wrangler/state)",
       },
+      config: {
+        type: "string",
+        value: "PATH",
+        description:
+          "wrangler config naming the D1 (default wrangler.producer.toml; a deployed instance's: deploy/generated/<instance>/wrangler.producer.jsonc)",
+      },
     },
     notes: [
       "Runs `wrangler d1 execute DB -c wrangler.producer.toml`: only someone with the Cloudflare",
@@ -429,6 +435,7 @@ export type ParsedCommand =
       organization?: string;
       target: "local" | "remote";
       persistTo?: string;
+      config?: string;
     };
 
 /** argv (after `npm run admin --`) -> what to do. Throws UsageError on bad usage. */
@@ -496,6 +503,7 @@ export function parseCommand(argv: readonly string[], now: number): ParsedComman
       organization: str(values, "organization"),
       target: values.remote ? "remote" : "local",
       persistTo: str(values, "persist-to"),
+      config: str(values, "config"),
     };
   }
   if (!spec.request) throw new Error(`command ${spec.name} has no request`);

@@ -446,6 +446,18 @@ describe("bootstrap", () => {
     expect(local.calls[0]?.slice(3, 6)).toEqual(["--local", "--persist-to", "/cwd/state"]);
   });
 
+  it("reads the D1 of the wrangler config given with --config (a deployed instance's)", async () => {
+    const config = "deploy/generated/production/wrangler.producer.jsonc";
+    const remote = fakeWrangler([rows({ super_admins: 1, email_taken: 0 })]);
+    await run(["bootstrap", "--email", "a@b.test", "--name", "A", "--remote", "--config", config], {
+      wrangler: remote.wrangler,
+    });
+    expect(remote.calls[0]?.slice(5, 7)).toEqual(["-c", config]);
+    const base = fakeWrangler([rows({ super_admins: 1, email_taken: 0 })]);
+    await run(["bootstrap", "--email", "a@b.test", "--name", "A", "--remote"], { wrangler: base.wrangler });
+    expect(base.calls[0]?.slice(5, 7)).toEqual(["-c", "wrangler.producer.toml"]);
+  });
+
   it("refuses (exit 1, nothing written) when a super_admin exists or the email is taken", async () => {
     const exists = fakeWrangler([rows({ super_admins: 1, email_taken: 0 })]);
     const first = await run(["bootstrap", "--email", "a@b.test", "--name", "A"], {
