@@ -17,7 +17,7 @@ import { experimental_readRawConfig, getPlatformProxy } from "wrangler";
 import { generateMasterKey } from "../shared/providers/keys/crypto";
 import { allProviderEnvVars } from "../shared/providers/registry";
 import { createDevLogFilter } from "./lib/dev-log";
-import { banner, migrationSummary, startLocalCron, waitForApi } from "./lib/dev-session";
+import { banner, migrationSummary, resendLostMessages, startLocalCron, waitForApi } from "./lib/dev-session";
 import { seedDevTenant } from "./lib/dev-tenant";
 
 const root = resolve(import.meta.dirname, "..");
@@ -132,11 +132,34 @@ const dev = spawn(
   { cwd: root, stdio: verbose ? "inherit" : ["inherit", "pipe", "pipe"], env: wranglerEnv },
 );
 
+const localCron = {
+  configPath: resolve(root, "wrangler.producer.toml"),
+  persistPath: resolve(persistDir, "v3"),
+  print: (line: string) => console.log(line),
+};
+let ready = false;
+let exited = false;
+
+/**
+ * A reload (a watched source file changed) empties the local queues too: once the API answers
+ * again, the messages of jobs queued before it are re-sent, as after a restart.
+ */
+function onReload(): void {
+  const since = Date.now();
+  if (!ready) return;
+  void (async () => {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (await waitForApi(credentials.api_url, () => !exited))
+      await resendLostMessages(localCron, since, "the reload dropped");
+  })();
+}
+
 /** Each line of a wrangler stream through its own filter (a dropped trace belongs to its stream). */
 function filterLines(from: Readable | null, to: Writable): void {
   if (!from) return;
   const filter = createDevLogFilter();
   createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+    if (line.includes("Reloading local server")) onReload();
     const shown = filter(line);
     if (shown !== null) to.write(`${shown}\n`);
   });
@@ -145,7 +168,6 @@ filterLines(dev.stdout, process.stdout);
 filterLines(dev.stderr, process.stderr);
 
 let stopCron = () => {};
-let exited = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.on(signal, () => {
     stopCron();
@@ -171,12 +193,6 @@ if (await waitForApi(apiUrl, () => !exited)) {
       cron,
     }),
   );
-  stopCron = await startLocalCron({
-    apiUrl,
-    cron,
-    configPath: resolve(root, "wrangler.producer.toml"),
-    persistPath: resolve(persistDir, "v3"),
-    sessionStartedAt,
-    print: (line) => console.log(line),
-  });
+  stopCron = await startLocalCron({ ...localCron, apiUrl, cron, sessionStartedAt });
+  ready = true;
 }

@@ -43,7 +43,9 @@ const TRACE = /^\s*(Error: getaddrinfo |at |stack: )/;
 
 const REQUEST = /^\[wrangler:info\] ([A-Z]+) (\S+) (\d{3})\b[^(]*\((\d+)ms\)$/;
 const QUEUE = /^\[wrangler:info\] QUEUE (\S+) (\d+)\/(\d+) \((\d+)ms\)$/;
-const WORKER_JSON = /^(?:\[([\w-]+)\] )?(\{"level":"(?:info|warn|error)".*\})$/;
+/** A Worker's JSON log line; wrangler wraps console.warn / console.error in a WARNING / ERROR label. */
+const WORKER_JSON =
+  /^(?:[▲✘] \[(?:WARNING|ERROR)\] )?(?:\[([\w-]+)\] )?(\{"level":"(?:info|warn|error)".*\})$/;
 
 /** Fields shown elsewhere in the line, or too long to read at a glance (request ids are in --verbose). */
 const HIDDEN_FIELDS = new Set(["level", "msg", "job_id", "request_id"]);

@@ -67,26 +67,34 @@ export interface LocalCron {
 }
 
 /**
- * Re-sends the messages a restart lost (scripts/lib/recover-lost-jobs.ts), through the running
- * session's own queue (getPlatformProxy reaches it), then runs the consumer's housekeeping now
- * and on its cron. Returns a function that stops the timer.
+ * Re-sends the messages of jobs queued before `since` (scripts/lib/recover-lost-jobs.ts), through
+ * the running session's own queue (getPlatformProxy reaches it).
  */
-export async function startLocalCron(o: LocalCron): Promise<() => void> {
+export async function resendLostMessages(
+  o: Pick<LocalCron, "configPath" | "persistPath" | "print">,
+  since: number,
+  lostBy: string,
+): Promise<void> {
   const proxy = await getPlatformProxy<{ DB: D1Database; JOBS: Queue<JobMessage> }>({
     configPath: o.configPath,
     persist: { path: o.persistPath },
   });
   try {
-    const resent = await recoverLostJobs(
-      createDb(proxy.env.DB),
-      proxy.env.JOBS,
-      o.sessionStartedAt,
-      Date.now(),
-    );
-    if (resent > 0) o.print(`re-sent the messages of ${resent} queued job(s) the last session left behind`);
+    const resent = await recoverLostJobs(createDb(proxy.env.DB), proxy.env.JOBS, since, Date.now());
+    if (resent > 0) o.print(`re-sent the messages of ${resent} queued job(s) ${lostBy}`);
+  } catch (error) {
+    o.print(`could not re-send lost messages: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     await proxy.dispose();
   }
+}
+
+/**
+ * Re-sends the messages a restart lost, then runs the consumer's housekeeping now and on its cron.
+ * Returns a function that stops the timer.
+ */
+export async function startLocalCron(o: LocalCron): Promise<() => void> {
+  await resendLostMessages(o, o.sessionStartedAt, "the last session left behind");
 
   // The producer's scheduled() forwards to the consumer's Housekeeping entrypoint, which logs its report.
   const run = async () => {

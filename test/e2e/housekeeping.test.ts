@@ -1,6 +1,8 @@
 // `npm start` as a developer sees it: a short banner and one line per request (no wrangler update
 // notice, binding tables or stack traces), wrangler's cron hint answered on the producer, and the
 // consumer's housekeeping run by npm start itself, so jobs whose queue message was lost still end.
+import { appendFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../shared/ids";
 import { type LocalD1, openLocalD1 } from "./support/local-d1";
@@ -90,6 +92,18 @@ describe("npm start: quiet output and local housekeeping", () => {
     await waitForOutput(sys, /housekeeping ran stale_jobs_resent=1 /);
   });
 
+  // Edits a source file of the system's tree: never in the repository itself.
+  it.skipIf(process.env.E2E_IN_PLACE === "1")("re-sends the messages a reload dropped", async () => {
+    const id = await insertQueuedJob(d1, Date.now());
+    // A config change reloads wrangler dev (a source change rebuilds only under its [build] watch_dir).
+    await appendFile(
+      join(sys.cwd, "wrangler.producer.toml"),
+      "\n# touched by test/e2e/housekeeping.test.ts\n",
+    );
+    await waitForOutput(sys, /re-sent the messages of 1 queued job\(s\) the reload dropped/, 30_000);
+    await sys.pollJob(id, (j) => j.status === "succeeded", 30_000);
+  });
+
   it("re-sends at start the messages a restart lost, without waiting for them to look stale", async () => {
     // Queued just now: the sweep would leave it alone for 20 minutes. The restart loses its message.
     const id = await insertQueuedJob(d1, Date.now());
@@ -97,6 +111,6 @@ describe("npm start: quiet output and local housekeeping", () => {
     await sys.restart();
     d1 = await openLocalD1(sys);
     await sys.pollJob(id, (j) => j.status === "succeeded", 30_000);
-    expect(sys.output()).toMatch(/re-sent the messages of 1 queued job\(s\) the last session left behind/);
+    expect(sys.output()).toMatch(/re-sent the messages of \d+ queued job\(s\) the last session left behind/);
   });
 });

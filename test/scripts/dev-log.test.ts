@@ -88,6 +88,12 @@ describe("npm start's quiet output", () => {
     ]);
   });
 
+  it("unwraps a Worker's console.warn line from wrangler's WARNING label", () => {
+    const line =
+      '\u001b[33m▲ \u001b[43;33m[\u001b[43;30mWARNING\u001b[43;33m]\u001b[0m \u001b[1m{"level":"warn","msg":"re-sent messages for stale jobs","count":1}\u001b[0m';
+    expect(run([line])).toEqual(["14:36:11 WARN re-sent messages for stale jobs count=1"]);
+  });
+
   it("shortens the housekeeping report", () => {
     const line =
       '[genqueue-consumer] {"level":"info","msg":"housekeeping ran","stale_jobs_resent":1,"idempotency_keys_purged":0}';
