@@ -12,7 +12,7 @@ export const PLACEHOLDER_DATABASE_ID = "00000000-0000-4000-8000-000000000000";
 type Raw = Record<string, unknown>;
 type Named = Record<string, unknown>;
 
-/** Keys copied as they are (no names, no paths). */
+/** Keys copied as they are: no resource names, no paths (Workers AI is the account's, not an instance's). */
 const AS_IS = new Set([
   "compatibility_date",
   "compatibility_flags",
@@ -21,6 +21,12 @@ const AS_IS = new Set([
   "observability",
   "migrations",
   "triggers",
+  "limits",
+  "placement",
+  "workers_dev",
+  "preview_urls",
+  "version_metadata",
+  "ai",
 ]);
 const HANDLED = new Set([
   ...AS_IS,
