@@ -14,5 +14,7 @@ export interface AppEnv {
     caller: Caller;
     /** The caller narrowed to one instance: set only for such keys; routes behind requireInstanceKey read it. */
     principal: Principal;
+    /** The body's bytes are not UTF-8 (limitBody): a JSON body route answers malformed_json. */
+    bodyNotUtf8?: boolean;
   };
 }

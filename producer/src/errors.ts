@@ -68,9 +68,16 @@ const httpExceptionCodes: Partial<Record<number, ErrorCode>> = {
 
 /** The OpenAPI validation hook: zod failures become 400 validation_failed with per-field errors. */
 export function validationHook(
-  result: { success: true } | { success: false; error: ZodError; target: string },
+  result: { success: true; target?: string } | { success: false; error: ZodError; target: string },
   c: Context<AppEnv>,
 ) {
+  if (result.target === "json" && c.get("bodyNotUtf8")) {
+    return problemResponse(
+      "malformed_json",
+      requestIdOf(c),
+      "The request body is not valid UTF-8 (JSON must be UTF-8)",
+    );
+  }
   if (result.success) return;
   // A required JSON body that is absent or empty is the same 400 whatever the Content-Type said
   // (with a JSON type, hono's own parser already answers malformed_json). Routes may also put

@@ -8,7 +8,7 @@ import { type ErrorCode, PROBLEM_CONTENT_TYPE } from "../../shared/errors";
 import { providerNames } from "../../shared/jobs/enums";
 import { getProvider } from "../../shared/providers/registry";
 import { authHeaders, type SeededTenant, seedTenant } from "../support/tenant";
-import { call, expectProblem, rows } from "./helpers";
+import { call, callWith, expectProblem, rows } from "./helpers";
 
 interface LimitBody {
   provider: string;
@@ -425,6 +425,23 @@ const driven: { op: string; code: ErrorCode; send: (t: SeededTenant) => Promise<
     send: (t) => send(t.adminKey, FALLBACK, "PUT", oversized()),
   },
 ];
+
+// Every route counts the key's requests: one the limiter refuses is a 429 on each of them.
+const refusingLimiter = { limit: async () => ({ success: false }) } as RateLimit;
+for (const op of new Set(driven.map((d) => d.op))) {
+  const [method = "", path = ""] = op.split(" ");
+  const concrete = path.replace("{provider}", "demo");
+  driven.push({
+    op,
+    code: "rate_limited",
+    send: (t) =>
+      callWith({ API_KEY_RATE_LIMITER: refusingLimiter }, concrete, {
+        method: method.toUpperCase(),
+        headers: { ...authHeaders(t.adminKey), ...JSON_TYPE },
+        ...(method === "put" ? { body: JSON.stringify(validLimit) } : {}),
+      }),
+  });
+}
 
 function declared(doc: OpenApiDoc, op: string, status?: number): string[] {
   const [method = "", path = ""] = op.split(" ");

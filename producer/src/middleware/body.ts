@@ -32,13 +32,10 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
     body.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  // JSON is UTF-8 (RFC 8259): a body that is not would be read with U+FFFD in place of its bad
-  // bytes and stored altered, so it is refused as what it is, malformed JSON.
-  // Only where a body is read (POST, PUT, PATCH): other methods ignore theirs.
-  const readsBody = raw.method === "POST" || raw.method === "PUT" || raw.method === "PATCH";
-  if (readsBody && /json/i.test(raw.headers.get("content-type") ?? "") && !isUtf8(body)) {
-    throw new ApiError("malformed_json", "The request body is not valid UTF-8 (JSON must be UTF-8)");
-  }
+  // JSON is UTF-8 (RFC 8259): a body that is not would be parsed with U+FFFD in place of its bad
+  // bytes and stored altered. Marked here, refused as malformed JSON where a route reads its JSON
+  // body (validationHook), so routes that take no body are not concerned.
+  if (!isUtf8(body)) c.set("bodyNotUtf8", true);
   const headers = new Headers(raw.headers);
   headers.set("content-length", String(size));
   headers.delete("transfer-encoding");
