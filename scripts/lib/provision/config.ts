@@ -111,7 +111,7 @@ export function renderInstanceConfig(base: Raw, instance: Instance, opts: Render
       out.services = list(value).map((s) => ({ ...s, service: rename(s.service) }));
     } else if (key === "ratelimits") {
       // Counters are per API key, and keys are per instance: instances may share a namespace. An
-      // instance sets its own limit in deploy/instances.json (and the vars that restate it).
+      // instance sets its own limit in deploy/instances.json (restated in the vars: restateRateLimit).
       out.ratelimits = list(value).map((r) => {
         const own = instance.ratelimits?.[String(r.name)];
         if (!own) return r;
@@ -132,7 +132,24 @@ export function renderInstanceConfig(base: Raw, instance: Instance, opts: Render
       out.build = { ...build, ...(build.watch_dir ? { watch_dir: path(build.watch_dir) } : {}) };
     }
   }
+  restateRateLimit(out);
   return out;
+}
+
+/**
+ * The producer states its per-key limit in vars (a Worker cannot read its binding's settings):
+ * an instance's own limit for API_KEY_RATE_LIMITER is restated there, so the two cannot differ.
+ */
+function restateRateLimit(out: Raw): void {
+  const limiter = (out.ratelimits as Named[] | undefined)?.find((r) => r.name === "API_KEY_RATE_LIMITER");
+  const vars = out.vars as Record<string, unknown> | undefined;
+  if (!limiter || !vars || !("API_RATE_LIMIT" in vars)) return;
+  const simple = limiter.simple as { limit?: number; period?: number } | undefined;
+  out.vars = {
+    ...vars,
+    API_RATE_LIMIT: String(simple?.limit ?? vars.API_RATE_LIMIT),
+    API_RATE_LIMIT_PERIOD_SECONDS: String(simple?.period ?? vars.API_RATE_LIMIT_PERIOD_SECONDS),
+  };
 }
 
 /** The file text of a rendered config: JSONC with a header saying where it comes from. */
