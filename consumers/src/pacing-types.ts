@@ -38,7 +38,11 @@ export type AcquireResponse =
       /** When the token falls due, by this object's clock: the caller checks in with it. */
       dueAt: number;
     }
-  | { granted: false; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };
+  | {
+      granted: false;
+      retryAfterMs: number;
+      reason: AcquireDenial;
+    };
 export type CheckInResponse =
   | { kind: "due" }
   | { kind: "early"; waitMs: number }
@@ -64,3 +68,6 @@ export interface Pacing {
   probeLeaseId: string | null;
   lastActiveAt: number;
 }
+
+/** Why a slot was not granted; pacing_unavailable is the caller's own, when the object did not answer in time. */
+export type AcquireDenial = "rate" | "in_flight" | "circuit_open" | "pacing_unavailable";

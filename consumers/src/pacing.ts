@@ -10,7 +10,13 @@ import { TtlCache } from "../../shared/ttl-cache";
 import { getProvider } from "../../shared/providers/registry";
 import type { ImageInput } from "../../shared/providers/types";
 import { log } from "./log";
-import type { AcquireResponse, PacingLimits, ReleaseOutcome } from "./pacing-types";
+import type {
+  AcquireDenial,
+  AcquireResponse,
+  CheckInResponse,
+  PacingLimits,
+  ReleaseOutcome,
+} from "./pacing-types";
 
 const settingsCache = new TtlCache<InstanceSettings>(30_000);
 
@@ -59,9 +65,7 @@ export interface GrantedGate {
   release(outcome: ReleaseOutcome, call?: CallDetail): Promise<void>;
 }
 export type CallDetail = { costUsd: number } | { error: unknown };
-export type Gate =
-  | GrantedGate
-  | { kind: "denied"; retryAfterMs: number; reason: "rate" | "in_flight" | "circuit_open" };
+export type Gate = GrantedGate | { kind: "denied"; retryAfterMs: number; reason: AcquireDenial };
 
 export interface GateRequest {
   namespace: ConsumerEnv["TOKEN_BUCKET"];
@@ -75,6 +79,28 @@ export interface GateRequest {
   now(): number;
   /** The job the slot is for, so that a release can report the call (metrics). */
   job?: { createdAt: number; canFallBack: boolean };
+  /** How long a pacing object's answer may take beyond the wait it was asked to hold (tests). */
+  rpcGraceMs?: number;
+}
+
+/**
+ * An answer of the pacing object comes in well under a second, or after the in-flight wait it
+ * was asked to hold. One that never comes (an object stuck, a lost connection) must not hold the
+ * queue batch until its wall-time limit: past this grace the caller goes on without it.
+ */
+const RPC_GRACE_MS = 10_000;
+
+/** `promise`, or `fallback()` if it has not settled within `ms` (the promise is left to settle). */
+export async function within<T>(promise: Promise<T>, ms: number, fallback: () => T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback()), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
 }
 
 /** The metrics report of a call that ran (none for a call that never reached the provider). */
@@ -114,12 +140,18 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
   const stub = req.namespace.getByName(name);
   const leaseId = crypto.randomUUID();
   const weight = getProvider(req.provider).inFlightUnits?.(req.input) ?? 1;
-  const answer: AcquireResponse = await stub.acquire({
-    leaseId,
-    weight,
-    limits: req.limits,
-    maxWaitMs: req.maxInlineWaitMs,
-  });
+  const grace = req.rpcGraceMs ?? RPC_GRACE_MS;
+  // No answer: the message goes back to the queue, costing no attempt. A slot granted after all
+  // is a lease that expires on its own (leaseTtlMs).
+  const noAnswer = (): AcquireResponse => {
+    log("warn", "pacing: no answer from the pacing object; deferring", { bucket: name });
+    return { granted: false, retryAfterMs: 1_000, reason: "pacing_unavailable" };
+  };
+  const answer: AcquireResponse = await within(
+    stub.acquire({ leaseId, weight, limits: req.limits, maxWaitMs: req.maxInlineWaitMs }),
+    req.maxInlineWaitMs + grace,
+    noAnswer,
+  );
   if (!answer.granted) return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
   const answeredAt = now();
   return {
@@ -138,7 +170,9 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
           log("warn", "pacing: calling without checking in again", { bucket: name, rebooked, checkIns });
           return;
         }
-        const check = await stub.checkIn(dueAt);
+        // Unanswered: call now, as after MAX_CHECK_INS.
+        const checkIn = stub.checkIn(dueAt) as Promise<CheckInResponse>;
+        const check = await within<CheckInResponse>(checkIn, grace, () => ({ kind: "due" }));
         checkIns++;
         if (check.kind === "due") return;
         if (check.kind === "rebooked") [dueAt, rebooked] = [check.dueAt, rebooked + 1];
@@ -147,7 +181,11 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
     },
     release: async (outcome, call) => {
       const report = call && req.job ? callReport(outcome, call, req.job, now()) : undefined;
-      await stub.release(leaseId, outcome, report);
+      // Unanswered, the lease expires on its own; the job's outcome does not wait for it.
+      await within(stub.release(leaseId, outcome, report), grace, () => {
+        log("warn", "pacing: release unanswered; the lease will expire", { bucket: name });
+        return { released: false };
+      });
     },
   };
 }
