@@ -13,11 +13,10 @@ import {
   successPatch,
 } from "../../shared/jobs/lifecycle";
 import type { JobMessage } from "../../shared/jobs/message";
-import { currentProvider, nextProvider, providerChain } from "../../shared/jobs/provider-chain";
+import { currentProvider, nextProvider } from "../../shared/jobs/provider-chain";
 import { claimNextMessage, isStaleCopy } from "../../shared/jobs/resend";
 import { deferDelaySeconds } from "../../shared/pacing/backoff";
 import { ProviderError } from "../../shared/providers/errors";
-import { defaultProviderName, isProviderName } from "../../shared/providers/registry";
 import { changeWebhook, emitWebhookForJob, sendChangeWebhook } from "../../shared/webhooks/emit";
 import { wantsEvent } from "../../shared/webhooks/payload";
 import type { Decision } from "./decision";
@@ -27,6 +26,7 @@ import { onProviderError } from "./on-provider-error";
 import { acquireSlot, instanceSettings, limitsFor } from "./pacing";
 import { runWithInstanceKeys } from "./provider-keys";
 import { runWithQuickRetries } from "./run-provider";
+import { jobChain } from "./select-provider";
 import { deleteImages, storeImages } from "./store-images";
 
 /** A copy of this message already sent the job's next one (shared/jobs/resend.ts). */
@@ -46,7 +46,8 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
 
   const settings = await instanceSettings(db, job.instanceId, deps.now());
   const env = deps.env as unknown as Record<string, unknown>;
-  const chain = providerChain(job, settings.fallbackProviders, defaultProviderName(env), isProviderName);
+  const chain = await jobChain(deps, job, settings);
+  if (chain === null) return afterLostClaim(deps, message);
   const provider = currentProvider(job, chain);
   const limits = limitsFor(settings, provider, config.JOB_LEASE_SECONDS * 1000);
   const gateFor = () =>
@@ -102,8 +103,10 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
 
   try {
     const keyTarget = { instanceId: job.instanceId, provider };
+    const ids = { instanceId: job.instanceId, projectId: job.projectId, jobId: job.id };
+    const gateway = { stored: settings.aiGateway, ...ids, requestId: message.request_id };
     const run = await runWithInstanceKeys(deps, keyTarget, gate, gateFor, (apiKey, firstGate) =>
-      runWithQuickRetries({ env, config, provider, input: job.input, apiKey, firstGate, gateFor }),
+      runWithQuickRetries({ env, config, provider, input: job.input, apiKey, firstGate, gateFor, gateway }),
     );
     return await recordSuccess(deps, claimed.row ?? job, message, leaseToken, provider, run);
   } catch (error) {

@@ -6,8 +6,18 @@ import type { ConsumerConfig } from "../../shared/config";
 import type { ProviderName } from "../../shared/jobs/enums";
 import type { ImageInput } from "../../shared/jobs/input";
 import { ProviderError } from "../../shared/providers/errors";
+import {
+  type GatewayAnswer,
+  type GatewayCall,
+  gatewayBaseUrl,
+  gatewayFetch,
+  isGatewayProvider,
+  workersAiGatewayOption,
+} from "../../shared/providers/gateway";
+import { type GatewaySource, resolveGatewayCall } from "../../shared/providers/gateway-call";
 import { getProvider, hasRun, resolveProviderConfig } from "../../shared/providers/registry";
-import type { ProviderResult } from "../../shared/providers/types";
+import type { ProviderCallContext, ProviderResult, WorkersAiBinding } from "../../shared/providers/types";
+import { log } from "./log";
 import type { Gate, GrantedGate } from "./pacing";
 import type { ReleaseOutcome } from "./pacing-types";
 
@@ -28,6 +38,7 @@ export async function callProvider(
   name: ProviderName,
   input: ImageInput,
   apiKey?: string,
+  gatewaySource?: GatewaySource,
 ): Promise<ProviderRun> {
   const adapter = getProvider(name);
   const settings = resolveProviderConfig(env, name);
@@ -40,7 +51,8 @@ export async function callProvider(
     });
   }
   try {
-    const result = await adapter.generate(input, {
+    const gateway = await resolveGatewayCall(env, gatewaySource, name);
+    const ctx: ProviderCallContext = {
       apiKey: key,
       baseUrl: settings.baseUrl,
       model: settings.model,
@@ -50,7 +62,8 @@ export async function callProvider(
       ...(hasRun(env.AI) ? { ai: env.AI } : {}),
       sleep,
       now: () => Date.now(),
-    });
+    };
+    const result = await adapter.generate(input, gateway ? throughGateway(ctx, gateway, name) : ctx);
     return { result, costUsd: adapter.estimateCostUsd(input, settings.model) };
   } catch (error) {
     if (error instanceof ProviderError) throw error;
@@ -63,12 +76,46 @@ export async function callProvider(
   }
 }
 
+/** The call context routed through the instance's AI Gateway (the base URL, fetch or AI binding). */
+function throughGateway(
+  ctx: ProviderCallContext,
+  gateway: GatewayCall,
+  name: ProviderName,
+): ProviderCallContext {
+  if (!isGatewayProvider(name)) return ctx;
+  if (name === "workers-ai") {
+    const ai = ctx.ai;
+    if (!ai) return ctx;
+    const option = workersAiGatewayOption(gateway);
+    const routed: WorkersAiBinding = {
+      run: (model, inputs, opts) => ai.run(model, inputs, { ...opts, gateway: option }),
+    };
+    return { ...ctx, ai: routed };
+  }
+  // The gateway's log id ties our job to its log entry; the cache status says whether we paid.
+  const seen = (answer: GatewayAnswer) =>
+    log("info", "ai gateway answered", {
+      provider: name,
+      job_id: gateway.metadata.job_id,
+      status: answer.status,
+      cf_aig_log_id: answer.logId,
+      cf_aig_cache_status: answer.cacheStatus,
+    });
+  return {
+    ...ctx,
+    baseUrl: gatewayBaseUrl(gateway, name),
+    fetch: gatewayFetch(ctx.fetch, gateway, name, seen),
+  };
+}
+
 export interface QuickRetryRequest {
   env: Record<string, unknown>;
   config: ConsumerConfig;
   provider: ProviderName;
   input: ImageInput;
   apiKey?: string;
+  /** The instance's AI Gateway settings and the job's ids (its metadata there). */
+  gateway?: GatewaySource;
   /** The slot already granted for the first try. */
   firstGate: GrantedGate;
   /** Asks for a slot for a further try. */
@@ -101,7 +148,7 @@ export async function runWithQuickRetries(req: QuickRetryRequest): Promise<Provi
       try {
         // Nothing between the token falling due and the request: any delay here bunches calls.
         await gate.untilDue();
-        const run = await callProvider(req.env, req.config, req.provider, req.input, req.apiKey);
+        const run = await callProvider(req.env, req.config, req.provider, req.input, req.apiKey, req.gateway);
         await gate.release("success", { costUsd: run.costUsd });
         return run;
       } catch (error) {

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { apiKeyRoles, type JobEventType, type JobStatus, jobStatuses, jobTypes, roles } from "../jobs/enums";
 import type { ImageInput } from "../jobs/input";
+import type { StoredAiGateway } from "../providers/gateway";
 
 const createdAt = () =>
   integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -32,6 +33,8 @@ export const instances = sqliteTable(
     imageUrlTtlSeconds: integer("image_url_ttl_seconds"),
     /** Days after a job's creation when the cron removes its images; null: kept until deleted. */
     imageRetentionDays: integer("image_retention_days"),
+    /** Cloudflare AI Gateway the instance routes providers through; null: providers called directly. */
+    aiGateway: text("ai_gateway", { mode: "json" }).$type<StoredAiGateway>(),
     /** An instance with history is archived, never deleted: its keys stop, its jobs stay readable. */
     archivedAt: integer("archived_at", { mode: "number" }),
     createdAt: createdAt(),

@@ -135,6 +135,7 @@ export async function createInstance(ctx: ChangeContext, input: NewInstance): Pr
     monthlyBudgetUsd: input.monthlyBudgetUsd ?? null,
     imageUrlTtlSeconds: null,
     imageRetentionDays: null,
+    aiGateway: null,
     archivedAt: null,
     createdAt: ctx.now,
   };

@@ -1,17 +1,20 @@
 import { eq } from "drizzle-orm";
+import type { StoredAiGateway } from "../../providers/gateway";
 import type { Db } from "../client";
 import { instances, providerLimits } from "../schema";
 
 export interface InstanceSettings {
   fallbackProviders: string[] | null;
   limits: Map<string, { ratePerSecond: number; burst: number; maxInFlight: number }>;
+  /** The instance's Cloudflare AI Gateway (token still sealed); null: providers called directly. */
+  aiGateway: StoredAiGateway | null;
 }
 
 /** The per-tenant knobs the consumer needs for every job of an instance, in one round trip. */
 export async function loadInstanceSettings(db: Db, instanceId: string): Promise<InstanceSettings> {
   const [instance, limits] = await db.batch([
     db
-      .select({ fallbackProviders: instances.fallbackProviders })
+      .select({ fallbackProviders: instances.fallbackProviders, aiGateway: instances.aiGateway })
       .from(instances)
       .where(eq(instances.id, instanceId)),
     db.select().from(providerLimits).where(eq(providerLimits.instanceId, instanceId)),
@@ -19,5 +22,6 @@ export async function loadInstanceSettings(db: Db, instanceId: string): Promise<
   return {
     fallbackProviders: instance[0]?.fallbackProviders ?? null,
     limits: new Map(limits.map((row) => [row.provider, row])),
+    aiGateway: instance[0]?.aiGateway ?? null,
   };
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `instances` ADD `ai_gateway` text;
