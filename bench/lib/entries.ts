@@ -43,6 +43,10 @@ export function wrappedEntrySource(
   if (wrap.chaos) lines.push(`handler = chaosWorker(handler, ${lit(wrap.chaos)});`);
   if (wrap.meter) lines.push(`handler = meterWorker(handler, ${lit(worker)}, ${lit(queues)});`);
   lines.push("export default handler;");
+  // Other named exports pass through unwrapped (the consumer's Housekeeping entrypoint, which the
+  // producer's HOUSEKEEPING binding names: without it workerd refuses to start). The classes
+  // exported below take precedence over this star export.
+  lines.push(`export * from ${lit(mainPath)};`);
   for (const name of durableObjects) {
     if (wrap.meter) {
       lines.push(
