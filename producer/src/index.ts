@@ -39,6 +39,9 @@ import { registerGetMetrics } from "./routes/admin.metrics.get";
 import { registerReplayDeadLetters } from "./routes/admin.dead-letters.replay";
 import { registerGetFallbackProviders } from "./routes/admin.fallback-providers.get";
 import { registerPutFallbackProviders } from "./routes/admin.fallback-providers.put";
+import { registerDeleteAiGateway } from "./routes/admin.ai-gateway.delete";
+import { registerGetAiGateway } from "./routes/admin.ai-gateway.get";
+import { registerPutAiGateway } from "./routes/admin.ai-gateway.put";
 import { registerGetProjectWebhook } from "./routes/admin.projects.webhook.get";
 import { registerPutProjectWebhook } from "./routes/admin.projects.webhook.put";
 import { registerRotateProjectWebhookSecret } from "./routes/admin.projects.webhook.rotate-secret";
@@ -73,6 +76,7 @@ for (const path of [
   "/v1/admin/provider-keys/*",
   "/v1/admin/provider-limits/*",
   "/v1/admin/fallback-providers/*",
+  "/v1/admin/ai-gateway/*",
   "/v1/admin/projects/:id/webhook/*",
 ])
   app.use(path, requireInstanceKey, authorize("instance_settings"));
@@ -112,6 +116,9 @@ registerPutProviderLimit(app);
 registerDeleteProviderLimit(app);
 registerGetFallbackProviders(app);
 registerPutFallbackProviders(app);
+registerGetAiGateway(app);
+registerPutAiGateway(app);
+registerDeleteAiGateway(app);
 registerGetMetrics(app);
 registerRunHousekeeping(app);
 // Config Service: organizations, instances, projects, users, assignments, API keys, audit log.

@@ -81,6 +81,13 @@ const ROUTES: Record<string, Row> = {
   "DELETE /v1/admin/provider-limits/{provider}": row(SETTINGS, I),
   "GET /v1/admin/fallback-providers": row(SETTINGS, I),
   "PUT /v1/admin/fallback-providers": row(SETTINGS, I, () => ({ fallback_providers: ["openai"] })),
+  "GET /v1/admin/ai-gateway": row(SETTINGS, I),
+  "PUT /v1/admin/ai-gateway": row(SETTINGS, I, () => ({
+    account_id: "0123456789abcdef0123456789abcdef",
+    gateway_id: "images",
+    providers: ["openai"],
+  })),
+  "DELETE /v1/admin/ai-gateway": row(SETTINGS, I),
   // Names its instance in the query (none sent here: allowed callers get a 400), so any key scope.
   "GET /v1/admin/metrics": row(SETTINGS),
   "POST /v1/admin/housekeeping": row(["housekeeping"]),
