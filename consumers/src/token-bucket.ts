@@ -30,8 +30,10 @@ import {
   type Lease,
   release as releaseLease,
 } from "../../shared/pacing/in-flight";
-import type { CallReport, CallStats } from "../../shared/metrics/calls";
-import { type BucketRange, isValidRange } from "../../shared/metrics/window";
+import { type CallReport, type CallStats, minuteOf } from "../../shared/metrics/calls";
+import { percentile } from "../../shared/metrics/histogram";
+import { type BucketRange, isValidRange, MINUTE_MS } from "../../shared/metrics/window";
+import type { CircuitHealth } from "../../shared/providers/selection";
 import { METRICS_FLUSH_MS, MetricsStore } from "./metrics-store";
 import { PacingStore } from "./pacing-store";
 import type {
@@ -63,6 +65,9 @@ function mayWait(
   if (answer.granted || answer.reason === "circuit_open" || leftMs <= 0) return false;
   return answer.reason === "in_flight" || answer.retryAfterMs <= leftMs;
 }
+
+/** The recent window `health` reads latency over, the current minute included. */
+export const HEALTH_WINDOW_MINUTES = 15;
 
 /** The longest a caller may wait in `acquire`, whatever it asks. */
 export const MAX_BOOKING_MS = 10_000;
@@ -231,6 +236,24 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   async metrics(range: BucketRange): Promise<CallStats[]> {
     if (!isValidRange(range)) return [];
     return this.callMetrics.buckets(range);
+  }
+
+  /**
+   * What provider selection needs (shared/providers/selection.ts): whether a call may pass now, and
+   * the p50 time to terminal of the jobs that ended here over the last HEALTH_WINDOW_MINUTES (null
+   * with none). Reads at most that many minute rows; writes nothing, so asking does not change the
+   * circuit (a half-open answer means a probe may pass, not that one was taken).
+   */
+  async health(): Promise<{ circuit: CircuitHealth; p50Ms: number | null }> {
+    const now = Date.now();
+    const to = minuteOf(now) + MINUTE_MS;
+    const bucketMs = HEALTH_WINDOW_MINUTES * MINUTE_MS;
+    const [stats] = this.callMetrics.buckets({ from: to - bucketMs, to, bucketMs, count: 1 });
+    const p50Ms = stats ? percentile(stats.terminalMs, 0.5) : null;
+    const p = this.pacing;
+    if (!p) return { circuit: "closed", p50Ms };
+    const pass = canPass(p.circuit, circuitConfig(p.limits), now);
+    return { circuit: !pass.allowed ? "open" : pass.probe ? "half_open" : "closed", p50Ms };
   }
 
   /**

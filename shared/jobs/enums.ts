@@ -44,5 +44,6 @@ export const jobEventTypes = [
   "replayed",
   "cancel_requested",
   "provider_fallback",
+  "provider_selected",
 ] as const;
 export type JobEventType = (typeof jobEventTypes)[number];

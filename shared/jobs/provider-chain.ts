@@ -30,3 +30,32 @@ export function nextProvider(chain: readonly ProviderName[], current: ProviderNa
   const index = chain.indexOf(current);
   return index >= 0 ? (chain[index + 1] ?? null) : null;
 }
+
+/** The event that records a strategy's choice (consumers/src/select-provider.ts). */
+export const SELECTION_EVENT = "provider_selected";
+
+/**
+ * The chain a strategy job's selection recorded, or null before its first selection: every later
+ * delivery (retry, fallback move, lease takeover, replay) runs along the same chain.
+ */
+export function recordedChain(
+  job: { events: readonly { type: string; data: Record<string, unknown> | null }[] },
+  isKnown: (name: string) => name is ProviderName,
+): ProviderName[] | null {
+  const event = job.events.findLast((e) => e.type === SELECTION_EVENT);
+  const chain = event?.data?.chain;
+  if (!Array.isArray(chain)) return null;
+  const known = chain.filter((name): name is ProviderName => typeof name === "string" && isKnown(name));
+  return known.length > 0 ? known : null;
+}
+
+/** The chosen provider, then the job's own fallbacks, else the rest of the ranking. */
+export function strategyChain(
+  ranked: readonly ProviderName[],
+  jobFallbacks: readonly string[] | null,
+  isKnown: (name: string) => name is ProviderName,
+): ProviderName[] {
+  const [chosen, ...rest] = ranked;
+  if (!chosen) return [];
+  return [...new Set([chosen, ...(jobFallbacks ? jobFallbacks.filter(isKnown) : rest)])];
+}

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { webhookEventTypes } from "../webhooks/payload";
 import { ImageInputSchema } from "./input";
+import { providerStrategies } from "../providers/selection";
 import { jobEventTypes, jobStatuses, jobTypes, providerNames } from "./enums";
 
 export const MAX_METADATA_ENTRIES = 32;
@@ -36,9 +37,13 @@ export const CreateJobBodySchema = z
     type: z.enum(jobTypes).meta({ description: "Kind of job", example: "image.generate" }),
     input: ImageInputSchema,
     provider: z
-      .enum(providerNames)
+      .enum([...providerNames, ...providerStrategies])
       .optional()
-      .meta({ description: "Provider to use; the instance default when omitted", example: "demo" }),
+      .meta({
+        description:
+          "Provider to use, or a strategy that picks one when the job runs: `cheapest`, `fastest`, `quality:draft|standard|high` (docs/providers.md#choosing-a-provider; the job's `provider_selected` event says why). The instance default when omitted",
+        example: "demo",
+      }),
     webhook_url: z
       .string()
       .url()

@@ -10,6 +10,7 @@ export const jobStateTable = {
     running: "running", // a consumer claims it
     canceled: "canceled", // canceled before any consumer took it
     provider_fallback: "queued", // its provider's circuit is open: the next of its chain
+    provider_selected: "queued", // a strategy (cheapest, fastest, a quality tier) picked its chain
     dead_lettered: "dead_lettered", // its message kept failing before any claim
   },
   running: {
@@ -63,6 +64,7 @@ export const eventsBlockedByCancelRequest: readonly JobEventType[] = [
   "failed",
   "retry_scheduled",
   "provider_fallback",
+  "provider_selected",
   "dead_lettered",
   "replayed",
 ];

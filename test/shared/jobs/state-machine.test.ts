@@ -12,28 +12,32 @@ const expected: Record<JobStatus, Row> = {
   queued: {
     queued: "-", running: "running", succeeded: "-", failed: "-", canceled: "canceled",
     dead_lettered: "dead_lettered", retry_scheduled: "-", replayed: "-", cancel_requested: "-",
-    provider_fallback: "queued",
+    provider_fallback: "queued", provider_selected: "queued",
   },
   running: {
     queued: "-", running: "running", succeeded: "succeeded", failed: "failed", canceled: "canceled",
     dead_lettered: "dead_lettered", retry_scheduled: "queued", replayed: "-", cancel_requested: "running",
-    provider_fallback: "queued",
+    provider_fallback: "queued", provider_selected: "-",
   },
   succeeded: {
     queued: "-", running: "-", succeeded: "-", failed: "-", canceled: "-", dead_lettered: "-",
     retry_scheduled: "-", replayed: "-", cancel_requested: "-", provider_fallback: "-",
+    provider_selected: "-",
   },
   failed: {
     queued: "-", running: "-", succeeded: "-", failed: "-", canceled: "-", dead_lettered: "-",
     retry_scheduled: "-", replayed: "-", cancel_requested: "-", provider_fallback: "-",
+    provider_selected: "-",
   },
   canceled: {
     queued: "-", running: "-", succeeded: "-", failed: "-", canceled: "-", dead_lettered: "-",
     retry_scheduled: "-", replayed: "-", cancel_requested: "-", provider_fallback: "-",
+    provider_selected: "-",
   },
   dead_lettered: {
     queued: "-", running: "-", succeeded: "-", failed: "-", canceled: "-", dead_lettered: "-",
     retry_scheduled: "-", replayed: "queued", cancel_requested: "-", provider_fallback: "-",
+    provider_selected: "-",
   },
 };
 
