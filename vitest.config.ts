@@ -17,6 +17,7 @@ export default defineConfig(async () => {
       main?: string;
       durableObjects?: Record<string, { className: string; useSQLite: boolean }>;
       serviceBindings?: Record<string, { name: string; entrypoint: string }>;
+      globalSetup?: string[];
     } = {},
   ) => ({
     plugins: [
@@ -34,6 +35,7 @@ export default defineConfig(async () => {
       name,
       include: [`test/${name}/**/*.test.ts`],
       setupFiles: ["./test/support/apply-migrations.ts"],
+      ...(extra.globalSetup ? { globalSetup: extra.globalSetup } : {}),
     },
   });
   return {
@@ -54,7 +56,10 @@ export default defineConfig(async () => {
           durableObjects: { TOKEN_BUCKET: { className: "TokenBucket", useSQLite: true } },
           serviceBindings: { HOUSEKEEPING: { name: "genqueue-producer", entrypoint: "Housekeeping" } },
         }),
-        workerProject("consumers", "./wrangler.consumer.toml"),
+        // Provider fakes and an AI Gateway stand-in on 127.0.0.1 (test/consumers/ai-gateway.test.ts).
+        workerProject("consumers", "./wrangler.consumer.toml", {
+          globalSetup: ["./test/consumers/ai-gateway.global-setup.ts"],
+        }),
         {
           test: {
             name: "e2e",
