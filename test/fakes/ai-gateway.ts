@@ -69,7 +69,7 @@ export async function startGatewayFake(
     const up = await fetch(target, {
       method: raw.method,
       headers: forward,
-      ...(sent.length > 0 ? { body: sent } : {}),
+      ...(sent.length > 0 ? { body: new Uint8Array(sent) } : {}),
     });
     const out: Record<string, string> = { "cf-aig-log-id": `log_${++logIds}`, "cf-aig-cache-status": "MISS" };
     up.headers.forEach((v, k) => {
