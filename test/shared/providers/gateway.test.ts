@@ -144,7 +144,9 @@ describe("gatewayFetch", () => {
     await f("https://replicate.delivery/pbxt/out-0.png", { method: "GET" });
     expect(seen[0]?.url).toBe("https://replicate.delivery/pbxt/out-0.png");
     const names: string[] = [];
-    seen[0]?.headers.forEach((_, name) => names.push(name));
+    seen[0]?.headers.forEach((_, name) => {
+      names.push(name);
+    });
     expect(names.filter((k) => k.startsWith("cf-aig"))).toEqual([]);
   });
 });
