@@ -117,7 +117,7 @@ export const titles: Record<ErrorCode, string> = {
   webhook_url_invalid: "The webhook URL is not allowed",
   provider_unknown: "Unknown or unavailable provider",
   provider_key_not_found: "Provider key not found",
-  encryption_not_configured: "Provider key encryption is not configured (PROVIDER_KEYS_MASTER_KEY)",
+  encryption_not_configured: "Encryption of stored secrets is not configured (PROVIDER_KEYS_MASTER_KEY)",
   queue_unavailable: "The job could not be enqueued; nothing was created, try again",
   service_unavailable: "A dependency is unavailable",
   configuration_invalid: "The service is misconfigured (a Worker variable has a bad value)",

@@ -12,13 +12,19 @@ import {
   recordAttemptStatement,
   type WebhookAttempt,
 } from "../../shared/db/queries/webhooks";
+import { MasterKeyError } from "../../shared/providers/keys/crypto";
+import { type MasterKeyEnv, masterKeyFrom } from "../../shared/providers/keys/master-key";
 import { TtlCache } from "../../shared/ttl-cache";
 import {
   type DeliveryCopy,
   type WebhookDeliveryMessage,
   WebhookDeliveryMessageSchema,
 } from "../../shared/webhooks/message";
-import { signingSecrets, withWebhookSecret } from "../../shared/webhooks/projects";
+import {
+  type OpenedProject,
+  openProjectForSigning,
+  signingSecrets,
+} from "../../shared/webhooks/project-secrets";
 import {
   deliveryOutcome,
   type DeliveryOutcome,
@@ -30,7 +36,8 @@ import { webhookHeaders } from "../../shared/webhooks/sign";
 import { checkWebhookUrl } from "../../shared/webhooks/url-safety";
 import { log } from "./log";
 
-export interface WebhookEnv {
+/** The master key (a secret, so not in the generated types) decrypts the projects' signing secrets. */
+export interface WebhookEnv extends MasterKeyEnv {
   ENVIRONMENT?: string;
   WEBHOOK_TIMEOUT_MS?: string;
   WEBHOOKS: Queue<WebhookDeliveryMessage>;
@@ -106,19 +113,36 @@ async function post(deps: DeliverDeps, event: Outgoing, secrets: string[]): Prom
 }
 
 /**
- * Projects' signing settings, per isolate for a minute: the copy-carrying delivery then reads
- * nothing. A rotation's previous secret keeps signing for 24 h, so a minute-old copy still signs
- * with a secret receivers accept; only a receiver that drops the old secret within that minute of
- * the rotation sees signatures it no longer checks.
+ * Projects' signing secrets, decrypted, per isolate for a minute (at most 10,000 projects): the
+ * copy-carrying delivery then reads and decrypts nothing. A rotation's previous secret keeps signing
+ * for 24 h, so a minute-old copy still signs with a secret receivers accept; only a receiver that
+ * drops the old secret within that minute of the rotation sees signatures it no longer checks.
  */
 const SIGNING_CACHE_TTL_MS = 60_000;
-const signingCache = new TtlCache<ProjectWebhookRow | null>(SIGNING_CACHE_TTL_MS, 10_000);
+type Signing = OpenedProject & { current: string };
+const signingCache = new TtlCache<Signing | null>(SIGNING_CACHE_TTL_MS, 10_000);
 
-async function signingProject(db: Db, projectId: string, now: number): Promise<ProjectWebhookRow | null> {
+/** The master key, or null when it is not set or not usable (a plaintext secret still signs then). */
+async function usableMasterKey(env: object): Promise<CryptoKey | null> {
+  try {
+    return await masterKeyFrom(env);
+  } catch (error) {
+    if (!(error instanceof MasterKeyError)) throw error;
+    log("error", "webhook secrets: master key unusable", { error: error.message });
+    return null;
+  }
+}
+
+/** The project's secrets, opened (made first if it has none); throws when they cannot be read. */
+async function signingOf(deps: DeliverDeps, project: ProjectWebhookRow): Promise<Signing> {
+  return openProjectForSigning(deps.db, await usableMasterKey(deps.env), project);
+}
+
+async function signingProject(deps: DeliverDeps, projectId: string, now: number): Promise<Signing | null> {
   const cached = signingCache.get(projectId, now);
   if (cached !== undefined) return cached;
-  const project = await getProjectWebhook(db, projectId);
-  const signing = project ? await withWebhookSecret(db, project) : null;
+  const project = await getProjectWebhook(deps.db, projectId);
+  const signing = project ? await signingOf(deps, project) : null;
   signingCache.set(projectId, signing, now);
   return signing;
 }
@@ -133,7 +157,7 @@ const goneKey = (instanceId: string, url: string) => `${instanceId}\n${url}`;
 
 type Target =
   | { kind: "skipped"; reason: string }
-  | { kind: "target"; event: Outgoing; project: ProjectWebhookRow | null; urlGone: boolean };
+  | { kind: "target"; event: Outgoing; project: ProjectWebhookRow | Signing | null; urlGone: boolean };
 
 /** The message's own copy: nothing of the event is read (its status is settled by the final UPDATE). */
 async function fromCopy(deps: DeliverDeps, eventId: string, copy: DeliveryCopy): Promise<Target> {
@@ -147,7 +171,7 @@ async function fromCopy(deps: DeliverDeps, eventId: string, copy: DeliveryCopy):
   return {
     kind: "target",
     event,
-    project: await signingProject(deps.db, copy.project_id, deps.now()),
+    project: await signingProject(deps, copy.project_id, deps.now()),
     urlGone: false,
   };
 }
@@ -213,7 +237,8 @@ export async function deliverWebhook(
     return { kind: "refused", reason: check.code };
   }
 
-  const secrets = signingSecrets(await withWebhookSecret(db, project), started);
+  const signing = "current" in project ? project : await signingOf(deps, project);
+  const secrets = signingSecrets(signing, started);
   const sent = await post(deps, event, secrets);
   const finished = deps.now();
   const outcome: DeliveryOutcome = deliveryOutcome(sent.result);

@@ -5,6 +5,8 @@ import { consumerConfig } from "../../shared/config";
 import { createDb } from "../../shared/db/client";
 import { purgeExpiredIdempotencyKeys } from "../../shared/jobs/idempotency";
 import { removeExpiredImages } from "../../shared/jobs/retention";
+import { masterKeyFrom } from "../../shared/providers/keys/master-key";
+import { sealPlaintextWebhookSecrets } from "../../shared/webhooks/project-secrets";
 import { log } from "./log";
 import { sweepStaleJobs } from "./sweep";
 
@@ -16,12 +18,17 @@ export interface HousekeepingReport {
   retention_jobs: number;
   /** R2 objects those jobs had. */
   retention_objects_deleted: number;
+  /** Projects whose webhook secrets were still plaintext (from before encryption), sealed. */
+  webhook_secrets_encrypted: number;
 }
 
 export async function runHousekeeping(env: ConsumerEnv, now: number): Promise<HousekeepingReport> {
   const db = createDb(env.DB);
   const staleJobsResent = await sweepStaleJobs(db, env.JOBS, consumerConfig(env), now);
   const idempotencyKeysPurged = await purgeExpiredIdempotencyKeys(db, now);
+  // Without a (usable) master key there is nothing to seal with; the secrets keep signing as they are.
+  const masterKey = await masterKeyFrom(env).catch(() => null);
+  const webhookSecretsEncrypted = masterKey ? await sealPlaintextWebhookSecrets(db, masterKey) : 0;
   // Last: R2 being down fails this step alone, after the others ran (its next run retries it).
   const retention = await removeExpiredImages({ db, bucket: env.IMAGES, now });
   if (retention.jobs > 0) log("info", "retention removed images", { ...retention });
@@ -30,5 +37,6 @@ export async function runHousekeeping(env: ConsumerEnv, now: number): Promise<Ho
     idempotency_keys_purged: idempotencyKeysPurged,
     retention_jobs: retention.jobs,
     retention_objects_deleted: retention.objects,
+    webhook_secrets_encrypted: webhookSecretsEncrypted,
   };
 }

@@ -10,7 +10,6 @@ import { instances, projects } from "../db/schema";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { isoTime } from "../time";
-import { generateWebhookSecret } from "../webhooks/secret";
 import { type AuditEntry, type ChangeContext, auditInsert } from "./audit";
 import { auditInsertWhen } from "./audit-when";
 import { PREVIOUS_STATEMENT_CHANGED } from "./changed";
@@ -21,7 +20,7 @@ import { instanceFilter, organizationFilter, reachableInstance } from "./reach";
 export const projectStatuses = ["active", "archived"] as const;
 export type ProjectStatus = (typeof projectStatuses)[number];
 
-/** A project as the API shows it (never its webhook secret: that is GET .../webhook). */
+/** A project as the API shows it (never its webhook secret: see shared/webhooks/projects.ts). */
 export interface ProjectView {
   id: string;
   object: "project";
@@ -128,8 +127,9 @@ export interface NewProject {
 }
 
 /**
- * A new project in an instance the caller reaches (a user: one it is assigned to), with its webhook
- * signing secret. An instance out of reach is 404, an archived one 409 archived.
+ * A new project in an instance the caller reaches (a user: one it is assigned to). An instance out
+ * of reach is 404, an archived one 409 archived. No webhook secret yet: a project's secret is made
+ * by the admin who sets its URL (or rotates), the one answer that shows it.
  */
 export async function createProject(ctx: ChangeContext, input: NewProject): Promise<ProjectView> {
   const { db, caller } = ctx;
@@ -148,7 +148,6 @@ export async function createProject(ctx: ChangeContext, input: NewProject): Prom
     instanceId,
     name: input.name,
     webhookUrl: null,
-    webhookSecret: generateWebhookSecret(),
     archivedAt: null,
     createdAt: ctx.now,
   };

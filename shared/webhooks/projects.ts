@@ -1,79 +1,54 @@
-// A project's webhook settings: its default URL and its signing secret (with the previous one,
-// which keeps signing for a day after a rotation so receivers can switch without losing events).
+// A project's webhook settings as the admin API shows and changes them: its default URL and its
+// signing secret. The secret is stored sealed (shared/webhooks/sealed-secret.ts) and shown once, in
+// the answer that made it (the first PUT of a URL, a rotation); afterwards only its last 4
+// characters. The previous secret keeps signing for a day after a rotation, so receivers can switch
+// without losing events.
 import type { Db } from "../db/client";
 import type { Caller } from "../db/queries/api-keys";
 import {
   clearGoneUrl,
-  getProjectWebhook,
   getProjectWebhookForInstance,
   hasWebhookSecret,
-  type ProjectWebhookRow,
   rotateProjectSecret,
-  setProjectSecretIfMissing,
   setProjectWebhookUrl,
 } from "../db/queries/webhooks";
 import { ApiError } from "../errors";
 import { type AuditEntry, auditInsert, type ChangeContext } from "../tenancy/audit";
 import { auditInsertWhen } from "../tenancy/audit-when";
+import { isoTimeOrNull } from "../time";
+import { type OpenedProject, openProject, previousSecretExpiresAt } from "./project-secrets";
+import { sealWebhookSecret } from "./sealed-secret";
 import { generateWebhookSecret } from "./secret";
 import { checkWebhookUrl } from "./url-safety";
-import { isoTimeOrNull } from "../time";
 
-/** How long the previous secret keeps signing after a rotation. */
-export const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
+export { PREVIOUS_SECRET_TTL_MS, signingSecrets } from "./project-secrets";
 
 export interface ProjectWebhookView {
   project_id: string;
   url: string | null;
-  secret: string;
+  has_secret: boolean;
+  secret_last4: string | null;
   previous_secret_expires_at: string | null;
+  /** Only in the answer that made the secret. */
+  secret?: string;
 }
 
-function previousSecretExpiresAt(project: ProjectWebhookRow, now: number): number | null {
-  if (!project.webhookSecretPrevious || project.webhookSecretRotatedAt === null) return null;
-  const expiresAt = project.webhookSecretRotatedAt + PREVIOUS_SECRET_TTL_MS;
-  return expiresAt > now ? expiresAt : null;
-}
-
-/** The secrets a delivery is signed with: the current one, plus the previous one during a rotation. */
-export function signingSecrets(
-  project: ProjectWebhookRow & { webhookSecret: string },
-  now: number,
-): string[] {
-  return previousSecretExpiresAt(project, now) === null
-    ? [project.webhookSecret]
-    : [project.webhookSecret, project.webhookSecretPrevious!];
-}
-
-/**
- * Projects get their secret when they are created; one created before webhooks existed gets it on
- * first need. Re-read after the conditional write, so concurrent callers agree on one secret.
- */
-export async function withWebhookSecret(
-  db: Db,
-  project: ProjectWebhookRow,
-): Promise<ProjectWebhookRow & { webhookSecret: string }> {
-  if (project.webhookSecret) return { ...project, webhookSecret: project.webhookSecret };
-  await setProjectSecretIfMissing(db, project.id, generateWebhookSecret());
-  const reread = await getProjectWebhook(db, project.id);
-  if (!reread?.webhookSecret)
-    throw new Error(`project ${project.id} has no webhook secret after setting one`);
-  return { ...reread, webhookSecret: reread.webhookSecret };
-}
-
-function view(project: ProjectWebhookRow & { webhookSecret: string }, now: number): ProjectWebhookView {
-  const expiresAt = previousSecretExpiresAt(project, now);
+function view(project: OpenedProject, now: number, shown?: string): ProjectWebhookView {
   return {
-    project_id: project.id,
-    url: project.webhookUrl,
-    secret: project.webhookSecret,
-    previous_secret_expires_at: isoTimeOrNull(expiresAt),
+    project_id: project.row.id,
+    url: project.row.webhookUrl,
+    has_secret: project.current !== null,
+    secret_last4: project.current?.slice(-4) ?? null,
+    previous_secret_expires_at: isoTimeOrNull(previousSecretExpiresAt(project.row, now)),
+    ...(shown === undefined ? {} : { secret: shown }),
   };
 }
 
 export interface ProjectWebhookDeps {
   db: Db;
   now: () => number;
+  /** The master key of stored secrets (PROVIDER_KEYS_MASTER_KEY): these routes need it. */
+  masterKey: CryptoKey;
 }
 
 /** A change also needs who makes it and in which request, for its audit record. */
@@ -108,10 +83,11 @@ function changeOf(deps: ProjectWebhookChangeDeps, now: number): ChangeContext {
   return { db: deps.db, caller: deps.caller, requestId: deps.requestId, now };
 }
 
-async function projectOf(db: Db, instanceId: string, projectId: string) {
-  const project = await getProjectWebhookForInstance(db, instanceId, projectId);
-  if (!project) throw new ApiError("project_not_found", `No project ${projectId}`);
-  return withWebhookSecret(db, project);
+/** The project, its secrets opened (a plaintext one from before encryption is sealed on the way). */
+async function projectOf(deps: ProjectWebhookDeps, instanceId: string, projectId: string) {
+  const row = await getProjectWebhookForInstance(deps.db, instanceId, projectId);
+  if (!row) throw new ApiError("project_not_found", `No project ${projectId}`);
+  return openProject(deps.db, deps.masterKey, row);
 }
 
 export async function getProjectWebhookSettings(
@@ -119,10 +95,13 @@ export async function getProjectWebhookSettings(
   instanceId: string,
   projectId: string,
 ): Promise<ProjectWebhookView> {
-  return view(await projectOf(deps.db, instanceId, projectId), deps.now());
+  return view(await projectOf(deps, instanceId, projectId), deps.now());
 }
 
-/** Sets (or, with null, clears) the project's default URL; the URL passes the SSRF check first. */
+/**
+ * Sets (or, with null, clears) the project's default URL; the URL passes the SSRF check first. A
+ * project without a secret gets one with its first URL, shown in this answer only.
+ */
 export async function updateProjectWebhookUrl(
   deps: ProjectWebhookChangeDeps & { allowLocalhost: boolean },
   instanceId: string,
@@ -134,47 +113,63 @@ export async function updateProjectWebhookUrl(
     if (!check.ok)
       throw new ApiError("webhook_url_invalid", check.message, [{ path: "url", message: check.code }]);
   }
-  const project = await projectOf(deps.db, instanceId, projectId);
+  const project = await projectOf(deps, instanceId, projectId);
   const now = deps.now();
+  const fresh = url !== null && project.current === null ? generateWebhookSecret() : null;
+  const sealed = fresh === null ? null : await sealWebhookSecret(deps.masterKey, project.row.id, fresh);
+  const changed: OpenedProject = {
+    row: { ...project.row, webhookUrl: url, webhookSecret: sealed ?? project.row.webhookSecret },
+    current: fresh ?? project.current,
+    previous: project.previous,
+  };
   const change = changeOf(deps, now);
-  const before = view(project, now);
-  const after = view({ ...project, webhookUrl: url }, now);
-  const record = auditInsert(change, auditEntry(change, "project_webhook.update", before, after));
-  await setProjectWebhookUrl(deps.db, project.id, url, [record]);
+  const record = auditInsert(
+    change,
+    auditEntry(change, "project_webhook.update", view(project, now), view(changed, now)),
+  );
+  const secretSet = await setProjectWebhookUrl(deps.db, project.row.id, url, [record], sealed);
   // Setting a URL again is how its owner says it is back after answering 410 Gone.
   if (url !== null) await clearGoneUrl(deps.db, instanceId, url);
-  return after;
+  // A concurrent first PUT stored its secret (and showed it) first: answer the settings as they are.
+  if (fresh !== null && !secretSet) return view(await projectOf(deps, instanceId, projectId), deps.now());
+  return view(changed, now, fresh ?? undefined);
 }
 
-/** A new current secret; the old one becomes the previous one and still signs for 24 h. */
-/** The audit record is written only if this request's rotation is the one that applied. */
+/**
+ * A new current secret, shown in this answer only; the old one becomes the previous one and still
+ * signs for 24 h. The audit record is written only if this request's rotation is the one that applied.
+ */
 export async function rotateProjectWebhookSecret(
   deps: ProjectWebhookChangeDeps,
   instanceId: string,
   projectId: string,
 ): Promise<ProjectWebhookView> {
-  const project = await projectOf(deps.db, instanceId, projectId);
+  const project = await projectOf(deps, instanceId, projectId);
   const next = generateWebhookSecret();
+  const sealed = await sealWebhookSecret(deps.masterKey, project.row.id, next);
   const now = deps.now();
-  const after = view(
-    {
-      ...project,
-      webhookSecret: next,
-      webhookSecretPrevious: project.webhookSecret,
+  const rotated: OpenedProject = {
+    row: {
+      ...project.row,
+      webhookSecret: sealed,
+      webhookSecretPrevious: project.row.webhookSecret,
       webhookSecretRotatedAt: now,
     },
-    now,
-  );
+    current: next,
+    previous: project.current,
+  };
   const change = changeOf(deps, now);
   const record = auditInsertWhen(
     change,
-    auditEntry(change, "project_webhook.rotate_secret", view(project, now), after),
-    hasWebhookSecret(project.id, next),
+    auditEntry(change, "project_webhook.rotate_secret", view(project, now), view(rotated, now)),
+    hasWebhookSecret(project.row.id, sealed),
   );
-  if (!(await rotateProjectSecret(deps.db, project.id, project.webhookSecret, next, now, [record]))) {
+  const stored = project.row.webhookSecret;
+  if (!(await rotateProjectSecret(deps.db, project.row.id, stored, sealed, now, [record]))) {
     // A concurrent request rotated it first: that rotation is the one asked for (rotating again
-    // would cut off the secret receivers still use), so answer the settings as they now are.
-    return view(await projectOf(deps.db, instanceId, projectId), deps.now());
+    // would cut off the secret receivers still use), and its answer showed the new secret. This
+    // one answers the settings as they now are, without a secret.
+    return view(await projectOf(deps, instanceId, projectId), deps.now());
   }
-  return after;
+  return view(rotated, now, next);
 }

@@ -72,10 +72,24 @@ export const ProjectWebhookSchema = z
       description: "Default webhook URL of the project's jobs (a job's own `webhook_url` wins)",
       example: "https://example.com/hooks/genqueue",
     }),
-    secret: z.string().meta({
-      description: "Signing secret (Standard Webhooks): verify `webhook-signature` with it",
-      example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    has_secret: z.boolean().meta({
+      description:
+        "Whether the project has a signing secret (it gets one with its first URL, or by a rotation)",
+      example: true,
     }),
+    secret_last4: z.string().nullable().meta({
+      description: "The last 4 characters of the current secret, to tell secrets apart; null without one",
+      example: "KYo=",
+    }),
+    secret: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          "The signing secret (Standard Webhooks): verify `webhook-signature` with it. Only in the answer that " +
+          "made it (the first PUT of a URL, a rotation): it is stored encrypted and never shown again",
+        example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo=",
+      }),
     previous_secret_expires_at: z.string().nullable().meta({
       description: "After a rotation, the previous secret also signs until then; null otherwise",
       example: null,

@@ -10,7 +10,9 @@ import { deliverWebhook, type DeliveryResult } from "../../consumers/src/deliver
 import { handleDeadLetter } from "../../consumers/src/dead-letters";
 import { handleJobMessage } from "../../consumers/src/handle-job-message";
 import consumerWorker from "../../consumers/src/index";
+import { runHousekeeping } from "../../consumers/src/housekeeping";
 import { createDb } from "../../shared/db/client";
+import { generateMasterKey, importMasterKey } from "../../shared/providers/keys/crypto";
 import { getJob } from "../../shared/db/queries/jobs";
 import { goneWebhookUrls, projects, webhookEvents } from "../../shared/db/schema";
 import type { JobStatus } from "../../shared/jobs/enums";
@@ -19,6 +21,11 @@ import { serializeJob } from "../../shared/jobs/serialize";
 import { emitWebhookForJob } from "../../shared/webhooks/emit";
 import { type WebhookDeliveryMessage, webhookDeliveryMessage } from "../../shared/webhooks/message";
 import { type WebhookEventType, webhookEventTypes } from "../../shared/webhooks/payload";
+import {
+  openWebhookSecret,
+  sealWebhookSecret,
+  WebhookSecretUnavailable,
+} from "../../shared/webhooks/sealed-secret";
 import { generateWebhookSecret } from "../../shared/webhooks/secret";
 import { type SeededTenant, type SeedJobOptions, seedJob, seedJobImage, seedTenant } from "../support/tenant";
 import { messageFor } from "./helpers";
@@ -28,6 +35,9 @@ const worker = consumerWorker as ExportedHandler<ConsumerEnv> & {
   queue: NonNullable<ExportedHandler<ConsumerEnv>["queue"]>;
 };
 const HOOK_URL = "https://hooks.example.com/genqueue";
+/** The consumer's master key of stored secrets in these tests (a test may run without it). */
+const MASTER = generateMasterKey();
+const masterKey = await importMasterKey(MASTER);
 
 // ---- spies and the scripted receiver ----
 
@@ -99,7 +109,13 @@ function deliverer(fetchImpl: typeof fetch, vars: Record<string, string> = {}) {
     deliverWebhook(
       {
         db,
-        env: { ...env, ...vars, WEBHOOKS: webhooks.queue, WEBHOOKS_DLQ: dlq.queue },
+        env: {
+          ...env,
+          PROVIDER_KEYS_MASTER_KEY: MASTER,
+          ...vars,
+          WEBHOOKS: webhooks.queue,
+          WEBHOOKS_DLQ: dlq.queue,
+        },
         fetch: fetchImpl,
         now: () => Date.now(),
       },
@@ -110,11 +126,23 @@ function deliverer(fetchImpl: typeof fetch, vars: Record<string, string> = {}) {
 
 // ---- seeding ----
 
+/** A tenant whose project has a secret, stored encrypted as the admin API stores it. */
 async function tenantWithSecret(): Promise<{ t: SeededTenant; secret: string }> {
   const t = await seedTenant(env.DB);
   const secret = generateWebhookSecret();
-  await db.update(projects).set({ webhookSecret: secret }).where(eq(projects.id, t.projectId!));
+  await db
+    .update(projects)
+    .set({ webhookSecret: await sealWebhookSecret(masterKey, t.projectId!, secret) })
+    .where(eq(projects.id, t.projectId!));
   return { t, secret };
+}
+
+async function storedSecrets(projectId: string) {
+  return db
+    .select({ current: projects.webhookSecret, previous: projects.webhookSecretPrevious })
+    .from(projects)
+    .where(eq(projects.id, projectId))
+    .get();
 }
 
 /** A job in `status` with a webhook target, and its webhook event emitted; returns the first message. */
@@ -437,18 +465,24 @@ describe("410 Gone", () => {
   });
 });
 
-describe("secret rotation", () => {
-  it("signs with both secrets for 24 h after a rotation, each verifying on its own", async () => {
-    const { t, secret: oldSecret } = await tenantWithSecret();
-    const newSecret = generateWebhookSecret();
+describe("signing secrets: encrypted at rest, rotation", () => {
+  /** Stores `current` and the `previous` secret rotated out `ago` ms ago, both encrypted. */
+  async function rotatedAgo(t: SeededTenant, current: string, previous: string, ago: number) {
+    const seal = (secret: string) => sealWebhookSecret(masterKey, t.projectId!, secret);
     await db
       .update(projects)
       .set({
-        webhookSecret: newSecret,
-        webhookSecretPrevious: oldSecret,
-        webhookSecretRotatedAt: Date.now() - 3600_000,
+        webhookSecret: await seal(current),
+        webhookSecretPrevious: await seal(previous),
+        webhookSecretRotatedAt: Date.now() - ago,
       })
       .where(eq(projects.id, t.projectId!));
+  }
+
+  it("signs with both secrets for 24 h after a rotation, each verifying on its own", async () => {
+    const { t, secret: oldSecret } = await tenantWithSecret();
+    const newSecret = generateWebhookSecret();
+    await rotatedAgo(t, newSecret, oldSecret, 3600_000);
     const { message } = await jobWithEvent(t);
     const hook = receiver([oldSecret, newSecret]);
 
@@ -463,14 +497,7 @@ describe("secret rotation", () => {
   it("drops the previous secret once the 24 h are over", async () => {
     const { t, secret: oldSecret } = await tenantWithSecret();
     const newSecret = generateWebhookSecret();
-    await db
-      .update(projects)
-      .set({
-        webhookSecret: newSecret,
-        webhookSecretPrevious: oldSecret,
-        webhookSecretRotatedAt: Date.now() - 25 * 3600_000,
-      })
-      .where(eq(projects.id, t.projectId!));
+    await rotatedAgo(t, newSecret, oldSecret, 25 * 3600_000);
     const { message } = await jobWithEvent(t);
     const hook = receiver([newSecret]);
 
@@ -481,19 +508,78 @@ describe("secret rotation", () => {
     expect(() => new Webhook(oldSecret).verify(hook.calls[0]!.body, hook.calls[0]!.headers)).toThrow();
   });
 
-  it("gives a project without a secret one on its first delivery", async () => {
+  it("still signs with a plaintext secret from before encryption, and encrypts it on the way", async () => {
+    const t = await seedTenant(env.DB);
+    const [current, previous] = [generateWebhookSecret(), generateWebhookSecret()];
+    await db
+      .update(projects)
+      .set({ webhookSecret: current, webhookSecretPrevious: previous, webhookSecretRotatedAt: Date.now() })
+      .where(eq(projects.id, t.projectId!));
+    const { message } = await jobWithEvent(t);
+    const hook = receiver([current, previous]);
+
+    expect(await deliverer(hook.fetch).deliver(message)).toMatchObject({ kind: "delivered" });
+
+    expect(hook.calls[0]!.verifyErrors).toEqual([]);
+    const stored = await storedSecrets(t.projectId!);
+    expect(stored?.current).toMatch(/^enc:v1:/);
+    expect(stored?.previous).toMatch(/^enc:v1:/);
+    expect(await openWebhookSecret(masterKey, t.projectId!, stored!.current!)).toBe(current);
+    expect(await openWebhookSecret(masterKey, t.projectId!, stored!.previous!)).toBe(previous);
+  });
+
+  it("gives a project without a secret one, stored encrypted, on its first delivery", async () => {
     const t = await seedTenant(env.DB);
     const { message } = await jobWithEvent(t);
-    const calls: Record<string, string>[] = [];
+    const calls: { headers: Record<string, string>; body: string }[] = [];
     const fetchImpl = (async (_: RequestInfo | URL, init?: RequestInit) => {
-      calls.push(Object.fromEntries(new Headers(init?.headers)));
+      calls.push({ headers: Object.fromEntries(new Headers(init?.headers)), body: String(init?.body) });
       return new Response("ok");
     }) as typeof fetch;
 
     expect(await deliverer(fetchImpl).deliver(message)).toMatchObject({ kind: "delivered" });
-    const project = await db.select().from(projects).where(eq(projects.id, t.projectId!)).get();
-    expect(project?.webhookSecret).toMatch(/^whsec_/);
-    expect(calls[0]!["webhook-signature"]).toMatch(/^v1,/);
+    const stored = (await storedSecrets(t.projectId!))?.current;
+    expect(stored).toMatch(/^enc:v1:/);
+    const secret = await openWebhookSecret(masterKey, t.projectId!, stored!);
+    expect(() => new Webhook(secret).verify(calls[0]!.body, calls[0]!.headers)).not.toThrow();
+  });
+
+  it("sends nothing when the secret cannot be decrypted: no master key, or another project's ciphertext", async () => {
+    const { t } = await tenantWithSecret();
+    const noKey = await jobWithEvent(t);
+    const hook = receiver([]);
+    await expect(
+      deliverer(hook.fetch, { PROVIDER_KEYS_MASTER_KEY: "" }).deliver(noKey.message),
+    ).rejects.toThrow(WebhookSecretUnavailable);
+
+    // The ciphertext is bound to its project: copied into another project's row, it does not decrypt.
+    const other = await seedTenant(env.DB);
+    const copied = (await storedSecrets(t.projectId!))!.current;
+    await db.update(projects).set({ webhookSecret: copied }).where(eq(projects.id, other.projectId!));
+    const { message } = await jobWithEvent(other);
+    await expect(deliverer(hook.fetch).deliver(message)).rejects.toThrow(/does not decrypt/);
+    expect(hook.calls).toHaveLength(0);
+  });
+
+  it("housekeeping encrypts every plaintext secret left, current and previous", async () => {
+    const plain = await Promise.all([1, 2, 3].map(() => seedTenant(env.DB)));
+    for (const t of plain) {
+      await db
+        .update(projects)
+        .set({ webhookSecret: generateWebhookSecret(), webhookSecretPrevious: generateWebhookSecret() })
+        .where(eq(projects.id, t.projectId!));
+    }
+    const report = await runHousekeeping(
+      { ...env, PROVIDER_KEYS_MASTER_KEY: MASTER } as ConsumerEnv,
+      Date.now(),
+    );
+
+    expect(report.webhook_secrets_encrypted).toBeGreaterThanOrEqual(3);
+    const left = await env.DB.prepare(
+      "SELECT count(*) AS n FROM projects WHERE substr(webhook_secret, 1, 7) <> 'enc:v1:' OR substr(webhook_secret_previous, 1, 7) <> 'enc:v1:'",
+    ).first<{ n: number }>();
+    expect(left?.n).toBe(0);
+    for (const t of plain) expect((await storedSecrets(t.projectId!))?.previous).toMatch(/^enc:v1:/);
   });
 });
 

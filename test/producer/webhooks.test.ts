@@ -4,16 +4,21 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../shared/db/client";
+import { decryptSecret, generateMasterKey, importMasterKey } from "../../shared/providers/keys/crypto";
 import { goneWebhookUrls, projects, webhookEvents } from "../../shared/db/schema";
 import { emitWebhookForJob } from "../../shared/webhooks/emit";
 import type { WebhookDeliveryMessage } from "../../shared/webhooks/message";
 import type { ProjectWebhookView } from "../../shared/webhooks/projects";
+import { SEALED_PREFIX, webhookSecretAad } from "../../shared/webhooks/sealed-secret";
+import { generateWebhookSecret } from "../../shared/webhooks/secret";
 import type { WebhookEvent, WebhookEventList } from "../../shared/webhooks/schemas";
 import { authHeaders, seedJob, seedTenant, type SeededTenant } from "../support/tenant";
 import { callWith, expectProblem } from "./helpers";
 
 const db = createDb(env.DB);
 const HOOK_URL = "https://hooks.example.com/genqueue";
+/** The master key of stored secrets these requests run with (the project webhook routes need one). */
+const MASTER = generateMasterKey();
 
 function webhooksSpy() {
   const sent: WebhookDeliveryMessage[] = [];
@@ -35,12 +40,15 @@ async function request(
   spy = webhooksSpy(),
   bindings: Record<string, unknown> = {},
 ) {
-  const res = await callWith({ ...(bindings as Partial<ProducerEnv>), WEBHOOKS: spy.queue }, path, init);
+  const withKey = { PROVIDER_KEYS_MASTER_KEY: MASTER, ...bindings } as Partial<ProducerEnv>;
+  const res = await callWith({ ...withKey, WEBHOOKS: spy.queue }, path, init);
   return { res, sent: spy.sent };
 }
 
-const get = (path: string, key: string) => request(path, { headers: authHeaders(key) });
-const post = (path: string, key: string) => request(path, { method: "POST", headers: authHeaders(key) });
+const get = (path: string, key: string, bindings: Record<string, unknown> = {}) =>
+  request(path, { headers: authHeaders(key) }, webhooksSpy(), bindings);
+const post = (path: string, key: string, bindings: Record<string, unknown> = {}) =>
+  request(path, { method: "POST", headers: authHeaders(key) }, webhooksSpy(), bindings);
 const put = (path: string, key: string, body: unknown, bindings: Record<string, unknown> = {}) =>
   request(
     path,
@@ -252,25 +260,63 @@ describe("POST /v1/jobs/{id}/cancel", () => {
 describe("admin: a project's webhook", () => {
   const path = (projectId: string, suffix = "") => `/v1/admin/projects/${projectId}/webhook${suffix}`;
 
-  it("reads the signing secret, the same one every time", async () => {
-    const t = await seedTenant(env.DB);
+  /** The project's stored secrets, as D1 holds them. */
+  const stored = (projectId: string) =>
+    env.DB.prepare(
+      "SELECT webhook_secret AS current, webhook_secret_previous AS previous FROM projects WHERE id = ?",
+    )
+      .bind(projectId)
+      .first<{ current: string | null; previous: string | null }>();
+  const opened = async (value: string | null | undefined, projectId: string) =>
+    decryptSecret(
+      await importMasterKey(MASTER),
+      String(value).slice(SEALED_PREFIX.length),
+      webhookSecretAad(projectId),
+    );
 
-    const first = await get(path(t.projectId!), t.adminKey);
-    expect(first.res.status).toBe(200);
-    const body = (await first.res.json()) as ProjectWebhookView;
-    expect(body).toEqual({
+  it("makes the secret with the first URL, shows it in that answer only, and stores it encrypted", async () => {
+    const t = await seedTenant(env.DB);
+    const none = (await (await get(path(t.projectId!), t.adminKey)).res.json()) as ProjectWebhookView;
+    expect(none).toEqual({
       project_id: t.projectId,
       url: null,
+      has_secret: false,
+      secret_last4: null,
+      previous_secret_expires_at: null,
+    });
+
+    const first = await put(path(t.projectId!), t.adminKey, { url: HOOK_URL });
+    expect(first.res.status).toBe(200);
+    const made = (await first.res.json()) as ProjectWebhookView;
+    expect(made).toEqual({
+      project_id: t.projectId,
+      url: HOOK_URL,
+      has_secret: true,
+      secret_last4: made.secret!.slice(-4),
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
       previous_secret_expires_at: null,
     });
-    const again = (await (await get(path(t.projectId!), t.adminKey)).res.json()) as ProjectWebhookView;
-    expect(again.secret).toBe(body.secret);
+    const row = await stored(t.projectId!);
+    expect(row?.current).toMatch(/^enc:v1:/);
+    expect(row?.current).not.toContain(made.secret!.slice("whsec_".length));
+    expect(await opened(row?.current, t.projectId!)).toBe(made.secret);
+
+    // Never again: not by GET, not by a later PUT.
+    const read = await get(path(t.projectId!), t.adminKey);
+    const text = await read.res.text();
+    expect(text).not.toContain(made.secret!);
+    expect(JSON.parse(text)).toEqual({ ...made, secret: undefined });
+    expect(JSON.parse(text)).not.toHaveProperty("secret");
+    const again = (await (await put(path(t.projectId!), t.adminKey, { url: HOOK_URL })).res.json()) as object;
+    expect(again).not.toHaveProperty("secret");
+    expect((await stored(t.projectId!))?.current).toBe(row?.current);
   });
 
-  it("rotates the secret; the previous one keeps signing for 24 h", async () => {
+  it("rotates: the new secret in that answer only; the previous one keeps signing for 24 h", async () => {
     const t = await seedTenant(env.DB);
-    const before = (await (await get(path(t.projectId!), t.adminKey)).res.json()) as ProjectWebhookView;
+    const before = (await (
+      await put(path(t.projectId!), t.adminKey, { url: HOOK_URL })
+    ).res.json()) as ProjectWebhookView;
 
     const { res } = await post(path(t.projectId!, "/rotate-secret"), t.adminKey);
 
@@ -278,13 +324,61 @@ describe("admin: a project's webhook", () => {
     const after = (await res.json()) as ProjectWebhookView;
     expect(after.secret).toMatch(/^whsec_/);
     expect(after.secret).not.toBe(before.secret);
+    expect(after.secret_last4).toBe(after.secret!.slice(-4));
     const expiresIn = Date.parse(after.previous_secret_expires_at!) - Date.now();
     expect(expiresIn).toBeGreaterThan(23.9 * 3600_000);
     expect(expiresIn).toBeLessThanOrEqual(24 * 3600_000);
-    const row = await db.select().from(projects).where(eq(projects.id, t.projectId!)).get();
-    expect(row).toMatchObject({ webhookSecret: after.secret, webhookSecretPrevious: before.secret });
+    const row = await stored(t.projectId!);
+    expect(row?.current).toMatch(/^enc:v1:/);
+    expect(row?.previous).toMatch(/^enc:v1:/);
+    expect(await opened(row?.current, t.projectId!)).toBe(after.secret);
+    expect(await opened(row?.previous, t.projectId!)).toBe(before.secret);
     const read = (await (await get(path(t.projectId!), t.adminKey)).res.json()) as ProjectWebhookView;
-    expect(read).toEqual(after);
+    expect(read).toEqual({ ...after, secret: undefined });
+    expect(read).not.toHaveProperty("secret");
+  });
+
+  it("rotating a project without a secret makes its first one, with no previous one", async () => {
+    const t = await seedTenant(env.DB);
+    const made = (await (
+      await post(path(t.projectId!, "/rotate-secret"), t.adminKey)
+    ).res.json()) as ProjectWebhookView;
+    expect(made).toMatchObject({ has_secret: true, previous_secret_expires_at: null });
+    expect(await opened((await stored(t.projectId!))?.current, t.projectId!)).toBe(made.secret);
+  });
+
+  it("encrypts a plaintext secret from before encryption on first use, and keeps it", async () => {
+    const t = await seedTenant(env.DB);
+    const [current, previous] = [generateWebhookSecret(), generateWebhookSecret()];
+    await db
+      .update(projects)
+      .set({ webhookSecret: current, webhookSecretPrevious: previous, webhookSecretRotatedAt: Date.now() })
+      .where(eq(projects.id, t.projectId!));
+
+    const read = (await (await get(path(t.projectId!), t.adminKey)).res.json()) as ProjectWebhookView;
+
+    expect(read).toMatchObject({ has_secret: true, secret_last4: current.slice(-4) });
+    expect(read).not.toHaveProperty("secret");
+    const row = await stored(t.projectId!);
+    expect(row?.current).toMatch(/^enc:v1:/);
+    expect(row?.previous).toMatch(/^enc:v1:/);
+    expect(await opened(row?.current, t.projectId!)).toBe(current);
+    expect(await opened(row?.previous, t.projectId!)).toBe(previous);
+  });
+
+  it("answers 503 encryption_not_configured without a master key, and stores nothing", async () => {
+    const t = await seedTenant(env.DB);
+    const unset = { PROVIDER_KEYS_MASTER_KEY: undefined };
+    const calls = [
+      get(path(t.projectId!), t.adminKey, unset),
+      put(path(t.projectId!), t.adminKey, { url: HOOK_URL }, unset),
+      post(path(t.projectId!, "/rotate-secret"), t.adminKey, unset),
+    ];
+    for (const { res } of await Promise.all(calls)) {
+      const problem = await expectProblem(res, 503, "encryption_not_configured");
+      expect(problem.detail).toContain("Webhook signing secrets");
+    }
+    expect(await stored(t.projectId!)).toEqual({ current: null, previous: null });
   });
 
   it("sets and clears the default URL", async () => {

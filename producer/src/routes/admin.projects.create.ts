@@ -23,8 +23,9 @@ export const createProjectRoute = createRoute({
   summary: "Create a project in an instance",
   description:
     "Any key may create a project in an instance it reaches (a user: one it is assigned to); an " +
-    "instance out of reach is a 404, an archived one 409 archived. The project gets its webhook " +
-    "signing secret at once (GET .../webhook shows it). Written to the audit log.",
+    "instance out of reach is a 404, an archived one 409 archived. The project's webhook signing " +
+    "secret is made by PUT .../webhook (its first URL) or .../webhook/rotate-secret, whose answer shows " +
+    "it once. Written to the audit log.",
   request: {
     body: { required: true, content: { "application/json": { schema: CreateBodySchema } } },
   },

@@ -5,6 +5,7 @@ import { updateProjectWebhookUrl } from "../../../shared/webhooks/projects";
 import { ProjectWebhookSchema, PutProjectWebhookBodySchema } from "../../../shared/webhooks/schemas";
 import { ProjectIdParamSchema } from "../schemas/projects";
 import type { App } from "../app";
+import { requireMasterKey } from "../master-key";
 
 export const putProjectWebhookRoute = createRoute({
   method: "put",
@@ -14,17 +15,24 @@ export const putProjectWebhookRoute = createRoute({
   description:
     "The URL must be https and point at a public host (no private, loopback, link-local or metadata " +
     "addresses, no credentials): otherwise 400 `webhook_url_invalid`. Setting a URL that answered 410 Gone " +
-    "takes it back into service. Admin keys only.",
+    "takes it back into service. A project without a signing secret gets one with its first URL: the " +
+    "answer carries it in `secret`, the only time it is shown (it is stored encrypted). Admin keys only.",
   request: {
     params: ProjectIdParamSchema,
     body: { required: true, content: { "application/json": { schema: PutProjectWebhookBodySchema } } },
   },
   responses: {
     200: {
-      description: "The project's webhook settings",
+      description: "The project's webhook settings (with `secret` when this request made it)",
       content: { "application/json": { schema: ProjectWebhookSchema } },
     },
-    ...problemResponses(...adminErrors, ...jsonBodyErrors, "project_not_found", "webhook_url_invalid"),
+    ...problemResponses(
+      ...adminErrors,
+      ...jsonBodyErrors,
+      "project_not_found",
+      "webhook_url_invalid",
+      "encryption_not_configured",
+    ),
   },
 });
 export type PutProjectWebhookRequest = z.infer<typeof PutProjectWebhookBodySchema>;
@@ -35,6 +43,7 @@ export function registerPutProjectWebhook(app: App) {
     const { url } = c.req.valid("json");
     const deps = {
       db: c.get("db"),
+      masterKey: await requireMasterKey(c.env, "Webhook signing secrets"),
       now: Date.now,
       caller: c.get("caller"),
       requestId: c.get("requestId"),

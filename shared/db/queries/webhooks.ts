@@ -1,7 +1,8 @@
 // Webhook events (with their delivery attempts), gone URLs and the projects' webhook settings.
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
+import { SEALED_PREFIX } from "../../webhooks/sealed-secret";
 import { goneWebhookUrls, jobs, projects, type WebhookAttempt, webhookEvents } from "../schema";
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
@@ -47,25 +48,77 @@ export async function getProjectWebhookForInstance(
   );
 }
 
-/** Sets the secret only where there is none yet, so concurrent callers all end up with the same one. */
-export async function setProjectSecretIfMissing(db: Db, projectId: string, secret: string): Promise<void> {
-  await db
-    .update(projects)
-    .set({ webhookSecret: secret })
-    .where(and(eq(projects.id, projectId), sql`${projects.webhookSecret} IS NULL`));
+/**
+ * Sets the (sealed) secret only where there is none yet, so concurrent callers all end up with the
+ * same one; true when this call's secret is the one stored.
+ */
+export async function setProjectSecretIfMissing(db: Db, projectId: string, sealed: string): Promise<boolean> {
+  const rows = await secretIfMissing(db, projectId, sealed);
+  return rows.length === 1;
 }
 
-/** Sets the project's default URL; `alongWith` (e.g. the audit record) runs in the same batch. */
+function secretIfMissing(db: Db, projectId: string, sealed: string) {
+  return db
+    .update(projects)
+    .set({ webhookSecret: sealed })
+    .where(and(eq(projects.id, projectId), sql`${projects.webhookSecret} IS NULL`))
+    .returning({ id: projects.id });
+}
+
+/**
+ * Sets the project's default URL and, with `secretIfNone`, its first (sealed) secret where it has
+ * none; `alongWith` (e.g. the audit record) runs in the same batch. True when that secret was stored.
+ */
 export async function setProjectWebhookUrl(
   db: Db,
   projectId: string,
   url: string | null,
   alongWith: BatchItem<"sqlite">[] = [],
-): Promise<void> {
-  await db.batch([
-    db.update(projects).set({ webhookUrl: url }).where(eq(projects.id, projectId)),
-    ...alongWith,
-  ]);
+  secretIfNone: string | null = null,
+): Promise<boolean> {
+  const update = db.update(projects).set({ webhookUrl: url }).where(eq(projects.id, projectId));
+  if (secretIfNone === null) {
+    await db.batch([update, ...alongWith]);
+    return false;
+  }
+  const [set] = await db.batch([secretIfMissing(db, projectId, secretIfNone), update, ...alongWith]);
+  return set.length === 1;
+}
+
+/**
+ * Replaces the stored secrets by their sealed form, only while they are still the values `read`
+ * (a rotation meanwhile wins). True when it applied.
+ */
+export async function sealStoredSecrets(
+  db: Db,
+  projectId: string,
+  read: { current: string | null; previous: string | null },
+  sealed: { current: string | null; previous: string | null },
+): Promise<boolean> {
+  const rows = await db
+    .update(projects)
+    .set({ webhookSecret: sealed.current, webhookSecretPrevious: sealed.previous })
+    .where(
+      and(
+        eq(projects.id, projectId),
+        sql`${projects.webhookSecret} IS ${read.current}`,
+        sql`${projects.webhookSecretPrevious} IS ${read.previous}`,
+      ),
+    )
+    .returning({ id: projects.id });
+  return rows.length === 1;
+}
+
+/** Projects whose current or previous secret is still stored in plaintext (from before encryption). */
+export async function projectsWithPlaintextSecrets(db: Db, limit: number): Promise<ProjectWebhookRow[]> {
+  const plain = (column: typeof projects.webhookSecret | typeof projects.webhookSecretPrevious) =>
+    sql`(${column} IS NOT NULL AND substr(${column}, 1, ${SEALED_PREFIX.length}) <> ${SEALED_PREFIX})`;
+  return db
+    .select(projectWebhookColumns)
+    .from(projects)
+    .where(or(plain(projects.webhookSecret), plain(projects.webhookSecretPrevious)))
+    .limit(limit)
+    .all();
 }
 
 /**
