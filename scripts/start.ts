@@ -79,7 +79,12 @@ const proxy = await getPlatformProxy<{ DB: D1Database }>({
   // wrangler keeps its state under <persist-to>/v3; the proxy takes that inner folder.
   persist: { path: resolve(persistDir, "v3") },
 });
-const credentials = await seedDevTenant(proxy.env.DB, credentialsPath, `http://localhost:${port}`);
+const credentials = await seedDevTenant(
+  proxy.env.DB,
+  credentialsPath,
+  `http://localhost:${port}`,
+  process.env.PROVIDER_KEYS_MASTER_KEY ?? devMasterKey(),
+);
 await proxy.dispose();
 
 /**

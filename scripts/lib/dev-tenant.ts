@@ -9,7 +9,11 @@ import { dirname } from "node:path";
 import { and, eq, isNull } from "drizzle-orm";
 import { displayPrefix, generateApiKey, sha256Hex } from "../../shared/auth/keys";
 import { createDb, type Db } from "../../shared/db/client";
+import { getProjectWebhook, setProjectSecretIfMissing } from "../../shared/db/queries/webhooks";
 import { apiKeys, instances, organizations, projects, users } from "../../shared/db/schema";
+import { importMasterKey } from "../../shared/providers/keys/crypto";
+import { sealRow } from "../../shared/webhooks/project-secrets";
+import { isSealed, sealWebhookSecret } from "../../shared/webhooks/sealed-secret";
 import { generateWebhookSecret } from "../../shared/webhooks/secret";
 
 export const DEV_TENANT = {
@@ -27,9 +31,12 @@ export interface DevCredentials {
   api_url: string;
   api_key: string;
   admin_key: string;
-  /** The dev project's webhook signing secret (whsec_...): verify deliveries with it. */
-  webhook_secret: string;
-  [extra: string]: string;
+  /**
+   * The dev project's webhook signing secret (whsec_...): verify deliveries with it. Written when
+   * the seed made it (D1 holds it encrypted); absent if this file was lost since: rotate it then.
+   */
+  webhook_secret?: string;
+  [extra: string]: string | undefined;
 }
 
 async function readCredentials(path: string): Promise<DevCredentials | null> {
@@ -76,10 +83,32 @@ async function insertKey(
   return key;
 }
 
+/**
+ * The dev project's webhook secret, made once and kept across runs (rotate it through the admin
+ * API). D1 stores it sealed with the dev master key; the plaintext goes to the credentials file
+ * when it is made, and the file keeps it. A plaintext one left from before encryption is sealed.
+ */
+async function devWebhookSecret(db: Db, masterKey: CryptoKey, known: string | undefined) {
+  const { projectId } = DEV_TENANT;
+  const row = await getProjectWebhook(db, projectId);
+  if (!row) throw new Error(`dev project ${projectId} is missing`);
+  if (row.webhookSecret === null) {
+    const fresh = generateWebhookSecret();
+    if (await setProjectSecretIfMissing(db, projectId, await sealWebhookSecret(masterKey, projectId, fresh)))
+      return fresh;
+    return known;
+  }
+  if (isSealed(row.webhookSecret)) return known;
+  await sealRow(db, masterKey, row);
+  return row.webhookSecret;
+}
+
+/** `masterKey`: the dev PROVIDER_KEYS_MASTER_KEY the Workers run with (the webhook secret is sealed with it). */
 export async function seedDevTenant(
   d1: D1Database,
   credentialsPath: string,
   apiUrl: string,
+  masterKey: string,
 ): Promise<DevCredentials> {
   const db = createDb(d1);
   const now = Date.now();
@@ -109,22 +138,16 @@ export async function seedDevTenant(
         createdAt: now,
       })
       .onConflictDoNothing(),
-    // The project's webhook secret is made once and kept across runs (rotate it through the admin API).
-    db
-      .update(projects)
-      .set({ webhookSecret: generateWebhookSecret() })
-      .where(and(eq(projects.id, projectId), isNull(projects.webhookSecret))),
   ]);
-  const project = await db
-    .select({ webhookSecret: projects.webhookSecret })
-    .from(projects)
-    .where(eq(projects.id, projectId))
-    .get();
-  if (!project?.webhookSecret) throw new Error(`dev project ${projectId} has no webhook secret`);
   const adminUser = await db.select({ id: users.id }).from(users).where(eq(users.id, adminUserId)).get();
   const adminOwner = adminUser ? adminUserId : null;
 
   const previous = await readCredentials(credentialsPath);
+  const webhookSecret = await devWebhookSecret(
+    db,
+    await importMasterKey(masterKey),
+    previous?.webhook_secret,
+  );
   const apiKey =
     previous && (await keyExists(db, previous.api_key))
       ? previous.api_key
@@ -146,8 +169,9 @@ export async function seedDevTenant(
     api_url: apiUrl,
     api_key: apiKey,
     admin_key: adminKey,
-    webhook_secret: project.webhookSecret,
+    webhook_secret: webhookSecret,
   };
+  if (webhookSecret === undefined) delete credentials.webhook_secret;
   await mkdir(dirname(credentialsPath), { recursive: true });
   await writeFile(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   return credentials;

@@ -67,11 +67,17 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   receiverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   sys = await startSystem();
+  // The dev tenant's secret comes from the credentials file npm start wrote when it made it; the
+  // API never shows it again, only its last 4 characters.
+  expect(sys.webhookSecret).toMatch(/^whsec_/);
+  secret = sys.webhookSecret!;
   const res = await sys.api(`/v1/admin/projects/${DEV_TENANT.projectId}/webhook`, {
     headers: { authorization: `Bearer ${sys.adminKey}` },
   });
   expect(res.status, await res.clone().text()).toBe(200);
-  secret = ((await res.json()) as { secret: string }).secret;
+  const settings = (await res.json()) as { secret?: string; secret_last4: string };
+  expect(settings).not.toHaveProperty("secret");
+  expect(settings.secret_last4).toBe(secret.slice(-4));
 }, 90_000);
 
 afterAll(async () => {

@@ -67,6 +67,8 @@ export interface System {
   cwd: string;
   apiKey: string;
   adminKey: string;
+  /** The dev project's webhook signing secret, as the dev tenant seed wrote it (D1 holds it encrypted). */
+  webhookSecret: string | undefined;
   /** fetch against the API with the dev user key (Bearer) and a JSON content type for bodies. */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** Polls GET /v1/jobs/{id} until `predicate` holds; throws (with the job and the log tail) on timeout. */
@@ -264,6 +266,7 @@ export async function startSystem(options: StartOptions = {}): Promise<System> {
   const credentials = JSON.parse(await readFile(credentialsPath, "utf8")) as {
     api_key: string;
     admin_key: string;
+    webhook_secret?: string;
   };
 
   const api = (path: string, init: RequestInit = {}) => {
@@ -300,6 +303,7 @@ export async function startSystem(options: StartOptions = {}): Promise<System> {
     cwd,
     apiKey: credentials.api_key,
     adminKey: credentials.admin_key,
+    webhookSecret: credentials.webhook_secret,
     api,
     pollJob,
     output,
