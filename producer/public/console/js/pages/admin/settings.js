@@ -236,8 +236,9 @@ export async function renderWebhooks({ me, main }) {
     replace(info, [
       h("dt", {}, "URL"),
       h("dd", {}, w.url ?? "none"),
+      // Stored encrypted: only the answer that made it carries the secret (shown in a box below).
       h("dt", {}, "Signing secret"),
-      h("dd", {}, h("code", {}, `${w.secret.slice(0, 10)}…`)),
+      h("dd", {}, w.has_secret ? h("code", {}, `…${w.secret_last4}`) : "none yet (set a URL, or rotate)"),
       h("dt", {}, "Previous secret valid until"),
       h("dd", {}, fmtTime(w.previous_secret_expires_at)),
     ]);
@@ -247,7 +248,12 @@ export async function renderWebhooks({ me, main }) {
   const rotate = button("Rotate secret", out, async () => {
     const w = await api("POST", `/v1/admin/projects/${project.value}/webhook/rotate-secret`);
     show(w);
-    replace(out, secretBox("New signing secret", w.secret, "New webhook signing secret"));
+    replace(
+      out,
+      w.secret
+        ? secretBox("New signing secret", w.secret, "New webhook signing secret")
+        : notice("info", "Another rotation just happened: its answer showed the new secret."),
+    );
   });
 
   main.append(
@@ -259,12 +265,16 @@ export async function renderWebhooks({ me, main }) {
         onsubmit: (e) => {
           e.preventDefault();
           busy(save, out, async () => {
-            show(
-              await api("PUT", `/v1/admin/projects/${project.value}/webhook`, {
-                url: url.value.trim() || null,
-              }),
+            const w = await api("PUT", `/v1/admin/projects/${project.value}/webhook`, {
+              url: url.value.trim() || null,
+            });
+            show(w);
+            replace(
+              out,
+              w.secret
+                ? secretBox("Signing secret", w.secret, "Webhook signing secret")
+                : notice("info", "Webhook URL saved."),
             );
-            replace(out, notice("info", "Webhook URL saved."));
           });
         },
       },
