@@ -159,3 +159,43 @@ describe("provider selection by strategy", () => {
     expect(data?.excluded).toContainEqual({ provider: "workers-ai", reason: "other_tier" });
   });
 });
+
+describe("TokenBucket.health", () => {
+  const stubFor = (provider: string) =>
+    env.TOKEN_BUCKET.getByName(bucketName(`inst_${crypto.randomUUID()}`, provider));
+
+  it("answers closed with no latency for an object that never paced a call", async () => {
+    expect(await stubFor("openai").health()).toEqual({ circuit: "closed", p50Ms: null });
+  });
+
+  it("answers the p50 time to terminal of the jobs that ended there lately", async () => {
+    const stub = stubFor("openai");
+    for (const ageMs of [1_000, 1_000, 30_000]) {
+      const leaseId = crypto.randomUUID();
+      await stub.acquire({ leaseId, limits });
+      await stub.release(leaseId, "success", { outcome: "success", ended: "succeeded", ageMs, costUsd: 0 });
+    }
+    const { p50Ms } = await stub.health();
+    // Histogram bins are within ±9% of the true value.
+    expect(p50Ms).toBeGreaterThan(900);
+    expect(p50Ms).toBeLessThan(1_100);
+  });
+
+  it("answers open during the cooldown, then half-open, and asking changes nothing", async () => {
+    const stub = stubFor("openai");
+    const leaseId = crypto.randomUUID();
+    await stub.acquire({ leaseId, limits: { ...limits, cooldownMs: 200 } });
+    await stub.release(leaseId, "retryable_failure");
+    expect((await stub.health()).circuit).toBe("open");
+    await scheduler.wait(250);
+    expect((await stub.health()).circuit).toBe("half_open");
+    expect((await stub.health()).circuit).toBe("half_open");
+    // The probe is still free to take: health() did not take it.
+    const probe = await stub.acquire({
+      leaseId: crypto.randomUUID(),
+      limits: { ...limits, cooldownMs: 200 },
+    });
+    expect(probe).toMatchObject({ granted: true, probe: true });
+    expect((await stub.health()).circuit).toBe("open");
+  });
+});
