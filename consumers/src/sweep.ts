@@ -1,9 +1,10 @@
 // The safety net behind "every accepted job ends in a terminal state": a cron sweep that sends a
-// fresh message for jobs whose message was lost. Duplicates are harmless: claims are conditional.
+// fresh message for jobs whose message was lost (shared/jobs/resend-stale.ts).
 import type { ConsumerConfig } from "../../shared/config";
 import type { Db } from "../../shared/db/client";
-import { findStaleJobs, touchJobs } from "../../shared/db/queries/stale-jobs";
-import { type JobMessage, jobMessage } from "../../shared/jobs/message";
+import { findStaleJobs } from "../../shared/db/queries/stale-jobs";
+import type { JobMessage } from "../../shared/jobs/message";
+import { resendStaleJobs } from "../../shared/jobs/resend-stale";
 import { log } from "./log";
 
 const SWEEP_LIMIT = 500;
@@ -18,20 +19,8 @@ export async function sweepStaleJobs(db: Db, queue: Queue<JobMessage>, config: C
     leaseGraceMs: LEASE_GRACE_MS,
     limit: SWEEP_LIMIT,
   });
-  if (stale.length === 0) return 0;
-  const messages = stale.map((job) => ({
-    body: jobMessage(
-      { job_id: job.id, instance_id: job.instanceId, project_id: job.projectId, request_id: job.requestId },
-      Math.max(0, job.attempts - 1),
-    ),
-    contentType: "json" as const,
-  }));
-  for (let i = 0; i < messages.length; i += 100) await queue.sendBatch(messages.slice(i, i + 100));
-  await touchJobs(
-    db,
-    stale.map((job) => job.id),
-    now,
-  );
-  log("warn", "re-sent messages for stale jobs", { count: stale.length });
-  return stale.length;
+  const resent = await resendStaleJobs(db, queue, stale, now);
+  if (resent === 0) return 0;
+  log("warn", "re-sent messages for stale jobs", { count: resent });
+  return resent;
 }

@@ -5,8 +5,9 @@
 // local start nothing can be waiting yet, so queued jobs last touched before this session began
 // are re-sent at once. (Running jobs wait for their lease to run out; the sweep takes them then.)
 import type { Db } from "../../shared/db/client";
-import { findStaleJobs, touchJobs } from "../../shared/db/queries/stale-jobs";
-import { type JobMessage, jobMessage } from "../../shared/jobs/message";
+import { findStaleJobs } from "../../shared/db/queries/stale-jobs";
+import type { JobMessage } from "../../shared/jobs/message";
+import { resendStaleJobs } from "../../shared/jobs/resend-stale";
 
 const LIMIT = 500;
 
@@ -23,19 +24,5 @@ export async function recoverLostJobs(
     leaseGraceMs: Number.MAX_SAFE_INTEGER,
     limit: LIMIT,
   });
-  if (lost.length === 0) return 0;
-  const messages = lost.map((job) => ({
-    body: jobMessage(
-      { job_id: job.id, instance_id: job.instanceId, project_id: job.projectId, request_id: job.requestId },
-      Math.max(0, job.attempts - 1),
-    ),
-    contentType: "json" as const,
-  }));
-  for (let i = 0; i < messages.length; i += 100) await queue.sendBatch(messages.slice(i, i + 100));
-  await touchJobs(
-    db,
-    lost.map((job) => job.id),
-    now,
-  );
-  return lost.length;
+  return resendStaleJobs(db, queue, lost, now);
 }
