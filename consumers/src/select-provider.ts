@@ -1,11 +1,13 @@
 // The chain of providers a job runs along. A job naming a provider (or none) gets providerChain's.
 // A job asking for a strategy (`cheapest`, `fastest`, `quality:<tier>`) is ranked once, at its
-// first delivery, when prices and health are current; the choice is recorded as its
-// `provider_selected` event (ranking, reason, chain) in the same UPDATE that sets its provider.
+// first delivery, when prices (the instance's own, else list prices) and health are current; the
+// choice is recorded as its `provider_selected` event (ranking, reason, chain) in the same UPDATE
+// that sets its provider.
 // Every later delivery reads that chain back, so a retried job never hops between rankings.
 import { sql } from "drizzle-orm";
 import type { InstanceSettings } from "../../shared/db/queries/instance-settings";
 import { getJob, type JobRow } from "../../shared/db/queries/jobs";
+import { instancePrices } from "../../shared/db/queries/provider-prices";
 import { jobs } from "../../shared/db/schema";
 import type { ProviderName } from "../../shared/jobs/enums";
 import {
@@ -48,12 +50,9 @@ export async function jobChain(
   const recorded = recordedChain(job, isProviderName);
   if (recorded) return recorded;
 
-  const candidates = await withHealth(
-    deps,
-    job.instanceId,
-    strategy,
-    staticCandidates(env, job.input, fallback),
-  );
+  const prices = await instancePrices(deps.db, job.instanceId);
+  const statics = staticCandidates(env, job.input, fallback, prices);
+  const candidates = await withHealth(deps, job.instanceId, strategy, statics);
   const ranking = rankProviders(strategy, candidates);
   const ranked = ranking.ranked.map((r) => r.provider);
   // Nothing eligible: the job runs as one naming no provider would (its error then says why).

@@ -52,6 +52,9 @@ import { registerMakePrimaryProviderKey } from "./routes/admin.provider-keys.mak
 import { registerDeleteProviderLimit } from "./routes/admin.provider-limits.delete";
 import { registerListProviderLimits } from "./routes/admin.provider-limits.list";
 import { registerPutProviderLimit } from "./routes/admin.provider-limits.put";
+import { registerDeleteProviderPrice } from "./routes/admin.provider-prices.delete";
+import { registerListProviderPrices } from "./routes/admin.provider-prices.list";
+import { registerPutProviderPrice } from "./routes/admin.provider-prices.put";
 import { registerHealth } from "./routes/health";
 import { registerCancelJob } from "./routes/jobs.cancel";
 import { registerConsole } from "./routes/console";
@@ -64,6 +67,7 @@ import { registerSignedJobImage } from "./routes/jobs.image.signed";
 import { registerListJobs } from "./routes/jobs.list";
 import { registerListJobWebhooks } from "./routes/jobs.webhooks.list";
 import { registerRedeliverJobWebhook } from "./routes/jobs.webhooks.redeliver";
+import { MCP_PATH, registerMcp } from "./routes/mcp";
 
 const app = createApp();
 app.use("*", requestContext);
@@ -71,10 +75,13 @@ app.use("/v1/*", limitBody, requireJson, requireApiKey, limitPerKey);
 // Authorization: each path's resource goes through the policy (shared/auth/policy.ts), the action
 // from the method. The job API and an instance's settings need a key narrowed to an instance.
 app.use("/v1/jobs/*", requireInstanceKey, authorize("job"));
+// MCP's tools are the job API's, called with the same key (each call is authorized again).
+app.use(MCP_PATH, requireInstanceKey);
 for (const path of [
   "/v1/admin/dead-letters/*",
   "/v1/admin/provider-keys/*",
   "/v1/admin/provider-limits/*",
+  "/v1/admin/provider-prices/*",
   "/v1/admin/fallback-providers/*",
   "/v1/admin/ai-gateway/*",
   "/v1/admin/projects/:id/webhook/*",
@@ -102,6 +109,7 @@ registerCancelJob(app);
 registerDeleteJob(app);
 registerListJobWebhooks(app);
 registerRedeliverJobWebhook(app);
+registerMcp(app);
 registerListDeadLetters(app);
 registerReplayDeadLetters(app);
 registerGetProjectWebhook(app);
@@ -114,6 +122,9 @@ registerDeleteProviderKey(app);
 registerListProviderLimits(app);
 registerPutProviderLimit(app);
 registerDeleteProviderLimit(app);
+registerListProviderPrices(app);
+registerPutProviderPrice(app);
+registerDeleteProviderPrice(app);
 registerGetFallbackProviders(app);
 registerPutFallbackProviders(app);
 registerGetAiGateway(app);

@@ -303,6 +303,23 @@ export const providerLimits = sqliteTable(
   (t) => [primaryKey({ columns: [t.instanceId, t.provider] })],
 );
 
+/**
+ * An instance's own price per image for a provider (what its contract bills), used by provider
+ * selection in place of the adapter's list price; absent rows: the list price.
+ */
+export const providerPrices = sqliteTable(
+  "provider_prices",
+  {
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id),
+    provider: text("provider").notNull(),
+    perImageUsd: real("per_image_usd").notNull(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.provider] })],
+);
+
 /** An instance's own provider API keys, AES-GCM encrypted with the Worker's master key. */
 export const providerKeys = sqliteTable(
   "provider_keys",

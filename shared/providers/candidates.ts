@@ -33,7 +33,8 @@ export function acceptsInput(provider: ProviderName, model: string, input: Image
 }
 
 /**
- * Every provider, as this Worker would run it for `input`. The offline demo draws gradients for
+ * Every provider, as this Worker would run it for `input`, priced by the instance's own prices
+ * where it set some (per image, provider_prices) and else by the adapters' list prices. The offline demo draws gradients for
  * free, so it is a candidate only where it is the default provider anyway (local development,
  * tests, an instance with no provider set up): elsewhere `cheapest` would always pick it.
  */
@@ -41,16 +42,22 @@ export function staticCandidates(
   env: Record<string, unknown>,
   input: ImageInput,
   defaultProvider: ProviderName,
+  instancePrices: ReadonlyMap<string, number> = new Map(),
 ): Candidate[] {
   return providerNames.map((provider) => {
     const model = effectiveModel(env, provider);
     const configured = provider === "demo" ? defaultProvider === "demo" : providerConfigured(env, provider);
+    const own = instancePrices.get(provider);
     return {
       provider,
       model,
       configured,
       acceptsInput: acceptsInput(provider, model, input),
-      costUsd: getProvider(provider).estimateCostUsd(input, model),
+      // The instance's own price per image (its contract) wins over the list price.
+      costUsd:
+        own === undefined
+          ? getProvider(provider).estimateCostUsd(input, model)
+          : Math.round(own * input.num_images * 1e5) / 1e5,
       tier: tierOf(provider, model),
       p50Ms: null,
       circuit: "closed",

@@ -84,6 +84,25 @@ describe("provider selection by strategy", () => {
     });
   });
 
+  it("cheapest: ranks by the instance's own price where it set one", async () => {
+    const { tenant, job } = await strategyJob("cheapest", { ...SQUARE, num_images: 2 });
+    await env.DB.prepare(
+      "INSERT INTO provider_prices (instance_id, provider, per_image_usd, updated_at) VALUES (?, 'demo', 0.5, 0)",
+    )
+      .bind(tenant.instanceId)
+      .run();
+    const { ai, target } = withWorkersAi();
+    await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
+    const after = await jobRow(job.id);
+    expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+    expect(after.provider).toBe("workers-ai");
+    expect(ai.calls).toHaveLength(2);
+    expect(selection(after.events)[0]?.data?.ranking).toMatchObject([
+      { provider: "workers-ai", cost_usd: 0.00126 },
+      { provider: "demo", cost_usd: 1 },
+    ]);
+  });
+
   it("fastest: picks the provider with an observed p50 over one with none", async () => {
     const { tenant, job } = await strategyJob("fastest");
     await reportCall(tenant.instanceId, "workers-ai", "success", 1_500);

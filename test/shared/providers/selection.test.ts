@@ -171,6 +171,15 @@ describe("candidates from the env", () => {
     expect(tierOf("replicate", "owner/unknown:abc")).toBe("standard");
   });
 
+  it("an instance's own price per image replaces the list price", () => {
+    const env = { STABILITY_API_KEY: "sk" };
+    const two = { ...input, num_images: 2 };
+    const own = new Map([["stability", 0.011]]);
+    const list = staticCandidates(env, two, "demo", own);
+    expect(list.find((c) => c.provider === "stability")?.costUsd).toBe(0.022);
+    expect(list.find((c) => c.provider === "openai")?.costUsd).toBe(0.084);
+  });
+
   it("a provider cannot take a ratio or a count beyond its capabilities; FLUX on Workers AI draws 1x1 only", () => {
     expect(acceptsInput("stability", "core", { ...input, aspect_ratio: "4x3" })).toBe(false);
     expect(acceptsInput("openai", "gpt-image-1", { ...input, num_images: 5 })).toBe(false);
