@@ -53,7 +53,10 @@ export default defineConfig(async () => {
         // reached by its configured name (the plugin points self-bindings at the Worker under test).
         workerProject("producer", "./wrangler.producer.toml", {
           main: "./test/producer-worker.ts",
-          durableObjects: { TOKEN_BUCKET: { className: "TokenBucket", useSQLite: true } },
+          durableObjects: {
+            TOKEN_BUCKET: { className: "TokenBucket", useSQLite: true },
+            BUDGET: { className: "Budget", useSQLite: true },
+          },
           serviceBindings: { HOUSEKEEPING: { name: "genqueue-producer", entrypoint: "Housekeeping" } },
         }),
         // Provider fakes and an AI Gateway stand-in on 127.0.0.1 (test/consumers/ai-gateway.test.ts).

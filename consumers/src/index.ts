@@ -9,6 +9,7 @@ import { runHousekeeping } from "./housekeeping";
 import { log } from "./log";
 import { settleEach } from "./settle-each";
 
+export { Budget } from "./budget-object";
 export { Housekeeping } from "./housekeeping-entrypoint";
 export { TokenBucket } from "./token-bucket";
 
