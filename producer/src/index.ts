@@ -67,7 +67,6 @@ import { registerSignedJobImage } from "./routes/jobs.image.signed";
 import { registerListJobs } from "./routes/jobs.list";
 import { registerListJobWebhooks } from "./routes/jobs.webhooks.list";
 import { registerRedeliverJobWebhook } from "./routes/jobs.webhooks.redeliver";
-import { MCP_PATH, registerMcp } from "./routes/mcp";
 
 const app = createApp();
 app.use("*", requestContext);
@@ -75,8 +74,6 @@ app.use("/v1/*", limitBody, requireJson, requireApiKey, limitPerKey);
 // Authorization: each path's resource goes through the policy (shared/auth/policy.ts), the action
 // from the method. The job API and an instance's settings need a key narrowed to an instance.
 app.use("/v1/jobs/*", requireInstanceKey, authorize("job"));
-// MCP's tools are the job API's, called with the same key (each call is authorized again).
-app.use(MCP_PATH, requireInstanceKey);
 for (const path of [
   "/v1/admin/dead-letters/*",
   "/v1/admin/provider-keys/*",
@@ -109,7 +106,6 @@ registerCancelJob(app);
 registerDeleteJob(app);
 registerListJobWebhooks(app);
 registerRedeliverJobWebhook(app);
-registerMcp(app);
 registerListDeadLetters(app);
 registerReplayDeadLetters(app);
 registerGetProjectWebhook(app);
