@@ -37,6 +37,8 @@ import { registerRunHousekeeping } from "./routes/admin.housekeeping.run";
 import { forwardScheduled } from "./housekeeping";
 import { registerGetMetrics } from "./routes/admin.metrics.get";
 import { registerReplayDeadLetters } from "./routes/admin.dead-letters.replay";
+import { registerGetBudget } from "./routes/admin.budget.get";
+import { registerPutBudget } from "./routes/admin.budget.put";
 import { registerGetFallbackProviders } from "./routes/admin.fallback-providers.get";
 import { registerPutFallbackProviders } from "./routes/admin.fallback-providers.put";
 import { registerDeleteAiGateway } from "./routes/admin.ai-gateway.delete";
@@ -67,6 +69,7 @@ import { registerSignedJobImage } from "./routes/jobs.image.signed";
 import { registerListJobs } from "./routes/jobs.list";
 import { registerListJobWebhooks } from "./routes/jobs.webhooks.list";
 import { registerRedeliverJobWebhook } from "./routes/jobs.webhooks.redeliver";
+import { MCP_PATH, registerMcp } from "./routes/mcp";
 
 const app = createApp();
 app.use("*", requestContext);
@@ -74,12 +77,15 @@ app.use("/v1/*", limitBody, requireJson, requireApiKey, limitPerKey);
 // Authorization: each path's resource goes through the policy (shared/auth/policy.ts), the action
 // from the method. The job API and an instance's settings need a key narrowed to an instance.
 app.use("/v1/jobs/*", requireInstanceKey, authorize("job"));
+// MCP's tools are the job API's, called with the same key (each call is authorized again).
+app.use(MCP_PATH, requireInstanceKey);
 for (const path of [
   "/v1/admin/dead-letters/*",
   "/v1/admin/provider-keys/*",
   "/v1/admin/provider-limits/*",
   "/v1/admin/provider-prices/*",
   "/v1/admin/fallback-providers/*",
+  "/v1/admin/budget/*",
   "/v1/admin/ai-gateway/*",
   "/v1/admin/projects/:id/webhook/*",
 ])
@@ -106,6 +112,7 @@ registerCancelJob(app);
 registerDeleteJob(app);
 registerListJobWebhooks(app);
 registerRedeliverJobWebhook(app);
+registerMcp(app);
 registerListDeadLetters(app);
 registerReplayDeadLetters(app);
 registerGetProjectWebhook(app);
@@ -123,6 +130,8 @@ registerPutProviderPrice(app);
 registerDeleteProviderPrice(app);
 registerGetFallbackProviders(app);
 registerPutFallbackProviders(app);
+registerGetBudget(app);
+registerPutBudget(app);
 registerGetAiGateway(app);
 registerPutAiGateway(app);
 registerDeleteAiGateway(app);
