@@ -84,6 +84,8 @@ const ROUTES: Record<string, Row> = {
   "DELETE /v1/admin/provider-prices/{provider}": row(SETTINGS, I),
   "GET /v1/admin/fallback-providers": row(SETTINGS, I),
   "PUT /v1/admin/fallback-providers": row(SETTINGS, I, () => ({ fallback_providers: ["openai"] })),
+  "GET /v1/admin/budget": row(SETTINGS, I),
+  "PUT /v1/admin/budget": row(SETTINGS, I, () => ({ monthly_limit_usd: 100 })),
   "GET /v1/admin/ai-gateway": row(SETTINGS, I),
   "PUT /v1/admin/ai-gateway": row(SETTINGS, I, () => ({
     account_id: "0123456789abcdef0123456789abcdef",
