@@ -39,8 +39,6 @@ import { registerGetMetrics } from "./routes/admin.metrics.get";
 import { registerReplayDeadLetters } from "./routes/admin.dead-letters.replay";
 import { registerGetBudget } from "./routes/admin.budget.get";
 import { registerPutBudget } from "./routes/admin.budget.put";
-import { registerGetBudget } from "./routes/admin.budget.get";
-import { registerPutBudget } from "./routes/admin.budget.put";
 import { registerGetFallbackProviders } from "./routes/admin.fallback-providers.get";
 import { registerPutFallbackProviders } from "./routes/admin.fallback-providers.put";
 import { registerDeleteAiGateway } from "./routes/admin.ai-gateway.delete";
@@ -88,7 +86,6 @@ for (const path of [
   "/v1/admin/provider-prices/*",
   "/v1/admin/fallback-providers/*",
   "/v1/admin/budget/*",
-  "/v1/admin/budget/*",
   "/v1/admin/ai-gateway/*",
   "/v1/admin/projects/:id/webhook/*",
 ])
@@ -133,8 +130,6 @@ registerPutProviderPrice(app);
 registerDeleteProviderPrice(app);
 registerGetFallbackProviders(app);
 registerPutFallbackProviders(app);
-registerGetBudget(app);
-registerPutBudget(app);
 registerGetBudget(app);
 registerPutBudget(app);
 registerGetAiGateway(app);
