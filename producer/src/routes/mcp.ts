@@ -1,18 +1,14 @@
 // The remote MCP endpoint (Streamable HTTP, stateless: a server per request, JSON answers) at
 // /v1/mcp, behind the same API key check and rate limit as every /v1 route. Not in the OpenAPI
 // document: its contract is MCP's (tools/list describes the tools).
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { App } from "../app";
+import { genqueueMcpServer } from "../mcp/tools";
 
 export const MCP_PATH = "/v1/mcp";
 
 export function registerMcp(app: App) {
   app.all(MCP_PATH, async (c) => {
-    // Loaded on the first MCP request: the SDK is most of the producer's bundle, and every other
-    // route's isolate start-up would otherwise pay for evaluating it.
-    const [{ genqueueMcpServer }, { WebStandardStreamableHTTPServerTransport }] = await Promise.all([
-      import("../mcp/tools"),
-      import("@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"),
-    ]);
     const authorization = c.req.header("authorization") ?? "";
     const origin = new URL(c.req.url).origin;
     const server = genqueueMcpServer(async (path, body) =>
