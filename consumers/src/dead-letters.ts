@@ -9,6 +9,7 @@ import { deadLetterJob } from "../../shared/jobs/lifecycle";
 import { JobMessageSchema } from "../../shared/jobs/message";
 import { emitWebhookForJob } from "../../shared/webhooks/emit";
 import type { WebhookDeliveryMessage } from "../../shared/webhooks/message";
+import { settleJobBudget } from "./budget-settle";
 import { log } from "./log";
 
 export async function handleDeadLetter(
@@ -16,6 +17,7 @@ export async function handleDeadLetter(
   message: Message<unknown>,
   now: number,
   webhooks?: Queue<WebhookDeliveryMessage>,
+  budgets?: unknown,
 ): Promise<void> {
   const parsed = JobMessageSchema.safeParse(message.body);
   if (!parsed.success) {
@@ -65,6 +67,7 @@ export async function handleDeadLetter(
     code: error.code,
     outcome: result,
   });
+  if (budgets !== undefined && result !== "lost") await settleJobBudget({ db, budgets, now }, job, 0);
   // job.dead_lettered (idempotent per job version, so a redelivered dead letter sends nothing new).
   if (webhooks) await emitWebhookForJob({ db, queue: webhooks, now: () => now }, job.id);
   message.ack();

@@ -18,7 +18,7 @@ export default {
     const config = consumerConfig(env);
     if (batch.queue === config.JOBS_DLQ_NAME) {
       const db = createDb(env.DB);
-      await settleEach(batch, (m) => handleDeadLetter(db, m, Date.now(), env.WEBHOOKS));
+      await settleEach(batch, (m) => handleDeadLetter(db, m, Date.now(), env.WEBHOOKS, env.BUDGET));
       return;
     }
     if (batch.queue === config.WEBHOOKS_QUEUE_NAME) {

@@ -7,6 +7,7 @@ import type { JobMessage } from "../../shared/jobs/message";
 import { nextProvider } from "../../shared/jobs/provider-chain";
 import { MAX_QUEUE_DELAY_SECONDS, queueRetryDelaySeconds } from "../../shared/pacing/backoff";
 import type { ProviderError } from "../../shared/providers/errors";
+import { budgetDeps, settleJobBudget } from "./budget-settle";
 import type { Decision } from "./decision";
 import { log } from "./log";
 import type { JobDeps } from "./job-deps";
@@ -49,6 +50,7 @@ export async function onProviderError(deps: JobDeps, call: FailedCall): Promise<
   }
   if (!error.retryable) {
     const failed = await failJob(deps.db, job.id, leaseToken, jobError, now);
+    if (failed === "applied") await settleJobBudget(budgetDeps(deps), job, 0);
     return failed === "applied" ? { kind: "ack", reason: `failed: ${error.code}` } : endedMeanwhile(failed);
   }
   if (attempt >= deps.config.JOB_MAX_ATTEMPTS) {

@@ -23,6 +23,7 @@ import type { Decision } from "./decision";
 import type { JobDeps } from "./job-deps";
 import { log } from "./log";
 import { onProviderError } from "./on-provider-error";
+import { budgetDeps, settleJobBudget } from "./budget-settle";
 import { acquireSlot, instanceSettings, limitsFor } from "./pacing";
 import { runWithInstanceKeys } from "./provider-keys";
 import { runWithQuickRetries } from "./run-provider";
@@ -36,7 +37,11 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
   const { db, config } = deps;
   const job = deps.preloaded !== undefined ? deps.preloaded : await getJob(db, message.job_id);
   if (!job) return { kind: "ack", reason: "job does not exist" };
-  if (terminalStatuses.includes(job.status)) return { kind: "ack", reason: `job already ${job.status}` };
+  if (terminalStatuses.includes(job.status)) {
+    // Canceled through the API before it ran: its budget reservation ends here (other ends settle their own).
+    if (job.status === "canceled") await settleJobBudget(budgetDeps(deps), job, 0);
+    return { kind: "ack", reason: `job already ${job.status}` };
+  }
   if (job.cancelRequestedAt !== null) return settleCancelRequest(deps, message, job);
   if (isStaleCopy(job, deps.now()))
     return { kind: "ack", reason: "stale copy: the next message is on its way" };
@@ -143,6 +148,9 @@ async function recordSuccess(
   const succeeded: JobRow = { ...job, status: "succeeded", ...successPatch(result, now) };
   const hook = changeWebhook(succeeded, now);
   const done = await succeedJob(deps.db, job.id, leaseToken, result, now, hook);
+  // A lost lease is settled by the delivery that holds the job now.
+  if (done.exit !== "lost")
+    await settleJobBudget(budgetDeps(deps), job, done.exit === "canceled" ? 0 : run.costUsd);
   // Canceled while the provider worked: the result must not be kept. A lost lease is different:
   // the delivery that took the job over writes the same R2 keys, so its images must stay.
   if (done.exit === "canceled") {
@@ -178,7 +186,10 @@ async function afterLostClaim(deps: JobDeps, message: JobMessage): Promise<Decis
  */
 async function settleCancelRequest(deps: JobDeps, message: JobMessage, job: JobRow): Promise<Decision> {
   const canceled = await cancelAbandonedJob(deps.db, job.id, deps.now());
-  if (canceled.applied) return { kind: "ack", reason: "canceled: its cancel was requested" };
+  if (canceled.applied) {
+    await settleJobBudget(budgetDeps(deps), job, 0);
+    return { kind: "ack", reason: "canceled: its cancel was requested" };
+  }
   const current = await getJob(deps.db, job.id);
   if (!current || terminalStatuses.includes(current.status))
     return { kind: "ack", reason: "job ended meanwhile" };

@@ -8,6 +8,7 @@ import { jobs } from "../db/schema";
 import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 
+import { type BudgetGate, releaseForJob, reserveForJob } from "../budgets/enqueue";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { checkWebhookUrl } from "../webhooks/url-safety";
@@ -32,6 +33,8 @@ export interface CreateJobDeps {
   queue: Queue<JobMessage>;
   now: number;
   requestId: string;
+  /** Only for an instance with a monthly budget: the job's estimate is reserved before it is written. */
+  budget?: BudgetGate;
 }
 
 export async function resolveProject(db: Db, principal: Principal, requested?: string): Promise<string> {
@@ -69,9 +72,14 @@ export async function createJob(
       ]);
     }
   }
+  const jobId = newId("job");
+  const held = { id: jobId, instanceId: principal.instanceId, projectId };
+  if (deps.budget) await reserveForJob(deps.budget, held, body);
+  // A job that is not enqueued after all gives its estimate back (the reservation would expire anyway).
+  const unreserve = () => (deps.budget ? releaseForJob(deps.budget, held).catch(() => undefined) : undefined);
   const row: JobRow = newJobRow(
     {
-      id: newId("job"),
+      id: jobId,
       instanceId: principal.instanceId,
       projectId,
       apiKeyId: principal.keyId,
@@ -107,8 +115,13 @@ export async function createJob(
     { request_id: requestId },
   );
   const insert = db.insert(jobs).values(row);
-  if (deps.alongWith) await db.batch([insert, deps.alongWith.record(row)]);
-  else await insert;
+  try {
+    if (deps.alongWith) await db.batch([insert, deps.alongWith.record(row)]);
+    else await insert;
+  } catch (error) {
+    await unreserve();
+    throw error;
+  }
   try {
     await deps.queue.send(
       jobMessage({
@@ -126,6 +139,7 @@ export async function createJob(
     const remove = db.delete(jobs).where(eq(jobs.id, row.id));
     if (deps.alongWith) await db.batch([remove, deps.alongWith.undo()]);
     else await remove;
+    await unreserve();
     throw new ApiError("queue_unavailable");
   }
   return row;

@@ -193,6 +193,17 @@ const table: Row[] = [
   },
   {
     op: "post /v1/jobs",
+    code: "budget_exceeded",
+    send: async (t) => {
+      // A budget below any job's estimate (the key's first lookup reads it).
+      await env.DB.prepare("UPDATE instances SET monthly_budget_usd = 0.000001 WHERE id = ?")
+        .bind(t.instanceId)
+        .run();
+      return call("/v1/jobs", postInit(t.userKey, jobBody({ provider: "openai" })));
+    },
+  },
+  {
+    op: "post /v1/jobs",
     code: "queue_unavailable",
     send: (t) => callWith({ JOBS: queueSpy("fail").queue }, "/v1/jobs", postInit(t.userKey, jobBody())),
   },

@@ -55,6 +55,7 @@ export const createJobRoute = createRoute({
       "idempotency_key_in_progress",
       "webhook_url_invalid",
       "archived",
+      "budget_exceeded",
       "queue_unavailable",
     ),
   },
@@ -92,6 +93,10 @@ export function registerCreateJob(app: App) {
           now,
           requestId: c.get("requestId"),
           allowLocalWebhooks: isLocal(c.env),
+          // Only an instance with a budget pays for the check (its limit comes with the API key).
+          ...(principal.monthlyBudgetUsd != null && {
+            budget: { namespace: c.env.BUDGET, limitUsd: principal.monthlyBudgetUsd },
+          }),
           ...(idemKey && {
             alongWith: {
               record: (row: JobRow) =>

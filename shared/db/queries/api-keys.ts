@@ -23,6 +23,11 @@ export interface Caller {
    * refuses it.
    */
   instanceAssigned: boolean;
+  /**
+   * The key's instance's monthly budget in USD (shared/budgets), read in the same lookup so an
+   * instance without one costs nothing more per job; null or absent: no budget.
+   */
+  monthlyBudgetUsd?: number | null;
 }
 
 /** A caller narrowed to one instance: what the job API and an instance's settings routes need. */
@@ -50,6 +55,7 @@ export async function findCallerByHash(db: Db, keyHash: string, now: number): Pr
       instanceId: apiKeys.instanceId,
       projectId: apiKeys.projectId,
       assignedUserId: sql<string | null>`${userInstances.userId}`.as("assigned_user_id"),
+      monthlyBudgetUsd: instances.monthlyBudgetUsd,
     })
     .from(apiKeys)
     .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
