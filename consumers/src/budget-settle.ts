@@ -5,6 +5,8 @@
 import type { Db } from "../../shared/db/client";
 import type { JobRow } from "../../shared/db/queries/jobs";
 import { budgetOf } from "../../shared/budgets/object";
+import { emitThresholdWebhooks } from "../../shared/budgets/threshold-webhook";
+import type { WebhookDeliveryMessage } from "../../shared/webhooks/message";
 import type { JobDeps } from "./job-deps";
 import { log } from "./log";
 import { instanceSettings } from "./pacing";
@@ -13,12 +15,14 @@ export interface SettleDeps {
   db: Db;
   /** The BUDGET binding. */
   budgets: unknown;
+  /** Where budget.threshold_reached events go (the WEBHOOKS queue). */
+  webhooks: Queue<WebhookDeliveryMessage>;
   now: number;
 }
 
 /** A job step's deps, as settling needs them. */
 export function budgetDeps(deps: JobDeps): SettleDeps {
-  return { db: deps.db, budgets: deps.env.BUDGET, now: deps.now() };
+  return { db: deps.db, budgets: deps.env.BUDGET, webhooks: deps.env.WEBHOOKS, now: deps.now() };
 }
 
 export async function settleJobBudget(
@@ -35,14 +39,20 @@ export async function settleJobBudget(
       actualUsd,
     });
     for (const threshold of answer.crossed) {
-      log("warn", "budget threshold reached", {
-        instance_id: job.instanceId,
-        threshold,
+      const crossing = {
+        instanceId: job.instanceId,
+        jobId: job.id,
+        projectId: job.projectId,
+        thresholdPercent: threshold,
         month: answer.month,
-        spent_usd: answer.spentUsd,
-        limit_usd: answer.limitUsd,
-        job_id: job.id,
-      });
+        spentUsd: answer.spentUsd,
+        limitUsd: answer.limitUsd,
+      };
+      const sent = await emitThresholdWebhooks(
+        { db: deps.db, queue: deps.webhooks, now: deps.now },
+        crossing,
+      );
+      log("warn", "budget threshold reached", { ...crossing, webhooks: sent });
     }
   } catch (error) {
     log("error", "budget settle failed; the reservation will expire", {

@@ -67,7 +67,8 @@ export async function handleDeadLetter(
     code: error.code,
     outcome: result,
   });
-  if (budgets !== undefined && result !== "lost") await settleJobBudget({ db, budgets, now }, job, 0);
+  if (budgets !== undefined && webhooks && result !== "lost")
+    await settleJobBudget({ db, budgets, webhooks, now }, job, 0);
   // job.dead_lettered (idempotent per job version, so a redelivered dead letter sends nothing new).
   if (webhooks) await emitWebhookForJob({ db, queue: webhooks, now: () => now }, job.id);
   message.ack();

@@ -2,10 +2,11 @@
 // settled with the job's actual cost (0 when it failed or was dead-lettered); an instance without a
 // budget is never settled (no Budget object call).
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { budgetOf } from "../../shared/budgets/object";
 import { FakeAiBinding } from "../fakes/workers-ai-binding";
-import { seedJob, seedTenant } from "../support/tenant";
+import { getProvider } from "../../shared/providers/registry";
+import { seedJob, seedProject, seedTenant } from "../support/tenant";
 import { deliverBatch, jobRow, messageFor, spyEnv } from "./helpers";
 
 async function budgetedJob(
@@ -97,5 +98,51 @@ describe("budget settlement in the consumer", () => {
     expect((await jobRow(ok.id)).status).toBe("succeeded");
     expect((await jobRow(failing.id)).status).toBe("failed");
     expect(uses).toEqual([]);
+  });
+});
+
+describe("budget.threshold_reached", () => {
+  it("is sent once per threshold to each project webhook of the instance", async () => {
+    const tenant = await seedTenant(env.DB);
+    const second = await seedProject(env.DB, tenant);
+    for (const id of [tenant.projectId, second.projectId])
+      await env.DB.prepare("UPDATE projects SET webhook_url = ? WHERE id = ?")
+        .bind(`https://hooks.example/${id}`, id)
+        .run();
+    const input = { prompt: "a budget test", aspect_ratio: "1x1" as const, num_images: 1 };
+    const cost = getProvider("workers-ai").estimateCostUsd(input);
+    const limitUsd = cost / 0.6; // one job: 60 % spent; two: 120 %
+    await env.DB.prepare("UPDATE instances SET monthly_budget_usd = ? WHERE id = ?")
+      .bind(limitUsd, tenant.instanceId)
+      .run();
+    const WEBHOOKS = { send: vi.fn(async () => {}) };
+    const target = { ...spyEnv().env, AI: new FakeAiBinding(), WEBHOOKS } as unknown as ConsumerEnv;
+    const thresholdEvents = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT id, project_id, body FROM webhook_events WHERE instance_id = ? AND type = 'budget.threshold_reached'",
+        )
+          .bind(tenant.instanceId)
+          .all<{ id: string; project_id: string; body: string }>()
+      ).results.map((r) => ({
+        id: r.id,
+        project: r.project_id,
+        pct: JSON.parse(r.body).data.threshold_percent,
+      }));
+
+    for (let n = 0; n < 3; n++) {
+      const job = await seedJob(env.DB, tenant, { overrides: { requestedProvider: "workers-ai", input } });
+      const held = { jobId: job.id, projectId: job.projectId, amountUsd: 0, limitUsd };
+      await budgetOf(env.BUDGET, tenant.instanceId).reserve(held);
+      await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
+      expect((await jobRow(job.id)).status).toBe("succeeded");
+    }
+    const events = await thresholdEvents();
+    expect(events.map((e) => e.pct).sort()).toEqual([100, 100, 50, 50, 80, 80]);
+    expect(new Set(events.map((e) => e.project))).toEqual(new Set([tenant.projectId, second.projectId]));
+    const sentIds = WEBHOOKS.send.mock.calls.map((c) => (c as unknown[])[0]) as { event_id: string }[];
+    // Each event's delivery was enqueued (beside the jobs' own job.succeeded events).
+    const ids = new Set(sentIds.map((m) => m.event_id));
+    expect(events.filter((e) => ids.has(e.id))).toHaveLength(6);
   });
 });
