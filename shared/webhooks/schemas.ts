@@ -39,9 +39,13 @@ export const WebhookEventSchema = z
       example: "msg_0a1b2c3d4e5f6g7h8i9j",
     }),
     object: z.literal("webhook_event"),
-    type: z.enum(webhookEventTypes).meta({ example: "job.succeeded" }),
+    // budget.threshold_reached is filed under the job whose cost crossed the threshold (shared/budgets).
+    type: z.enum([...webhookEventTypes, "budget.threshold_reached"]).meta({ example: "job.succeeded" }),
     job_id: z.string().meta({ example: "job_0a1b2c3d4e5f6g7h8i9j" }),
-    job_version: z.number().int().meta({ description: "The job event (version) it reports", example: 3 }),
+    job_version: z.number().int().meta({
+      description: "The job event (version) it reports; negative for a budget.threshold_reached event",
+      example: 3,
+    }),
     url: z.string().meta({ example: "https://example.com/hooks/genqueue" }),
     status: z.enum(["pending", "delivered", "failed", "gone"]).meta({
       description:
