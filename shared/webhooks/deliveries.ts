@@ -51,7 +51,8 @@ export async function listJobWebhooks(
   jobId: string,
 ): Promise<WebhookEventList> {
   const job = await jobOf(db, scope, jobId);
-  const events = await listWebhookEventsForJob(db, job.id);
+  // A budget.threshold_reached event filed under this job goes to every project's URL: show the job's own project's only.
+  const events = (await listWebhookEventsForJob(db, job.id)).filter((e) => e.projectId === job.projectId);
   return { object: "list", job_id: job.id, data: events.map(serializeWebhookEvent) };
 }
 
