@@ -19,6 +19,8 @@ import { allProviderEnvVars } from "../shared/providers/registry";
 import { createDevLogFilter } from "./lib/dev-log";
 import { banner, migrationSummary, resendLostMessages, startLocalCron, waitForApi } from "./lib/dev-session";
 import { seedDevTenant } from "./lib/dev-tenant";
+import { collectLostJobs } from "./lib/recover-lost-jobs";
+import { createDb } from "../shared/db/client";
 
 const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
@@ -85,6 +87,10 @@ const credentials = await seedDevTenant(
   `http://localhost:${port}`,
   process.env.PROVIDER_KEYS_MASTER_KEY ?? devMasterKey(),
 );
+// The jobs the last session left queued lost their messages with its in-memory queues. They are
+// found now, before the session opens the same local D1 (two processes writing it at once get
+// SQLITE_BUSY), and their messages sent once it answers.
+const lostJobs = await collectLostJobs(createDb(proxy.env.DB), sessionStartedAt, Date.now());
 await proxy.dispose();
 
 /**
@@ -198,6 +204,6 @@ if (await waitForApi(apiUrl, () => !exited)) {
       cron,
     }),
   );
-  stopCron = await startLocalCron({ ...localCron, apiUrl, cron, sessionStartedAt });
+  stopCron = await startLocalCron({ ...localCron, apiUrl, cron, lostJobs });
   ready = true;
 }

@@ -2,7 +2,9 @@
 // the migrations' one-line summary, waiting for the API, and the local run of the consumer's cron.
 import { getPlatformProxy } from "wrangler";
 import { createDb } from "../../shared/db/client";
+import type { StaleJob } from "../../shared/db/queries/stale-jobs";
 import type { JobMessage } from "../../shared/jobs/message";
+import { sendJobMessages } from "../../shared/jobs/resend-stale";
 import { parseCron } from "./cron";
 import { recoverLostJobs } from "./recover-lost-jobs";
 
@@ -62,13 +64,39 @@ export interface LocalCron {
   configPath: string;
   /** wrangler's inner state folder (<persist-to>/v3), as getPlatformProxy takes it. */
   persistPath: string;
-  sessionStartedAt: number;
+  /** Queued jobs of the last session (collectLostJobs, before this one opened D1). */
+  lostJobs: readonly StaleJob[];
   print: (line: string) => void;
 }
 
 /**
+ * Sends the messages of jobs found lost before the session started, through the running session's
+ * own queue (getPlatformProxy reaches it); this proxy never touches D1, which the session holds.
+ */
+export async function sendLostMessages(
+  o: Pick<LocalCron, "configPath" | "persistPath" | "print">,
+  lost: readonly StaleJob[],
+  lostBy: string,
+): Promise<void> {
+  if (lost.length === 0) return;
+  const proxy = await getPlatformProxy<{ JOBS: Queue<JobMessage> }>({
+    configPath: o.configPath,
+    persist: { path: o.persistPath },
+  });
+  try {
+    await sendJobMessages(proxy.env.JOBS, lost);
+    o.print(`re-sent the messages of ${lost.length} queued job(s) ${lostBy}`);
+  } catch (error) {
+    o.print(`could not re-send lost messages: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await proxy.dispose();
+  }
+}
+
+/**
  * Re-sends the messages of jobs queued before `since` (scripts/lib/recover-lost-jobs.ts), through
- * the running session's own queue (getPlatformProxy reaches it).
+ * the running session's own queue (getPlatformProxy reaches it). After a reload only: it reads and
+ * writes D1 beside the session (a reload is rare: a config change).
  */
 export async function resendLostMessages(
   o: Pick<LocalCron, "configPath" | "persistPath" | "print">,
@@ -94,7 +122,7 @@ export async function resendLostMessages(
  * Returns a function that stops the timer.
  */
 export async function startLocalCron(o: LocalCron): Promise<() => void> {
-  await resendLostMessages(o, o.sessionStartedAt, "the last session left behind");
+  await sendLostMessages(o, o.lostJobs, "the last session left behind");
 
   // The producer's scheduled() forwards to the consumer's Housekeeping entrypoint, which logs its report.
   const run = async () => {

@@ -5,18 +5,14 @@
 // local start nothing can be waiting yet, so queued jobs last touched before this session began
 // are re-sent at once. (Running jobs wait for their lease to run out; the sweep takes them then.)
 import type { Db } from "../../shared/db/client";
-import { findStaleJobs } from "../../shared/db/queries/stale-jobs";
+import { findStaleJobs, type StaleJob, touchJobs } from "../../shared/db/queries/stale-jobs";
 import type { JobMessage } from "../../shared/jobs/message";
-import { resendStaleJobs } from "../../shared/jobs/resend-stale";
+import { sendJobMessages } from "../../shared/jobs/resend-stale";
 
 const LIMIT = 500;
 
-export async function recoverLostJobs(
-  db: Db,
-  queue: Queue<JobMessage>,
-  sessionStartedAt: number,
-  now: number,
-): Promise<number> {
+/** The jobs queued before `sessionStartedAt`, marked as looked at (so the sweep leaves them). */
+export async function collectLostJobs(db: Db, sessionStartedAt: number, now: number): Promise<StaleJob[]> {
   const lost = await findStaleJobs(db, {
     now,
     queuedStaleMs: Math.max(0, now - sessionStartedAt),
@@ -24,5 +20,24 @@ export async function recoverLostJobs(
     leaseGraceMs: Number.MAX_SAFE_INTEGER,
     limit: LIMIT,
   });
-  return resendStaleJobs(db, queue, lost, now);
+  if (lost.length > 0) {
+    await touchJobs(
+      db,
+      lost.map((job) => job.id),
+      now,
+    );
+  }
+  return lost;
+}
+
+/** collectLostJobs, then their messages, at once (the running session's D1 and queue). */
+export async function recoverLostJobs(
+  db: Db,
+  queue: Queue<JobMessage>,
+  sessionStartedAt: number,
+  now: number,
+): Promise<number> {
+  const lost = await collectLostJobs(db, sessionStartedAt, now);
+  await sendJobMessages(queue, lost);
+  return lost.length;
 }
