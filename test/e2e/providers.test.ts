@@ -59,7 +59,8 @@ describe.each(["ideogram", "openai", "replicate", "stability"])("the %s adapter"
     // (gpt-image models answer with base64, Stability with the bytes themselves, instead of a URL).
     const stats = fakes[provider]!.stats();
     expect(stats.generateCalls).toBeGreaterThanOrEqual(1);
-    if (provider === "ideogram" || provider === "replicate") expect(stats.imageDownloads).toBeGreaterThanOrEqual(1);
+    if (provider === "ideogram" || provider === "replicate")
+      expect(stats.imageDownloads).toBeGreaterThanOrEqual(1);
     const headers = stats.lastRequest?.headers ?? {};
     const auth = provider === "ideogram" ? headers["api-key"] : headers.authorization;
     expect(auth).toBe(provider === "ideogram" ? KEY : `Bearer ${KEY}`);

@@ -15,7 +15,7 @@ const DIFFUSION = [
 
 /** Workers AI's error table: internal code → [name, description]. */
 const ERRORS: Record<number, [string, string]> = {
-  5007: ["NoSuchModel", "No such model ${model} or task"],
+  5007: ["NoSuchModel", "No such model {model} or task"],
   3006: ["RequestTooLarge", "Request is too large"],
   3007: ["Timeout", "Request timeout"],
   3036: [
@@ -35,7 +35,7 @@ class InferenceUpstreamError extends Error {
 
 function upstream(code: number, model: string): InferenceUpstreamError {
   const [name, description] = ERRORS[code] ?? ["InternalError", "Internal error"];
-  return new InferenceUpstreamError(`${code}: ${description.replace("${model}", model)}`, name);
+  return new InferenceUpstreamError(`${code}: ${description.replace("{model}", model)}`, name);
 }
 
 function invalid(message: string): InferenceUpstreamError {

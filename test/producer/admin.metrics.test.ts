@@ -136,7 +136,14 @@ describe("GET /v1/admin/metrics", () => {
       spend_usd: 0.03,
     });
     const byName = Object.fromEntries(m.providers.map((p) => [p.provider, p]));
-    expect(Object.keys(byName).sort()).toEqual(["demo", "ideogram", "openai", "replicate", "stability", "workers-ai"]);
+    expect(Object.keys(byName).sort()).toEqual([
+      "demo",
+      "ideogram",
+      "openai",
+      "replicate",
+      "stability",
+      "workers-ai",
+    ]);
     expect(byName.demo).toMatchObject({ requests: 2, errors: 0, rate_limited: 0 });
     // The instance's own limit where it set one: 2 calls/s, 2 calls in an hour of 7,200.
     expect(byName.ideogram).toMatchObject({

@@ -42,7 +42,7 @@ describe("MCP endpoint /v1/mcp", () => {
     const read = (await client.callTool({ name: "get_job", arguments: { id: job.id } })) as Structured;
     expect(read.structuredContent).toMatchObject({ id: job.id, status: "queued" });
     const listed = (await client.callTool({ name: "list_jobs", arguments: { limit: 5 } })) as Structured;
-    expect((listed.structuredContent?.data as { id: string }[]).map((j) => j.id)).toContain(job.id);
+    expect(((listed.structuredContent?.data ?? []) as { id: string }[]).map((j) => j.id)).toContain(job.id);
     await client.close();
   });
 
