@@ -138,7 +138,8 @@ describe("webhook URLs with a lone surrogate (stored URL differed from the answe
       json("PUT", t.adminKey, { url: "https://hooks.example.org/\u00e9\u{1F600}" }),
     );
     expect(put.status).toBe(200);
-    const written = await put.json();
+    // The first URL's answer also shows the new signing secret, once; GET never does.
+    const { secret: _shownOnce, ...written } = (await put.json()) as Record<string, unknown>;
     expect(await (await send(path, { headers: authHeaders(t.adminKey) })).json()).toEqual(written);
   });
 });
