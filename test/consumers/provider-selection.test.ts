@@ -26,6 +26,14 @@ function withWorkersAi(vars: Record<string, string> = {}) {
   return { ai, target: { ...spyEnv().env, AI: ai, ...vars } as ConsumerEnv };
 }
 
+/** Delivers the job's first message and reads it back, which must have succeeded. */
+async function runToSuccess(job: Parameters<typeof messageFor>[0], target: ConsumerEnv) {
+  await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
+  const after = await jobRow(job.id);
+  expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+  return after;
+}
+
 const selection = (events: JobEvent[]) => events.filter((e) => e.type === "provider_selected");
 const limits = { ratePerSecond: 100, burst: 100, maxInFlight: 100, failureThreshold: 1 };
 
@@ -47,9 +55,7 @@ describe("provider selection by strategy", () => {
   it("cheapest: runs on the cheaper eligible provider and records the ranking and why", async () => {
     const { job } = await strategyJob("cheapest");
     const { ai, target } = withWorkersAi();
-    await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
-    const after = await jobRow(job.id);
-    expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+    const after = await runToSuccess(job, target);
     expect(after.provider).toBe("demo");
     expect(ai.calls).toHaveLength(0);
     const [selected, ...more] = selection(after.events);
@@ -73,9 +79,7 @@ describe("provider selection by strategy", () => {
   it("leaves out the demo provider where it is not the default", async () => {
     const { job } = await strategyJob("cheapest");
     const { ai, target } = withWorkersAi({ DEFAULT_PROVIDER: "workers-ai" });
-    await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
-    const after = await jobRow(job.id);
-    expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+    const after = await runToSuccess(job, target);
     expect(after.provider).toBe("workers-ai");
     expect(ai.calls).toHaveLength(1);
     expect(selection(after.events)[0]?.data?.excluded).toContainEqual({
@@ -92,9 +96,7 @@ describe("provider selection by strategy", () => {
       .bind(tenant.instanceId)
       .run();
     const { ai, target } = withWorkersAi();
-    await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
-    const after = await jobRow(job.id);
-    expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+    const after = await runToSuccess(job, target);
     expect(after.provider).toBe("workers-ai");
     expect(ai.calls).toHaveLength(2);
     expect(selection(after.events)[0]?.data?.ranking).toMatchObject([
@@ -107,9 +109,7 @@ describe("provider selection by strategy", () => {
     const { tenant, job } = await strategyJob("fastest");
     await reportCall(tenant.instanceId, "workers-ai", "success", 1_500);
     const { ai, target } = withWorkersAi();
-    await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
-    const after = await jobRow(job.id);
-    expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+    const after = await runToSuccess(job, target);
     expect(after.provider).toBe("workers-ai");
     expect(ai.calls).toHaveLength(1);
     const data = selection(after.events)[0]?.data;
@@ -124,9 +124,7 @@ describe("provider selection by strategy", () => {
     const { tenant, job } = await strategyJob("cheapest");
     await reportCall(tenant.instanceId, "demo", "retryable_failure");
     const { ai, target } = withWorkersAi();
-    await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
-    const after = await jobRow(job.id);
-    expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+    const after = await runToSuccess(job, target);
     expect(after.provider).toBe("workers-ai");
     expect(ai.calls).toHaveLength(1);
     const data = selection(after.events)[0]?.data;
@@ -137,9 +135,7 @@ describe("provider selection by strategy", () => {
   it("skips a provider that cannot take the input (FLUX draws 1x1 only)", async () => {
     const { job } = await strategyJob("fastest", { ...SQUARE, aspect_ratio: "16x9" });
     const { ai, target } = withWorkersAi();
-    await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
-    const after = await jobRow(job.id);
-    expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+    const after = await runToSuccess(job, target);
     expect(after.provider).toBe("demo");
     expect(ai.calls).toHaveLength(0);
     const data = selection(after.events)[0]?.data;
@@ -156,9 +152,7 @@ describe("provider selection by strategy", () => {
     const moved = await jobRow(job.id);
     expect(moved.status).toBe("queued");
     expect(moved.provider).toBe("workers-ai");
-    await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
-    const after = await jobRow(job.id);
-    expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+    const after = await runToSuccess(job, target);
     expect(after.provider).toBe("workers-ai");
     expect(ai.calls).toHaveLength(1);
     expect(selection(after.events)).toHaveLength(1);
@@ -168,9 +162,7 @@ describe("provider selection by strategy", () => {
   it("a quality tier with no provider of that tier runs on the instance default, saying so", async () => {
     const { job } = await strategyJob("quality:high");
     const { target } = withWorkersAi();
-    await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], target);
-    const after = await jobRow(job.id);
-    expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+    const after = await runToSuccess(job, target);
     expect(after.provider).toBe("demo");
     const data = selection(after.events)[0]?.data;
     expect(data).toMatchObject({ chosen: "demo", ranking: [] });
