@@ -3,7 +3,7 @@ export const jobStatuses = ["queued", "running", "succeeded", "failed", "cancele
 export type JobStatus = (typeof jobStatuses)[number];
 export const terminalStatuses: readonly JobStatus[] = ["succeeded", "failed", "canceled", "dead_lettered"];
 
-export const jobTypes = ["image.generate"] as const;
+export const jobTypes = ["image.generate", "text.generate"] as const;
 export type JobType = (typeof jobTypes)[number];
 
 export const aspectRatios = [

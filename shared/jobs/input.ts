@@ -41,3 +41,55 @@ export const ImageInputSchema = z
   .strict()
   .meta({ id: "ImageInput" });
 export type ImageInput = z.infer<typeof ImageInputSchema>;
+
+// The input of a text job: the OpenAI-compatible chat completions contract's core, which every
+// text provider here speaks (OpenAI, any compatible server, Workers AI text models).
+export const MAX_MESSAGES = 100;
+export const MAX_MESSAGE_CHARS = 32_000;
+export const MAX_OUTPUT_TOKENS = 16_384;
+
+export const ChatMessageSchema = z
+  .object({
+    role: z.enum(["system", "user", "assistant"]).meta({ example: "user" }),
+    content: z
+      .string()
+      .min(1, "content must not be empty")
+      .max(MAX_MESSAGE_CHARS, `content must be at most ${MAX_MESSAGE_CHARS} characters`)
+      .meta({ example: "Write a two-line poem about lighthouses." }),
+  })
+  .strict()
+  .meta({ id: "ChatMessage" });
+
+export const TextInputSchema = z
+  .object({
+    messages: z
+      .array(ChatMessageSchema)
+      .min(1, "messages must not be empty")
+      .max(MAX_MESSAGES, `at most ${MAX_MESSAGES} messages`)
+      .refine((list) => list.some((m) => m.role === "user"), "messages need at least one user message")
+      .meta({ description: "The conversation, oldest first" }),
+    model: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .optional()
+      .meta({ description: "Model name as the provider spells it; the provider's default when omitted" }),
+    max_tokens: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_OUTPUT_TOKENS)
+      .default(1024)
+      .meta({ description: "Most tokens to generate (also what pacing and budgets reserve)", example: 256 }),
+    temperature: z
+      .number()
+      .min(0)
+      .max(2)
+      .optional()
+      .meta({ description: "Sampling temperature, 0..2", example: 0.7 }),
+  })
+  .strict()
+  .meta({ id: "TextInput" });
+export type TextInput = z.infer<typeof TextInputSchema>;
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;

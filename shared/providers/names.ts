@@ -4,5 +4,13 @@
 // (and would pull every adapter into the schema). Instead registry.ts checks its entries against
 // this tuple with `satisfies Record<ProviderName, …>`: a name without an adapter, or an adapter
 // without a name here, fails to compile. Nothing else lists providers.
-export const providerNames = ["demo", "ideogram", "openai", "replicate", "stability", "workers-ai"] as const;
+export const providerNames = [
+  "demo",
+  "ideogram",
+  "openai",
+  "openai-compatible",
+  "replicate",
+  "stability",
+  "workers-ai",
+] as const;
 export type ProviderName = (typeof providerNames)[number];

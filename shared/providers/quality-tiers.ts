@@ -14,6 +14,8 @@ export const modelTiers: Readonly<Record<ProviderName, Readonly<Record<string, Q
   demo: { "demo-gradient-v1": "draft" },
   ideogram: { V_3_TURBO: "draft", V_3: "standard", V_3_QUALITY: "high" },
   openai: { "dall-e-2": "draft", "dall-e-3": "standard", "gpt-image-1": "high" },
+  // Text only: image strategies never pick it.
+  "openai-compatible": {},
   replicate: {
     "black-forest-labs/flux-schnell": "draft",
     "black-forest-labs/flux-dev": "standard",

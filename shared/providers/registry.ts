@@ -5,8 +5,10 @@
 // `npm run fake-provider` (test/fakes/registry.ts).
 import { demoProvider } from "./demo/index";
 import { ideogramProvider } from "./ideogram/index";
+import type { JobType } from "../jobs/enums";
 import { type ProviderName, providerNames } from "./names";
 import { openaiProvider } from "./openai/index";
+import { openaiCompatibleProvider } from "./openai-compatible/index";
 import { replicateProvider } from "./replicate/index";
 import { stabilityProvider } from "./stability/index";
 import type { ProviderAdapter, WorkersAiBinding } from "./types";
@@ -16,6 +18,7 @@ export const providers = {
   demo: demoProvider,
   ideogram: ideogramProvider,
   openai: openaiProvider,
+  "openai-compatible": openaiCompatibleProvider,
   replicate: replicateProvider,
   stability: stabilityProvider,
   "workers-ai": workersAiProvider,
@@ -29,6 +32,11 @@ export function getProvider(name: ProviderName): ProviderAdapter {
   return providers[name];
 }
 
+/** Whether `provider` runs jobs of `type` (its capabilities say; text needs its `text` part). */
+export function runsJobType(provider: ProviderName, type: JobType): boolean {
+  return getProvider(provider).capabilities.jobTypes.includes(type);
+}
+
 /** Whether the provider calls an HTTP API (so its base URL can point at a fake or a gateway). */
 export function callsApi(name: ProviderName): boolean {
   return /^https?:/.test(providers[name].defaultBaseUrl);
@@ -40,9 +48,13 @@ export function providerEnvVars(name: ProviderName): { apiKey: string; baseUrl: 
   return { apiKey: `${prefix}_API_KEY`, baseUrl: `${prefix}_BASE_URL`, model: `${prefix}_MODEL` };
 }
 
-/** Every env var the providers read, DEFAULT_PROVIDER included: what a dev server passes through. */
+/** Every env var the providers read, DEFAULT_PROVIDER and DEFAULT_TEXT_PROVIDER included: what a dev server passes through. */
 export function allProviderEnvVars(): string[] {
-  return ["DEFAULT_PROVIDER", ...providerNames.flatMap((name) => Object.values(providerEnvVars(name)))];
+  return [
+    "DEFAULT_PROVIDER",
+    "DEFAULT_TEXT_PROVIDER",
+    ...providerNames.flatMap((name) => Object.values(providerEnvVars(name))),
+  ];
 }
 
 export interface ResolvedProviderConfig {
@@ -84,4 +96,17 @@ export function hasRun(binding: unknown): binding is WorkersAiBinding {
 export function defaultProviderName(env: Record<string, unknown>): ProviderName {
   const wanted = text(env, "DEFAULT_PROVIDER")?.toLowerCase();
   return wanted && isProviderName(wanted) && providerConfigured(env, wanted) ? wanted : "demo";
+}
+
+/**
+ * The provider a job of `type` runs on when it names none. Text jobs: DEFAULT_TEXT_PROVIDER when
+ * it runs text here, else DEFAULT_PROVIDER's choice when that one does, else the offline demo.
+ */
+export function defaultProviderFor(env: Record<string, unknown>, type: JobType): ProviderName {
+  const imageDefault = defaultProviderName(env);
+  if (type !== "text.generate") return imageDefault;
+  const wanted = text(env, "DEFAULT_TEXT_PROVIDER")?.toLowerCase();
+  if (wanted && isProviderName(wanted) && providers[wanted].text && providerConfigured(env, wanted))
+    return wanted;
+  return providers[imageDefault].text ? imageDefault : "demo";
 }

@@ -1,10 +1,10 @@
 // The one interface every provider adapter implements. Adding a provider = one folder under
 // shared/providers/ implementing ProviderAdapter + one line in registry.ts.
 import type { AspectRatio, JobType, ProviderName } from "../jobs/enums";
-import type { ImageInput } from "../jobs/input";
+import type { ImageInput, TextInput } from "../jobs/input";
 
-/** The provider-neutral input of an image job, already validated: the zod schema's output. */
-export type { ImageInput };
+/** The provider-neutral input of an image or text job, already validated: the zod schema's output. */
+export type { ImageInput, TextInput };
 
 export interface ProviderCapabilities {
   jobTypes: readonly JobType[];
@@ -92,6 +92,43 @@ export interface WorkersAiBinding {
   ): Promise<unknown>;
 }
 
+/** Tokens a text call used, as the provider reported them. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+export interface TextResult {
+  text: string;
+  model: string;
+  /** Why generation stopped, in the chat completions spelling: "stop", "length", "content_filter"… */
+  finishReason: string;
+  /** null when the provider reported none (then the cost is an estimate). */
+  usage: TokenUsage | null;
+}
+
+/** A list price in USD per million tokens. */
+export interface TextModelPrice {
+  inputPerMTok: number;
+  outputPerMTok: number;
+}
+
+export interface TextPrices {
+  defaultModel: string;
+  models: Readonly<Record<string, TextModelPrice>>;
+}
+
+/** What a provider that runs `text.generate` jobs adds to its adapter. */
+export interface TextGenerator {
+  /** List prices, with their source and date in a comment beside them. */
+  readonly prices: TextPrices;
+  /** Tokens per minute an instance may use when it set no limit of its own; none: unlimited. */
+  readonly defaultTokensPerMinute?: number;
+  /** Runs the job; throws ProviderError on failure. */
+  generate(input: TextInput, ctx: ProviderCallContext): Promise<TextResult>;
+}
+
 export interface ProviderAdapter {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
@@ -113,4 +150,6 @@ export interface ProviderAdapter {
   estimateCostUsd(input: ImageInput, model?: string): number;
   /** Runs the job; throws ProviderError on failure. */
   generate(input: ImageInput, ctx: ProviderCallContext): Promise<ProviderResult>;
+  /** Present when the provider runs `text.generate` jobs too (or only those). */
+  readonly text?: TextGenerator;
 }

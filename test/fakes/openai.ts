@@ -1,9 +1,11 @@
-// Fake OpenAI Images (POST /v1/images/generations, JSON, Bearer key). Validates per model as the
+// Fake OpenAI Images (POST /v1/images/generations, JSON, Bearer key) and chat completions
+// (POST /v1/chat/completions, openai-chat.ts). Validates per model as the
 // real API does (dall-e-3 takes n=1 only; output_format is gpt-image only; unknown params are
 // 400) and answers gpt-image with b64_json, DALL·E with URLs. Named failNext outcomes: safety,
 // insufficient_quota, billing_hard_limit, 429_reset_only (no Retry-After), forbidden, expired.
 import { type FakeOptions, type ProviderSpec, type RunningFake, startFake } from "./server";
 import { bad, err, validate } from "./openai-rules";
+import { CHAT_PATH, chatReply } from "./openai-chat";
 import { makePng } from "./png";
 
 const PATH = "/v1/images/generations";
@@ -21,7 +23,8 @@ export function fakeSpec(): ProviderSpec {
       "forbidden",
     ],
     handlerOutcomes: ["expired"],
-    generationUnits: (req) => (req.method === "POST" && req.path === PATH ? 1 : 0),
+    generationUnits: (req) =>
+      req.method === "POST" && (req.path === PATH || req.path === CHAT_PATH) ? 1 : 0,
 
     errorReply(kind, req, t) {
       const model = String((req.json as { model?: unknown } | undefined)?.model ?? "gpt-image-1");
@@ -114,6 +117,7 @@ export function fakeSpec(): ProviderSpec {
     },
 
     async handle(req, t) {
+      if (req.path === CHAT_PATH) return chatReply(req, t);
       if (req.path !== PATH)
         return err(404, {
           message: `Invalid URL (${req.method} ${req.path})`,

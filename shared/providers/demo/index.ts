@@ -19,6 +19,7 @@ import {
 } from "../types";
 import { dimensionsFor } from "./dimensions";
 import { hashSeed, renderPng } from "./render";
+import { demoTextGenerator } from "./text";
 
 export const DEMO_MODEL = "demo-gradient-v1";
 const MAX_IMAGES = 4;
@@ -70,15 +71,11 @@ export const demoProvider: ProviderAdapter = {
   estimateCostUsd: (input) => estimateCostUsd(PRICES, input),
 
   async generate(input: ImageInput, ctx: ProviderCallContext) {
-    throwIfAborted(ctx.signal);
     const { prompt, num_images: count } = input;
     if (!Number.isInteger(count) || count < 1 || count > MAX_IMAGES) {
       throw fail("provider_unsupported_input", `num_images must be 1..${MAX_IMAGES}, got ${count}`);
     }
-    const delay = DELAY_MARKER.exec(prompt)?.[1];
-    if (delay !== undefined) await sleepUnlessAborted(Math.min(Number(delay), MAX_DELAY_MS), ctx);
-    const failure = requestedFailure(prompt);
-    if (failure) throw failure;
+    await obeyMarkers(prompt, ctx);
 
     const { width, height } = dimensionsFor(input.aspect_ratio);
     // No seed given: derive one from the prompt, so a repeated job still gives the same pictures.
@@ -97,4 +94,15 @@ export const demoProvider: ProviderAdapter = {
     }
     return { images, model: DEMO_MODEL };
   },
+
+  text: demoTextGenerator(obeyMarkers),
 };
+
+/** The delay marker, then the failure marker (so a failure can be slow), for images and text alike. */
+async function obeyMarkers(prompt: string, ctx: ProviderCallContext): Promise<void> {
+  throwIfAborted(ctx.signal);
+  const delay = DELAY_MARKER.exec(prompt)?.[1];
+  if (delay !== undefined) await sleepUnlessAborted(Math.min(Number(delay), MAX_DELAY_MS), ctx);
+  const failure = requestedFailure(prompt);
+  if (failure) throw failure;
+}

@@ -22,7 +22,9 @@ import type {
   ProviderAdapter,
   ProviderCallContext,
   ProviderPrices,
+  TextPrices,
 } from "../types";
+import { chatCompletion } from "./chat";
 import { parseResetDuration } from "./reset";
 
 const NAME = "openai";
@@ -36,6 +38,18 @@ const PRICES: ProviderPrices = {
     "gpt-image-1": { perImage: 0.042, perImageWide: 0.063 },
     "dall-e-3": { perImage: 0.04, perImageWide: 0.08 },
     "dall-e-2": { perImage: 0.02 },
+  },
+};
+
+// openai.com/api/pricing (standard tier, per million tokens), read 2025-12; check before billing.
+export const OPENAI_TEXT_PRICES: TextPrices = {
+  defaultModel: "gpt-4o-mini",
+  models: {
+    "gpt-4o-mini": { inputPerMTok: 0.15, outputPerMTok: 0.6 },
+    "gpt-4o": { inputPerMTok: 2.5, outputPerMTok: 10 },
+    "gpt-4.1-nano": { inputPerMTok: 0.1, outputPerMTok: 0.4 },
+    "gpt-4.1-mini": { inputPerMTok: 0.4, outputPerMTok: 1.6 },
+    "gpt-4.1": { inputPerMTok: 2, outputPerMTok: 8 },
   },
 };
 
@@ -114,7 +128,7 @@ async function callOnce(
 
 export const openaiProvider: ProviderAdapter = {
   name: NAME,
-  capabilities: { jobTypes: ["image.generate"], aspectRatios, maxImages: 4 },
+  capabilities: { jobTypes: ["image.generate", "text.generate"], aspectRatios, maxImages: 4 },
   defaultLimits: { ratePerSecond: 1, burst: 3, maxInFlight: 5 },
   requiresKey: true,
   defaultBaseUrl: "https://api.openai.com",
@@ -137,5 +151,15 @@ export const openaiProvider: ProviderAdapter = {
       revisedPrompt ??= out.revisedPrompt;
     }
     return { images, model, ...(revisedPrompt ? { revisedPrompt } : {}) };
+  },
+
+  text: {
+    prices: OPENAI_TEXT_PRICES,
+    // Tier 1's gpt-4o-mini limit (platform.openai.com/docs/guides/rate-limits): 200,000 TPM.
+    defaultTokensPerMinute: 200_000,
+    async generate(input, ctx) {
+      requireKey(ctx, NAME);
+      return chatCompletion(NAME, input.model ?? OPENAI_TEXT_PRICES.defaultModel, input, ctx);
+    },
   },
 };

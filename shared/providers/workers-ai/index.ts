@@ -18,6 +18,7 @@ import {
   type WorkersAiBinding,
 } from "../types";
 import { workersAiError } from "./errors";
+import { workersAiTextGenerator } from "./text";
 
 const NAME = "workers-ai";
 const FLUX = "@cf/black-forest-labs/flux-1-schnell";
@@ -96,7 +97,7 @@ function bindingOf(ctx: ProviderCallContext): WorkersAiBinding {
   return ctx.ai;
 }
 
-const capabilities = { jobTypes: ["image.generate"], aspectRatios, maxImages: 4 } as const;
+const capabilities = { jobTypes: ["image.generate", "text.generate"], aspectRatios, maxImages: 4 } as const;
 
 export const workersAiProvider: ProviderAdapter = {
   name: NAME,
@@ -129,4 +130,6 @@ export const workersAiProvider: ProviderAdapter = {
     );
     return { images, model };
   },
+
+  text: workersAiTextGenerator(bindingOf),
 };

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { providerNames } from "../../../shared/jobs/enums";
 import { pricePerImageUsd } from "../../../shared/providers/prices";
 import {
+  runsJobType,
   allProviderEnvVars,
   callsApi,
   defaultProviderName,
@@ -17,9 +18,13 @@ import { fakeSpecOf, fakedProviders } from "../../fakes/registry";
 // What the rest derives from each entry: the name enum, prices, the env vars `npm start` passes
 // through, and the fake `npm run fake-provider` starts. A new provider that lacks one fails here.
 describe("every registry entry", () => {
-  it.each(providerNames)("%s: is named after its key and prices its default model", (name) => {
+  const imageProviders = providerNames.filter((name) => runsJobType(name, "image.generate"));
+  it.each(providerNames)("%s: is named after its key", (name) => {
+    expect(providers[name].name).toBe(name);
+  });
+
+  it.each(imageProviders)("%s: prices its default image model", (name) => {
     const adapter = providers[name];
-    expect(adapter.name).toBe(name);
     const { defaultModel, models } = adapter.prices;
     expect(models[defaultModel], `${name} has no price for its default model`).toBeDefined();
     for (const price of Object.values(models)) {
@@ -35,10 +40,18 @@ describe("every registry entry", () => {
     (name) => {
       const { defaultBaseUrl, defaultLimits, capabilities, binding } = providers[name];
       if (binding) expect(defaultBaseUrl).toBe(BINDING_BASE_URL);
+      // A self-hosted compatible server defaults to a local one (plain http on loopback).
+      else if (name === "openai-compatible") expect(defaultBaseUrl).toBe("http://localhost:11434");
       else if (defaultBaseUrl !== OFFLINE_BASE_URL) expect(new URL(defaultBaseUrl).protocol).toBe("https:");
       for (const limit of Object.values(defaultLimits)) expect(limit).toBeGreaterThan(0);
-      expect(capabilities.maxImages).toBeGreaterThan(0);
-      expect(capabilities.aspectRatios.length).toBeGreaterThan(0);
+      const images = runsJobType(name, "image.generate");
+      expect(capabilities.maxImages > 0).toBe(images);
+      expect(capabilities.aspectRatios.length > 0).toBe(images);
+      // A provider runs text exactly when it has a text part with a priced default model.
+      const text = providers[name].text;
+      expect(runsJobType(name, "text.generate")).toBe(text !== undefined);
+      if (text && name !== "openai-compatible")
+        expect(text.prices.models[text.prices.defaultModel]).toBeDefined();
     },
   );
 
@@ -58,7 +71,7 @@ describe("every registry entry", () => {
   });
 
   it("fakes exactly the providers that call an API", () => {
-    expect(fakedProviders).toEqual(["ideogram", "openai", "replicate", "stability"]);
+    expect(fakedProviders).toEqual(["ideogram", "openai", "openai-compatible", "replicate", "stability"]);
     expect(callsApi("demo")).toBe(false);
   });
 });
