@@ -22,11 +22,12 @@ interface __BaseEnv_ConsumerEnv {
 	PACING_MAX_INLINE_WAIT_MS: "3000";
 	TOKEN_BUCKET: DurableObjectNamespace<import("./src/index").TokenBucket>;
 	BUDGET: DurableObjectNamespace<import("./src/index").Budget>;
+	WORKFLOW_STATE: DurableObjectNamespace<import("./src/index").WorkflowState>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./src/index");
-		durableNamespaces: "TokenBucket" | "Budget";
+		durableNamespaces: "TokenBucket" | "Budget" | "WorkflowState";
 	}
 	interface Env extends __BaseEnv_ConsumerEnv {}
 }

@@ -13,6 +13,7 @@ interface __BaseEnv_ProducerEnv {
 	API_RATE_LIMIT_PERIOD_SECONDS: "60";
 	TOKEN_BUCKET: DurableObjectNamespace /* TokenBucket from genqueue-consumer */;
 	BUDGET: DurableObjectNamespace /* Budget from genqueue-consumer */;
+	WORKFLOW_STATE: DurableObjectNamespace /* WorkflowState from genqueue-consumer */;
 	HOUSEKEEPING: Service /* entrypoint Housekeeping from genqueue-consumer */;
 }
 declare namespace Cloudflare {

@@ -4,7 +4,20 @@ const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 /** The largest multiple of 36 below 256: bytes above it are redrawn, so no character is favoured. */
 const UNBIASED_LIMIT = 256 - (256 % ALPHABET.length);
 
-export type IdPrefix = "job" | "key" | "req" | "org" | "ins" | "prj" | "dl" | "pk" | "msg" | "usr" | "aud";
+export type IdPrefix =
+  | "job"
+  | "key"
+  | "req"
+  | "org"
+  | "ins"
+  | "prj"
+  | "dl"
+  | "pk"
+  | "msg"
+  | "usr"
+  | "aud"
+  | "wf"
+  | "wfs";
 
 /** `length` random characters of [0-9a-z]. */
 export function randomToken(length: number): string {

@@ -12,6 +12,7 @@ import { settleEach } from "./settle-each";
 export { Budget } from "./budget-object";
 export { Housekeeping } from "./housekeeping-entrypoint";
 export { TokenBucket } from "./token-bucket";
+export { WorkflowState } from "./workflow-state";
 
 export default {
   async queue(batch, env) {

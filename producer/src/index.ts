@@ -70,6 +70,13 @@ import { registerListJobs } from "./routes/jobs.list";
 import { registerListJobWebhooks } from "./routes/jobs.webhooks.list";
 import { registerRedeliverJobWebhook } from "./routes/jobs.webhooks.redeliver";
 import { MCP_PATH, registerMcp } from "./routes/mcp";
+import { registerCreateWorkflow } from "./routes/workflows.create";
+import { registerGetWorkflow } from "./routes/workflows.get";
+import { registerWorkflowHistory } from "./routes/workflows.history";
+import { registerAddWorkflowJobs } from "./routes/workflows.jobs.add";
+import { registerRerunWorkflow } from "./routes/workflows.rerun";
+import { registerCreateWorkflowSnapshot } from "./routes/workflows.snapshots.create";
+import { registerGetWorkflowSnapshot } from "./routes/workflows.snapshots.get";
 
 const app = createApp();
 app.use("*", requestContext);
@@ -77,6 +84,8 @@ app.use("/v1/*", limitBody, requireJson, requireApiKey, limitPerKey);
 // Authorization: each path's resource goes through the policy (shared/auth/policy.ts), the action
 // from the method. The job API and an instance's settings need a key narrowed to an instance.
 app.use("/v1/jobs/*", requireInstanceKey, authorize("job"));
+// A workflow is a group of jobs: the same keys and rights as the job API.
+app.use("/v1/workflows/*", requireInstanceKey, authorize("job"));
 // MCP's tools are the job API's, called with the same key (each call is authorized again).
 app.use(MCP_PATH, requireInstanceKey);
 for (const path of [
@@ -112,6 +121,13 @@ registerCancelJob(app);
 registerDeleteJob(app);
 registerListJobWebhooks(app);
 registerRedeliverJobWebhook(app);
+registerCreateWorkflow(app);
+registerGetWorkflow(app);
+registerWorkflowHistory(app);
+registerAddWorkflowJobs(app);
+registerCreateWorkflowSnapshot(app);
+registerGetWorkflowSnapshot(app);
+registerRerunWorkflow(app);
 registerMcp(app);
 registerListDeadLetters(app);
 registerReplayDeadLetters(app);

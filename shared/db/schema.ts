@@ -233,6 +233,8 @@ export const jobs = sqliteTable(
     imagesRemovedAt: integer("images_removed_at", { mode: "number" }),
     /** Deleted by its owner: a tombstone keeping status and history, nothing else of the input. */
     deletedAt: integer("deleted_at", { mode: "number" }),
+    /** The workflow the job belongs to (shared/workflows/); null for a job on its own. */
+    workflowId: text("workflow_id"),
     createdAt: createdAt(),
     startedAt: integer("started_at", { mode: "number" }),
     completedAt: integer("completed_at", { mode: "number" }),
@@ -243,7 +245,57 @@ export const jobs = sqliteTable(
     // a column that changes (status) is written again at each state change. A status filter
     // walks this index within the instance instead (docs/cost.md).
     index("jobs_instance_created_idx").on(t.instanceId, t.createdAt, t.id),
+    // Partial: a job outside a workflow writes no entry here, so it costs nothing (migration 0011).
+    index("jobs_workflow_idx").on(t.workflowId, t.createdAt).where(sql`${t.workflowId} is not null`),
   ],
+);
+
+/**
+ * A named group of jobs (shared/workflows/). Its live state (counts per status, numbered versions,
+ * completion) is kept by its WorkflowState object; this row is who owns it and what it was made with.
+ */
+export const workflows = sqliteTable(
+  "workflows",
+  {
+    id: text("id").primaryKey(),
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    apiKeyId: text("api_key_id").notNull(),
+    name: text("name").notNull(),
+    /** Higher runs first when jobs of one instance wait for the same provider's tokens. */
+    priority: integer("priority").notNull().default(0),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>(),
+    /** Where `workflow.completed` goes; null: the project's webhook URL. */
+    webhookUrl: text("webhook_url"),
+    requestId: text("request_id").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [index("workflows_instance_created_idx").on(t.instanceId, t.createdAt)],
+);
+
+/**
+ * A workflow's jobs at one version: which jobs, their inputs and outcomes. The jobs themselves are
+ * a JSON object in R2 (shared/workflows/snapshot.ts): a few hundred prompts can pass D1's row size.
+ */
+export const workflowSnapshots = sqliteTable(
+  "workflow_snapshots",
+  {
+    id: text("id").primaryKey(),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id),
+    /** The workflow version the snapshot was taken at. */
+    version: integer("version").notNull(),
+    jobCount: integer("job_count").notNull(),
+    /** Failed or dead-lettered jobs in it: what a re-run would submit again. */
+    failedCount: integer("failed_count").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (t) => [index("workflow_snapshots_workflow_idx").on(t.workflowId, t.createdAt)],
 );
 
 export const idempotencyKeys = sqliteTable(

@@ -35,6 +35,8 @@ export interface CreateJobDeps {
   requestId: string;
   /** Only for an instance with a monthly budget: the job's estimate is reserved before it is written. */
   budget?: BudgetGate;
+  /** The workflow the job joins (shared/workflows/); its object is told by the caller. */
+  workflowId?: string;
 }
 
 export async function resolveProject(db: Db, principal: Principal, requested?: string): Promise<string> {
@@ -107,6 +109,7 @@ export async function createJob(
       images: null,
       imagesRemovedAt: null,
       deletedAt: null,
+      workflowId: deps.workflowId ?? null,
       createdAt: now,
       startedAt: null,
       completedAt: null,
