@@ -1,5 +1,6 @@
 // How a TokenBucket object keeps its state in its own SQLite storage: one `pacing` row (limits,
 // bucket, circuit) and one row per live in-flight lease. All of the object's SQL is here.
+import type { BucketState } from "../../shared/pacing/bucket";
 import type { CircuitStatus } from "../../shared/pacing/circuit";
 import type { Lease } from "../../shared/pacing/in-flight";
 import type { Pacing } from "./pacing-types";
@@ -83,6 +84,29 @@ export class PacingStore {
     sql.exec("INSERT OR REPLACE INTO leases VALUES (?, ?, ?)", lease.id, lease.weight, lease.expiresAt);
   }
 
+  /** The tokens-per-minute bucket of text calls (token-budget.ts); null until a text call came. */
+  loadTokenBudget(): BucketState | null {
+    const sql = this.storage.sql;
+    const exists = sql
+      .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'token_budget'")
+      .toArray();
+    if (exists.length === 0) return null;
+    const row = sql
+      .exec<{ tokens: number; updated_at: number }>("SELECT tokens, updated_at FROM token_budget")
+      .toArray()[0];
+    return row ? { tokens: row.tokens, updatedAt: row.updated_at } : null;
+  }
+
+  saveTokenBudget(state: BucketState): void {
+    this.storage.sql.exec(`CREATE TABLE IF NOT EXISTS token_budget (
+      id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_at INTEGER NOT NULL)`);
+    this.storage.sql.exec(
+      "INSERT OR REPLACE INTO token_budget VALUES (1, ?, ?)",
+      state.tokens,
+      state.updatedAt,
+    );
+  }
+
   deleteLease(id: string): void {
     this.sql().exec("DELETE FROM leases WHERE id = ?", id);
   }
@@ -95,7 +119,9 @@ export class PacingStore {
 
   /** Deletes the pacing state (its tables), leaving the object's other tables and its alarm. */
   clearPacing(): void {
-    this.storage.sql.exec("DROP TABLE IF EXISTS pacing; DROP TABLE IF EXISTS leases;");
+    this.storage.sql.exec(
+      "DROP TABLE IF EXISTS pacing; DROP TABLE IF EXISTS leases; DROP TABLE IF EXISTS token_budget;",
+    );
     this.hasSchema = false;
   }
 

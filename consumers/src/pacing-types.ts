@@ -10,14 +10,19 @@ export interface PacingLimits extends ProviderDefaultLimits {
   leaseTtlMs?: number;
   failureThreshold?: number;
   cooldownMs?: number;
+  /** Text calls: prompt + completion tokens per minute (token-budget.ts); absent: not limited. */
+  tokensPerMinute?: number;
 }
-export type ResolvedLimits = Required<PacingLimits>;
+/** The limits kept with the state; tokens per minute is read from each request instead. */
+export type ResolvedLimits = Required<Omit<PacingLimits, "tokensPerMinute">>;
 
 export interface AcquireRequest {
   /** Unique per call attempt; re-acquiring a held id renews that lease. */
   leaseId: string;
   /** In-flight units (images for Ideogram); defaults to 1. The bucket always takes 1 token. */
   weight?: number;
+  /** A text call's token estimate, taken from the tokens-per-minute bucket when limits set one. */
+  tokens?: number;
   /** The instance's limits, from D1: passed with every call, as they may change at any time. */
   limits: PacingLimits;
   /**

@@ -8,8 +8,10 @@ import { bucketName } from "../../shared/pacing/object-name";
 import { ProviderError } from "../../shared/providers/errors";
 import { TtlCache } from "../../shared/ttl-cache";
 import { getProvider } from "../../shared/providers/registry";
-import type { ImageInput } from "../../shared/providers/types";
+import { isTextInput, type JobInput } from "../../shared/jobs/job-input";
+import { estimateTokens } from "../../shared/providers/text";
 import { log } from "./log";
+import { recordPacingWait } from "../../shared/observability/metrics";
 import type {
   AcquireDenial,
   AcquireResponse,
@@ -43,7 +45,14 @@ export function limitsFor(
     burst: own?.burst ?? defaults.burst,
     maxInFlight: own?.maxInFlight ?? defaults.maxInFlight,
     leaseTtlMs,
+    ...tokensPerMinute(own?.tokensPerMinute, getProvider(provider).text?.defaultTokensPerMinute),
   };
+}
+
+/** The instance's own tokens-per-minute limit, else the provider's default; absent when neither. */
+function tokensPerMinute(own: number | null | undefined, fallback: number | undefined) {
+  const tpm = own ?? fallback;
+  return tpm ? { tokensPerMinute: tpm } : {};
 }
 
 export interface GrantedGate {
@@ -64,14 +73,15 @@ export interface GrantedGate {
    */
   release(outcome: ReleaseOutcome, call?: CallDetail): Promise<void>;
 }
-export type CallDetail = { costUsd: number } | { error: unknown };
+/** How a call went, for the metrics; a text call's reported token usage goes back to its bucket. */
+export type CallDetail = { costUsd: number; tokensUsed?: number } | { error: unknown };
 export type Gate = GrantedGate | { kind: "denied"; retryAfterMs: number; reason: AcquireDenial };
 
 export interface GateRequest {
   namespace: ConsumerEnv["TOKEN_BUCKET"];
   instanceId: string;
   provider: ProviderName;
-  input: ImageInput;
+  input: JobInput;
   limits: PacingLimits;
   /** Longest total in-process wait before giving the message back to the queue. */
   maxInlineWaitMs: number;
@@ -139,7 +149,8 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
   const name = bucketName(req.instanceId, req.provider);
   const stub = req.namespace.getByName(name);
   const leaseId = crypto.randomUUID();
-  const weight = getProvider(req.provider).inFlightUnits?.(req.input) ?? 1;
+  const input = req.input;
+  const weight = isTextInput(input) ? 1 : (getProvider(req.provider).inFlightUnits?.(input) ?? 1);
   const grace = req.rpcGraceMs ?? RPC_GRACE_MS;
   // No answer: the message goes back to the queue, costing no attempt. A slot granted after all
   // is a lease that expires on its own (leaseTtlMs).
@@ -147,11 +158,13 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
     log("warn", "pacing: no answer from the pacing object; deferring", { bucket: name });
     return { granted: false, retryAfterMs: 1_000, reason: "pacing_unavailable" };
   };
+  const tokens = isTextInput(input) ? estimateTokens(input).total : undefined;
   const answer: AcquireResponse = await within(
-    stub.acquire({ leaseId, weight, limits: req.limits, maxWaitMs: req.maxInlineWaitMs }),
+    stub.acquire({ leaseId, weight, tokens, limits: req.limits, maxWaitMs: req.maxInlineWaitMs }),
     req.maxInlineWaitMs + grace,
     noAnswer,
   );
+  recordPacingWait(req.instanceId, req.provider, answer); // a wait or a deferral is a data point
   if (!answer.granted) return { kind: "denied", retryAfterMs: answer.retryAfterMs, reason: answer.reason };
   const answeredAt = now();
   return {
@@ -182,7 +195,8 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
     release: async (outcome, call) => {
       const report = call && req.job ? callReport(outcome, call, req.job, now()) : undefined;
       // Unanswered, the lease expires on its own; the job's outcome does not wait for it.
-      await within(stub.release(leaseId, outcome, report), grace, () => {
+      const tokensUsed = call && "tokensUsed" in call ? call.tokensUsed : undefined;
+      await within(stub.release(leaseId, outcome, report, tokensUsed), grace, () => {
         log("warn", "pacing: release unanswered; the lease will expire", { bucket: name });
         return { released: false };
       });

@@ -26,9 +26,10 @@ import { onProviderError } from "./on-provider-error";
 import { budgetDeps, settleJobBudget } from "./budget-settle";
 import { acquireSlot, instanceSettings, limitsFor } from "./pacing";
 import { runWithInstanceKeys } from "./provider-keys";
-import { runWithQuickRetries } from "./run-provider";
+import { type ProviderRun, runWithQuickRetries } from "./run-provider";
 import { jobChain } from "./select-provider";
 import { deleteImages, storeImages } from "./store-images";
+import { storeOutput } from "./store-output";
 
 /** A copy of this message already sent the job's next one (shared/jobs/resend.ts). */
 const ANOTHER_COPY_RESENT: Decision = { kind: "ack", reason: "another copy re-sent the job" };
@@ -125,8 +126,8 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
 }
 
 /**
- * Images to R2, then one D1 batch: the success, its image rows and its webhook event. `job` is the
- * row as our claim left it, so the webhook body is built without reading anything back.
+ * Images (or a long text) to R2, then one D1 batch: the success, its result and its webhook event.
+ * `job` is the row as our claim left it, so the webhook body is built without reading anything back.
  */
 async function recordSuccess(
   deps: JobDeps,
@@ -134,13 +135,16 @@ async function recordSuccess(
   message: JobMessage,
   leaseToken: string,
   provider: string,
-  run: Awaited<ReturnType<typeof runWithQuickRetries>>,
+  run: ProviderRun,
 ): Promise<Decision> {
-  const stored = await storeImages(deps.env.IMAGES, job, provider, run.result.images);
+  const bucket = deps.env.IMAGES;
+  const stored = run.kind === "images" ? await storeImages(bucket, job, provider, run.result.images) : [];
+  const output = run.kind === "text" ? await storeOutput(bucket, job, provider, run.result) : null;
   const result = {
     images: stored,
+    output,
     model: run.result.model,
-    revisedPrompt: run.result.revisedPrompt ?? null,
+    revisedPrompt: (run.kind === "images" ? run.result.revisedPrompt : undefined) ?? null,
     costUsd: run.costUsd,
   };
   const now = deps.now();
@@ -152,12 +156,10 @@ async function recordSuccess(
   if (done.exit !== "lost")
     await settleJobBudget(budgetDeps(deps), job, done.exit === "canceled" ? 0 : run.costUsd);
   // Canceled while the provider worked: the result must not be kept. A lost lease is different:
-  // the delivery that took the job over writes the same R2 keys, so its images must stay.
+  // the delivery that took the job over writes the same R2 keys, so its objects must stay.
   if (done.exit === "canceled") {
-    await deleteImages(
-      deps.env.IMAGES,
-      stored.map((img) => img.r2Key),
-    );
+    const keys = [...stored.map((img) => img.r2Key), ...(output?.r2Key ? [output.r2Key] : [])];
+    await deleteImages(bucket, keys);
     return { kind: "ack", reason: "canceled while running" };
   }
   if (done.exit === "lost") return { kind: "ack", reason: "lease lost" };
@@ -167,7 +169,9 @@ async function recordSuccess(
     job_id: job.id,
     request_id: message.request_id,
     provider,
-    images: stored.length,
+    ...(output
+      ? { chars: output.chars, tokens: output.usage?.totalTokens ?? null }
+      : { images: stored.length }),
   });
   return { kind: "ack", reason: "succeeded", webhookSettled: true };
 }

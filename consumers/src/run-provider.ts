@@ -4,7 +4,7 @@
 import pRetry, { AbortError } from "p-retry";
 import type { ConsumerConfig } from "../../shared/config";
 import type { ProviderName } from "../../shared/jobs/enums";
-import type { ImageInput } from "../../shared/jobs/input";
+import { isTextInput, type JobInput } from "../../shared/jobs/job-input";
 import { ProviderError } from "../../shared/providers/errors";
 import {
   type GatewayAnswer,
@@ -16,15 +16,23 @@ import {
 } from "../../shared/providers/gateway";
 import { type GatewaySource, resolveGatewayCall } from "../../shared/providers/gateway-call";
 import { getProvider, hasRun, resolveProviderConfig } from "../../shared/providers/registry";
-import type { ProviderCallContext, ProviderResult, WorkersAiBinding } from "../../shared/providers/types";
+import { estimateTextCostUsd, textCostUsd } from "../../shared/providers/text";
+import type {
+  ProviderAdapter,
+  ProviderCallContext,
+  ProviderResult,
+  TextInput,
+  TextResult,
+  WorkersAiBinding,
+} from "../../shared/providers/types";
 import { log } from "./log";
 import type { Gate, GrantedGate } from "./pacing";
 import type { ReleaseOutcome } from "./pacing-types";
 
-export interface ProviderRun {
-  result: ProviderResult;
-  costUsd: number;
-}
+/** What one provider call gave: images or text, by the job's type, and what it cost. */
+export type ProviderRun =
+  | { kind: "images"; result: ProviderResult; costUsd: number }
+  | { kind: "text"; result: TextResult; costUsd: number };
 
 const QUICK_RETRIES = 2;
 /** A Retry-After longer than this is left to the queue-level retry instead of held in-process. */
@@ -36,7 +44,7 @@ export async function callProvider(
   env: Record<string, unknown>,
   config: ConsumerConfig,
   name: ProviderName,
-  input: ImageInput,
+  input: JobInput,
   apiKey?: string,
   gatewaySource?: GatewaySource,
 ): Promise<ProviderRun> {
@@ -63,8 +71,10 @@ export async function callProvider(
       sleep,
       now: () => Date.now(),
     };
-    const result = await adapter.generate(input, gateway ? throughGateway(ctx, gateway, name) : ctx);
-    return { result, costUsd: adapter.estimateCostUsd(input, settings.model) };
+    const routed = gateway ? throughGateway(ctx, gateway, name) : ctx;
+    if (isTextInput(input)) return await runText(adapter, input, routed);
+    const result = await adapter.generate(input, routed);
+    return { kind: "images", result, costUsd: adapter.estimateCostUsd(input, settings.model) };
   } catch (error) {
     if (error instanceof ProviderError) throw error;
     throw new ProviderError({
@@ -74,6 +84,27 @@ export async function callProvider(
       cause: error,
     });
   }
+}
+
+/** A text call, costed from the usage the provider reported (else from the job's token allowance). */
+async function runText(
+  adapter: ProviderAdapter,
+  input: TextInput,
+  ctx: ProviderCallContext,
+): Promise<ProviderRun> {
+  const text = adapter.text;
+  if (!text) {
+    throw new ProviderError({
+      code: "provider_unsupported_input",
+      provider: adapter.name,
+      message: `${adapter.name} does not run text.generate jobs`,
+    });
+  }
+  const result = await text.generate(input, ctx);
+  const costUsd = result.usage
+    ? textCostUsd(text.prices, result.usage, result.model)
+    : estimateTextCostUsd(text.prices, input, result.model);
+  return { kind: "text", result, costUsd };
 }
 
 /** The call context routed through the instance's AI Gateway (the base URL, fetch or AI binding). */
@@ -112,7 +143,7 @@ export interface QuickRetryRequest {
   env: Record<string, unknown>;
   config: ConsumerConfig;
   provider: ProviderName;
-  input: ImageInput;
+  input: JobInput;
   apiKey?: string;
   /** The instance's AI Gateway settings and the job's ids (its metadata there). */
   gateway?: GatewaySource;
@@ -149,7 +180,8 @@ export async function runWithQuickRetries(req: QuickRetryRequest): Promise<Provi
         // Nothing between the token falling due and the request: any delay here bunches calls.
         await gate.untilDue();
         const run = await callProvider(req.env, req.config, req.provider, req.input, req.apiKey, req.gateway);
-        await gate.release("success", { costUsd: run.costUsd });
+        const tokensUsed = run.kind === "text" ? run.result.usage?.totalTokens : undefined;
+        await gate.release("success", { costUsd: run.costUsd, tokensUsed });
         return run;
       } catch (error) {
         await gate.release(releaseOutcome(error), { error });

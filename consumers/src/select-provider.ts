@@ -19,7 +19,8 @@ import {
 import { transition } from "../../shared/jobs/transitions";
 import { bucketName } from "../../shared/pacing/object-name";
 import { staticCandidates } from "../../shared/providers/candidates";
-import { defaultProviderName, isProviderName } from "../../shared/providers/registry";
+import { isTextInput } from "../../shared/jobs/job-input";
+import { defaultProviderFor, isProviderName, runsJobType } from "../../shared/providers/registry";
 import {
   type Candidate,
   type CircuitHealth,
@@ -43,10 +44,15 @@ export async function jobChain(
   settings: InstanceSettings,
 ): Promise<ProviderName[] | null> {
   const env = deps.env as unknown as Record<string, unknown>;
-  const fallback = defaultProviderName(env);
+  const fallback = defaultProviderFor(env, job.type);
   const strategy = job.requestedProvider;
-  if (!isProviderStrategy(strategy))
-    return providerChain(job, settings.fallbackProviders, fallback, isProviderName);
+  // Strategies rank image prices and tiers; the API refuses them for text jobs (create.ts).
+  if (!isProviderStrategy(strategy) || isTextInput(job.input)) {
+    const chain = providerChain(job, settings.fallbackProviders, fallback, isProviderName);
+    // An instance's fallbacks may include image-only providers: a text job skips those.
+    const runnable = chain.filter((name) => runsJobType(name, job.type));
+    return runnable.length > 0 ? runnable : [fallback];
+  }
   const recorded = recordedChain(job, isProviderName);
   if (recorded) return recorded;
 

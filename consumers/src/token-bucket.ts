@@ -8,6 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   type BucketConfig,
+  type BucketState,
   fullBucket,
   isFull,
   refill,
@@ -23,6 +24,7 @@ import {
   recordSuccess,
   releaseProbe,
 } from "../../shared/pacing/circuit";
+import { refundTokens, takeTokens } from "../../shared/pacing/token-budget";
 import { jitterMs, jitterSafeConfig, type LatenessSample, recordLateness } from "../../shared/pacing/jitter";
 import {
   acquire as acquireLease,
@@ -100,6 +102,13 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   private lateness: LatenessSample[] = [];
   /** Wakes the callers waiting in `acquire` for an in-flight slot. */
   private readonly released = new ReleaseSignal();
+  /** Text calls' tokens per minute (token-budget.ts); null until the first text call. */
+  private tokenBudget: BucketState | null = null;
+  /**
+   * Tokens each live text lease took, to give back what its call did not use. In memory: after an
+   * eviction a release refunds nothing, and the bucket refills within the minute anyway.
+   */
+  private readonly tokenHolds = new Map<string, { taken: number; tokensPerMinute: number }>();
 
   constructor(ctx: DurableObjectState, env: ConsumerEnv) {
     super(ctx, env);
@@ -107,6 +116,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     this.callMetrics = new MetricsStore(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       ({ pacing: this.pacing, leases: this.leases } = this.store.load());
+      this.tokenBudget = this.store.loadTokenBudget();
       this.alarmAt = await ctx.storage.getAlarm();
     });
   }
@@ -154,6 +164,10 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       const retryAfterMs = halfOpen ? Math.min(pass.retryAfterMs, IN_FLIGHT_RETRY_CAP_MS) : pass.retryAfterMs;
       return { granted: false, retryAfterMs, reason: "circuit_open" };
     }
+    const tpm = req.limits.tokensPerMinute;
+    const tokens = tpm && req.tokens ? takeTokens(this.tokenBudget, tpm, req.tokens, now) : null;
+    if (tokens && !tokens.allowed)
+      return { granted: false, retryAfterMs: tokens.retryAfterMs, reason: "rate" };
     const config = this.answerConfig(pacing.limits, now);
     const booked = reserve(pacing.bucket, config, now, bookingHorizonMs(config, maxWaitMs));
     if (!booked.granted) return { granted: false, retryAfterMs: booked.retryAfterMs, reason: "rate" };
@@ -172,6 +186,11 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     const probeLeaseId = pass.probe ? req.leaseId : pacing.probeLeaseId;
     this.leases = lease.leases;
     this.store.saveLease(lease.lease, now);
+    if (tpm && tokens?.allowed) {
+      this.tokenBudget = tokens.state;
+      this.store.saveTokenBudget(tokens.state);
+      this.tokenHolds.set(req.leaseId, { taken: tokens.taken, tokensPerMinute: tpm });
+    }
     await this.commit({
       ...pacing,
       bucket: booked.state,
@@ -195,10 +214,16 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
    * (already released or expired and dropped) lease changes nothing, so a retried RPC cannot free
    * or count twice.
    */
-  async release(leaseId: string, outcome: ReleaseOutcome, call?: CallReport): Promise<{ released: boolean }> {
+  async release(
+    leaseId: string,
+    outcome: ReleaseOutcome,
+    call?: CallReport,
+    tokensUsed?: number,
+  ): Promise<{ released: boolean }> {
     const now = Date.now();
     const { leases, released } = releaseLease(this.leases, leaseId);
     if (!released || !this.pacing) return { released: false };
+    this.refundTokens(leaseId, outcome, tokensUsed, now);
     const pacing = this.pacing;
     const isProbe = pacing.probeLeaseId === leaseId;
     const cfg = circuitConfig(pacing.limits);
@@ -301,6 +326,20 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     }
     this.store.clearPacing();
     await this.schedule(metricsExpireAt);
+  }
+
+  /**
+   * A text lease's unused tokens go back: the estimate less the usage its provider reported. A call
+   * that failed before reaching the provider used none; a success without usage keeps them all.
+   */
+  private refundTokens(leaseId: string, outcome: ReleaseOutcome, used: number | undefined, now: number) {
+    const hold = this.tokenHolds.get(leaseId);
+    if (!hold || !this.tokenBudget) return;
+    this.tokenHolds.delete(leaseId);
+    const spent = used ?? (outcome === "success" ? hold.taken : outcome === "not_called" ? 0 : hold.taken);
+    if (hold.taken - spent <= 0) return;
+    this.tokenBudget = refundTokens(this.tokenBudget, hold.tokensPerMinute, hold.taken - spent, now);
+    this.store.saveTokenBudget(this.tokenBudget);
   }
 
   /** Applies new limits after refilling under the old rate, so a change is not applied backwards. */

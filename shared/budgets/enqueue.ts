@@ -3,7 +3,8 @@
 // a budget never reach this module (the limit comes with the API key's lookup).
 import { ApiError } from "../errors";
 import type { CreateJobBody } from "../jobs/schemas";
-import { isProviderName, getProvider } from "../providers/registry";
+import { estimateJobCostUsd } from "../providers/job-cost";
+import { isProviderName } from "../providers/registry";
 import { providerNames, type ProviderName } from "../providers/names";
 import { budgetOf } from "./object";
 
@@ -25,7 +26,7 @@ export function worstCaseEstimateUsd(
   const named =
     body.provider !== undefined && isProviderName(body.provider) ? [body.provider] : providerNames;
   const candidates: ProviderName[] = [...named, ...(body.fallback_providers ?? [])];
-  return Math.max(0, ...candidates.map((p) => getProvider(p).estimateCostUsd(body.input)));
+  return Math.max(0, ...candidates.map((p) => estimateJobCostUsd(p, body.input)));
 }
 
 /** Holds the job's estimate, or throws 402 budget_exceeded. */

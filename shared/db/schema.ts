@@ -3,7 +3,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { apiKeyRoles, type JobEventType, type JobStatus, jobStatuses, jobTypes, roles } from "../jobs/enums";
-import type { ImageInput } from "../jobs/input";
+import type { JobInput } from "../jobs/job-input";
+import type { TokenUsage } from "../providers/types";
 import type { StoredAiGateway } from "../providers/gateway";
 
 const createdAt = () =>
@@ -35,6 +36,8 @@ export const instances = sqliteTable(
     imageRetentionDays: integer("image_retention_days"),
     /** Cloudflare AI Gateway the instance routes providers through; null: providers called directly. */
     aiGateway: text("ai_gateway", { mode: "json" }).$type<StoredAiGateway>(),
+    /** Days after which the cron moves an ended job's content and history to R2 (shared/jobs/archive.ts). */
+    archiveAfterDays: integer("archive_after_days").notNull().default(30),
     /** An instance with history is archived, never deleted: its keys stop, its jobs stay readable. */
     archivedAt: integer("archived_at", { mode: "number" }),
     createdAt: createdAt(),
@@ -176,6 +179,18 @@ export interface JobImage {
   seed: number | null;
 }
 
+/** A succeeded text job's output, as stored in `jobs.output`. */
+export interface JobOutput {
+  /** The text itself when it is short; null when it lives in R2 under `r2Key`. */
+  text: string | null;
+  r2Key: string | null;
+  chars: number;
+  bytes: number;
+  /** Why generation stopped: "stop", "length" (max_tokens reached), "content_filter"… */
+  finishReason: string;
+  usage: TokenUsage | null;
+}
+
 export const jobs = sqliteTable(
   "jobs",
   {
@@ -194,7 +209,7 @@ export const jobs = sqliteTable(
     /** Provider that ran (or is running) the job. */
     provider: text("provider"),
     /** The validated job input document, as JSON. */
-    input: text("input", { mode: "json" }).$type<ImageInput>().notNull(),
+    input: text("input", { mode: "json" }).$type<JobInput>().notNull(),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>(),
     /** Providers to move to, in order, when the current one is down or out of quota. */
     fallbackProviders: text("fallback_providers", { mode: "json" }).$type<string[]>(),
@@ -229,10 +244,22 @@ export const jobs = sqliteTable(
     events: text("events", { mode: "json" }).$type<JobEvent[]>().notNull().default(sql`'[]'`),
     /** The stored images of a succeeded job, in order; written with the success. */
     images: text("images", { mode: "json" }).$type<JobImage[]>(),
+    /** The text of a succeeded text job (inline, or its R2 key when long) and its token usage. */
+    output: text("output", { mode: "json" }).$type<JobOutput>(),
     /** Images removed from R2 (by DELETE /v1/jobs/{id} or the retention cron); the row stays. */
     imagesRemovedAt: integer("images_removed_at", { mode: "number" }),
     /** Deleted by its owner: a tombstone keeping status and history, nothing else of the input. */
     deletedAt: integer("deleted_at", { mode: "number" }),
+    /**
+     * Moved to R2 by the archive cron: the row is a tombstone (no input, no events) and the whole
+     * row is the gzip member at [archive_offset, +archive_length) of the object archive_key.
+     */
+    archivedAt: integer("archived_at", { mode: "number" }),
+    archiveKey: text("archive_key"),
+    archiveOffset: integer("archive_offset"),
+    archiveLength: integer("archive_length"),
+    /** Until when a stream or a `Prefer: wait` watches the job (epoch ms): its changes are announced. */
+    watchedUntil: integer("watched_until", { mode: "number" }),
     /** The workflow the job belongs to (shared/workflows/); null for a job on its own. */
     workflowId: text("workflow_id"),
     createdAt: createdAt(),
@@ -350,6 +377,8 @@ export const providerLimits = sqliteTable(
     ratePerSecond: real("rate_per_second").notNull(),
     burst: integer("burst").notNull(),
     maxInFlight: integer("max_in_flight").notNull(),
+    /** Text jobs: prompt + completion tokens per minute; null: the adapter's default (if any). */
+    tokensPerMinute: integer("tokens_per_minute"),
     updatedAt: integer("updated_at", { mode: "number" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.instanceId, t.provider] })],

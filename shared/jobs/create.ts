@@ -11,6 +11,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { type BudgetGate, releaseForJob, reserveForJob } from "../budgets/enqueue";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
+import { isProviderName, runsJobType } from "../providers/registry";
+import { isProviderStrategy } from "../providers/selection";
 import { checkWebhookUrl } from "../webhooks/url-safety";
 import { type JobMessage, jobMessage } from "./message";
 import type { CreateJobBody } from "./schemas";
@@ -59,6 +61,24 @@ export async function resolveProject(db: Db, principal: Principal, requested?: s
   return requested;
 }
 
+/** A named provider (or fallback) must run the job's type; strategies rank image providers only. */
+function checkProvidersRun(body: CreateJobBody): void {
+  const issues: { path: string; message: string }[] = [];
+  const check = (name: string | undefined, path: string) => {
+    if (name === undefined) return;
+    if (isProviderStrategy(name)) {
+      if (body.type !== "image.generate")
+        issues.push({ path, message: `${name} chooses among image providers only` });
+    } else if (isProviderName(name) && !runsJobType(name, body.type)) {
+      issues.push({ path, message: `${name} does not run ${body.type} jobs` });
+    }
+  };
+  check(body.provider, "provider");
+  for (const [i, name] of (body.fallback_providers ?? []).entries()) check(name, `fallback_providers.${i}`);
+  if (issues.length > 0)
+    throw new ApiError("validation_failed", `The provider cannot run a ${body.type} job`, issues);
+}
+
 export async function createJob(
   deps: CreateJobDeps,
   principal: Principal,
@@ -74,6 +94,7 @@ export async function createJob(
       ]);
     }
   }
+  checkProvidersRun(body);
   const jobId = newId("job");
   const held = { id: jobId, instanceId: principal.instanceId, projectId };
   if (deps.budget) await reserveForJob(deps.budget, held, body);
@@ -107,8 +128,14 @@ export async function createJob(
       revisedPrompt: null,
       costUsd: null,
       images: null,
+      output: null,
       imagesRemovedAt: null,
       deletedAt: null,
+      archivedAt: null,
+      archiveKey: null,
+      archiveOffset: null,
+      archiveLength: null,
+      watchedUntil: null,
       workflowId: deps.workflowId ?? null,
       createdAt: now,
       startedAt: null,

@@ -48,9 +48,11 @@ export async function deleteJob(
     throw new ApiError("job_not_terminal", `Job ${jobId} is ${job.status}: cancel it first, then delete it`);
   }
 
-  if (job.imagesRemovedAt === null && job.images?.length) {
+  if (job.output?.r2Key || (job.imagesRemovedAt === null && job.images?.length)) {
     try {
-      await deleteImageObjects(deps.bucket, job.images);
+      await deleteImageObjects(deps.bucket, job.imagesRemovedAt === null ? (job.images ?? []) : []);
+      // A text job's long output is the user's content too.
+      if (job.output?.r2Key) await deps.bucket.delete([job.output.r2Key]);
     } catch (error) {
       console.error(
         JSON.stringify({
@@ -78,6 +80,7 @@ export async function deleteJob(
         deletedAt: now,
         imagesRemovedAt: sql`coalesce(${jobs.imagesRemovedAt}, ${now})`,
         input: sql`'{}'`,
+        output: null,
         metadata: null,
         webhookUrl: null,
         webhookEvents: null,

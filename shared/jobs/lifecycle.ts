@@ -7,6 +7,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { jobs } from "../db/schema";
 import type { JobImage } from "../db/queries/jobs";
+import type { JobOutput } from "../db/schema";
 import { insertWebhookEventForChange } from "../db/queries/webhooks";
 import type { ChangeWebhook, InsertedWebhookEvent } from "../webhooks/emit";
 import { type TransitionRequest, transition } from "./transitions";
@@ -82,6 +83,8 @@ export async function claimJob(
 
 export interface SuccessResult {
   images: JobImage[];
+  /** A text job's output; absent for image jobs. */
+  output?: JobOutput | null;
   model: string;
   revisedPrompt: string | null;
   costUsd: number | null;
@@ -92,6 +95,7 @@ export function successPatch(result: SuccessResult, now: number) {
   return {
     completedAt: now,
     images: result.images,
+    output: result.output ?? null,
     model: result.model,
     revisedPrompt: result.revisedPrompt,
     costUsd: result.costUsd,
@@ -119,7 +123,9 @@ export async function succeedJob(
     event: "succeeded",
     leaseToken,
     set: successPatch(result, now),
-    data: { images: result.images.length, model: result.model, cost_usd: result.costUsd },
+    data: result.output
+      ? { chars: result.output.chars, model: result.model, cost_usd: result.costUsd }
+      : { images: result.images.length, model: result.model, cost_usd: result.costUsd },
     now,
   };
   if (webhook) {

@@ -3,7 +3,7 @@
 // parts (path parameters, problem responses) live in producer/.
 import { z } from "zod";
 import { webhookEventTypes } from "../webhooks/payload";
-import { ImageInputSchema } from "./input";
+import { ImageInputSchema, TextInputSchema } from "./input";
 import { providerStrategies } from "../providers/selection";
 import { jobEventTypes, jobStatuses, jobTypes, providerNames } from "./enums";
 
@@ -32,52 +32,80 @@ const MetadataSchema = z
   )
   .meta({ description: "Your own string key/values, returned as given", example: { order: "A-1001" } });
 
-export const CreateJobBodySchema = z
+/** What every job takes besides its type and input. */
+const jobOptions = {
+  provider: z
+    .enum([...providerNames, ...providerStrategies])
+    .optional()
+    .meta({
+      description:
+        "Provider to use, or a strategy that picks one when the job runs: `cheapest`, `fastest`, `quality:draft|standard|high` (docs/providers.md#choosing-a-provider; the job's `provider_selected` event says why). The instance default when omitted",
+      example: "demo",
+    }),
+  webhook_url: z
+    .string()
+    .url()
+    .max(2048)
+    .optional()
+    .meta({ description: "Called when the job ends", example: "https://example.com/hooks/genqueue" }),
+  webhook_events: z
+    .array(z.enum(webhookEventTypes))
+    .min(1)
+    .max(webhookEventTypes.length)
+    .refine((list) => new Set(list).size === list.length, "webhook_events must not repeat an event")
+    .optional()
+    .meta({
+      description: "Events to send; terminal events by default",
+      example: ["job.succeeded", "job.failed"],
+    }),
+  fallback_providers: z
+    .array(z.enum(providerNames))
+    .max(3)
+    .refine((list) => new Set(list).size === list.length, "fallback_providers must not repeat a provider")
+    .optional()
+    .meta({
+      description: "Providers to move to, in order, if the first is down or out of quota",
+      example: ["demo"],
+    }),
+  metadata: MetadataSchema.optional(),
+  project_id: z
+    .string()
+    .max(64)
+    .optional()
+    .meta({ description: "Required only with an instance-wide key (one not bound to a project)" }),
+};
+
+export const CreateImageJobBodySchema = z
   .object({
-    type: z.enum(jobTypes).meta({ description: "Kind of job", example: "image.generate" }),
+    type: z.literal("image.generate").meta({ description: "Kind of job" }),
     input: ImageInputSchema,
-    provider: z
-      .enum([...providerNames, ...providerStrategies])
-      .optional()
-      .meta({
-        description:
-          "Provider to use, or a strategy that picks one when the job runs: `cheapest`, `fastest`, `quality:draft|standard|high` (docs/providers.md#choosing-a-provider; the job's `provider_selected` event says why). The instance default when omitted",
-        example: "demo",
-      }),
-    webhook_url: z
-      .string()
-      .url()
-      .max(2048)
-      .optional()
-      .meta({ description: "Called when the job ends", example: "https://example.com/hooks/genqueue" }),
-    webhook_events: z
-      .array(z.enum(webhookEventTypes))
-      .min(1)
-      .max(webhookEventTypes.length)
-      .refine((list) => new Set(list).size === list.length, "webhook_events must not repeat an event")
-      .optional()
-      .meta({
-        description: "Events to send; terminal events by default",
-        example: ["job.succeeded", "job.failed"],
-      }),
-    fallback_providers: z
-      .array(z.enum(providerNames))
-      .max(3)
-      .refine((list) => new Set(list).size === list.length, "fallback_providers must not repeat a provider")
-      .optional()
-      .meta({
-        description: "Providers to move to, in order, if the first is down or out of quota",
-        example: ["demo"],
-      }),
-    metadata: MetadataSchema.optional(),
-    project_id: z
-      .string()
-      .max(64)
-      .optional()
-      .meta({ description: "Required only with an instance-wide key (one not bound to a project)" }),
+    ...jobOptions,
   })
   .strict()
+  .meta({ id: "CreateImageJobRequest" });
+
+export const CreateTextJobBodySchema = z
+  .object({
+    type: z.literal("text.generate").meta({ description: "Kind of job" }),
+    input: TextInputSchema,
+    ...jobOptions,
+  })
+  .strict()
+  .meta({ id: "CreateTextJobRequest" });
+
+/** The body of POST /v1/jobs: its `type` says which input it carries. */
+export const CreateJobBodySchema = z
+  .discriminatedUnion("type", [CreateImageJobBodySchema, CreateTextJobBodySchema])
   .meta({ id: "CreateJobRequest" });
+
+/** The same fields with `input` left to the API (for tools that need one flat object: MCP). */
+export const CreateJobFlatSchema = z.strictObject({
+  type: z.enum(jobTypes).meta({ description: "Kind of job", example: "image.generate" }),
+  input: z
+    .record(z.string(), z.unknown())
+    .meta({ description: "ImageInput for image.generate, TextInput for text.generate" }),
+  ...jobOptions,
+});
 export type CreateJobBody = z.infer<typeof CreateJobBodySchema>;
 
 export const JobImageSchema = z
@@ -103,6 +131,33 @@ export const JobImageSchema = z
   })
   .meta({ id: "JobImage" });
 
+export const JobTextSchema = z
+  .object({
+    content: z.string().nullable().meta({
+      description: "The generated text; null when it is long (over 16 KiB): then read it from `url`",
+      example: "Amber lantern on the quiet coast.",
+    }),
+    url: z.string().meta({
+      description: "Path answering the whole text as text/plain; needs the API key",
+      example: "/v1/jobs/job_0a1b2c3d4e5f6g7h8i9j/output",
+    }),
+    chars: z.number().int().meta({ example: 33 }),
+    bytes: z.number().int().meta({ example: 33 }),
+    finish_reason: z.string().meta({
+      description: "Why generation stopped: `stop`, `length` (max_tokens reached), `content_filter`…",
+      example: "stop",
+    }),
+  })
+  .meta({ id: "JobText" });
+
+export const TokenUsageSchema = z
+  .object({
+    input_tokens: z.number().int().meta({ example: 21 }),
+    output_tokens: z.number().int().meta({ example: 12 }),
+    total_tokens: z.number().int().meta({ example: 33 }),
+  })
+  .meta({ id: "TokenUsage" });
+
 export const JobSchema = z
   .object({
     id: z.string().meta({ example: "job_0a1b2c3d4e5f6g7h8i9j" }),
@@ -112,7 +167,9 @@ export const JobSchema = z
     provider: z.string().nullable().meta({ description: "Provider that ran the job", example: "demo" }),
     project_id: z.string().meta({ example: "prj_0a1b2c3d4e5f6g7h8i9j" }),
     attempts: z.number().int().meta({ description: "Provider attempts so far", example: 1 }),
-    input: ImageInputSchema.nullable().meta({ description: "The job's input; null once the job is deleted" }),
+    input: z.union([ImageInputSchema, TextInputSchema]).nullable().meta({
+      description: "The job's input (ImageInput or TextInput, by `type`); null once the job is deleted",
+    }),
     metadata: z.record(z.string(), z.string()).nullable(),
     fallback_providers: z.array(z.string()).nullable(),
     webhook_url: z.string().nullable(),
@@ -127,6 +184,10 @@ export const JobSchema = z
         model: z.string().nullable(),
         revised_prompt: z.string().nullable(),
         cost_usd: z.number().nullable(),
+        text: JobTextSchema.nullable().meta({ description: "A text job's output; null for image jobs" }),
+        usage: TokenUsageSchema.nullable().meta({
+          description: "Tokens a text job used, as its provider reported them; null for image jobs",
+        }),
       })
       .nullable(),
     cancel_requested: z.boolean(),

@@ -8,6 +8,30 @@ export function imagePath(jobId: string, index: number): string {
   return `/v1/jobs/${jobId}/images/${index}`;
 }
 
+export function outputPath(jobId: string): string {
+  return `/v1/jobs/${jobId}/output`;
+}
+
+function textOf(row: JobRow) {
+  const out = row.output;
+  if (!out) return { text: null, usage: null };
+  const usage = out.usage
+    ? {
+        input_tokens: out.usage.inputTokens,
+        output_tokens: out.usage.outputTokens,
+        total_tokens: out.usage.totalTokens,
+      }
+    : null;
+  const text = {
+    content: out.text,
+    url: outputPath(row.id),
+    chars: out.chars,
+    bytes: out.bytes,
+    finish_reason: out.finishReason,
+  };
+  return { text, usage };
+}
+
 /** `signed`: the images' signed URLs (shared/images/job-urls.ts); without them `signed_url` is null. */
 export function serializeJob(row: JobRow, signed?: SignedImageUrls): Job {
   return {
@@ -44,6 +68,7 @@ export function serializeJob(row: JobRow, signed?: SignedImageUrls): Job {
             model: row.model,
             revised_prompt: row.revisedPrompt,
             cost_usd: row.costUsd,
+            ...textOf(row),
           }
         : null,
     cancel_requested: row.cancelRequestedAt !== null,

@@ -1,11 +1,14 @@
 // Every job state change goes through `transition`: it takes the source and target states from the
 // state table (state-machine.ts), bumps the version and appends the numbered event to the job's
 // history in ONE UPDATE, so history and state never disagree and no caller can make a move the
-// table does not list.
+// table does not list. The row the UPDATE returns is then announced (announce.ts) to whoever
+// follows the job.
 import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { type JobEvent, jobs } from "../db/schema";
+import { recordJobChange } from "../observability/metrics";
+import { announceJobChange } from "./announce";
 import type { JobEventType, JobStatus } from "./enums";
 import { eventsBlockedByCancelRequest, nextState, statesAccepting, targetOf } from "./state-machine";
 
@@ -24,6 +27,7 @@ type JobPatch = Partial<
     | "revisedPrompt"
     | "costUsd"
     | "images"
+    | "output"
     | "startedAt"
     | "completedAt"
   >
@@ -92,6 +96,8 @@ export async function transition(db: Db, req: TransitionRequest): Promise<Transi
 
   // Statements in `extra` apply only when the update above matched: the token is unique to this call.
   const [updated, ...extras] = await db.batch([update, ...(req.extra?.(token) ?? [])]);
+  recordJobChange(updated[0], req.now); // a terminal status is one `job` data point (observability)
+  if (updated[0]) await announceJobChange(db.announceTo, updated[0], req.now);
   return { applied: updated.length === 1, row: updated[0], extras };
 }
 

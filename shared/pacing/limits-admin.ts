@@ -27,10 +27,22 @@ export interface EffectiveProviderLimit extends ProviderLimitValues {
 
 export function effectiveLimit(
   provider: ProviderName,
-  own: Pick<ProviderLimitRow, "ratePerSecond" | "burst" | "maxInFlight"> | undefined,
+  own: Pick<ProviderLimitRow, "ratePerSecond" | "burst" | "maxInFlight" | "tokensPerMinute"> | undefined,
 ): EffectiveProviderLimit {
-  const { ratePerSecond, burst, maxInFlight } = own ?? getProvider(provider).defaultLimits;
-  return { provider, ratePerSecond, burst, maxInFlight, source: own ? "instance" : "default" };
+  const adapter = getProvider(provider);
+  const { ratePerSecond, burst, maxInFlight } = own ?? adapter.defaultLimits;
+  // Only providers that run text jobs have one (the consumer's limitsFor makes the same choice).
+  const tokensPerMinute = adapter.text
+    ? (own?.tokensPerMinute ?? adapter.text.defaultTokensPerMinute ?? null)
+    : null;
+  return {
+    provider,
+    ratePerSecond,
+    burst,
+    maxInFlight,
+    tokensPerMinute,
+    source: own ? "instance" : "default",
+  };
 }
 
 /** Every known provider, in `providerNames` order, with the limits the consumer would use. */
@@ -48,6 +60,7 @@ function auditView(instanceId: string, limit: EffectiveProviderLimit): Record<st
     rate_per_second: limit.ratePerSecond,
     burst: limit.burst,
     max_in_flight: limit.maxInFlight,
+    tokens_per_minute: limit.tokensPerMinute ?? null,
     source: limit.source,
   };
 }
@@ -81,7 +94,7 @@ export async function setInstanceLimit(
     provider,
     (await findProviderLimitRow(db, instanceId, provider)) ?? undefined,
   );
-  const after = effectiveLimit(provider, { ...values });
+  const after = effectiveLimit(provider, { ...values, tokensPerMinute: values.tokensPerMinute ?? null });
   const record = limitAudit(change, "provider_limit.update", instanceId, before, after);
   return effectiveLimit(provider, await upsertProviderLimit(db, instanceId, provider, values, now, [record]));
 }

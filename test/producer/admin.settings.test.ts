@@ -15,6 +15,7 @@ interface LimitBody {
   rate_per_second: number;
   burst: number;
   max_in_flight: number;
+  tokens_per_minute: number | null;
   source: "instance" | "default";
 }
 
@@ -53,6 +54,7 @@ function defaultEntry(provider: (typeof providerNames)[number]): LimitBody {
     rate_per_second: d.ratePerSecond,
     burst: d.burst,
     max_in_flight: d.maxInFlight,
+    tokens_per_minute: getProvider(provider).text?.defaultTokensPerMinute ?? null,
     source: "default",
   };
 }
@@ -71,6 +73,21 @@ async function getChain(key: string): Promise<string[] | null> {
 }
 
 describe("provider limits: list, set, reset", () => {
+  it("sets a text provider's tokens per minute, and keeps the default when it is left out", async () => {
+    const t = await seedTenant(env.DB);
+    const body = { rate_per_second: 1, burst: 2, max_in_flight: 3, tokens_per_minute: 30_000 };
+    expect(await ok<LimitBody>(await putLimit(t.adminKey, "openai", body))).toMatchObject({
+      tokens_per_minute: 30_000,
+      source: "instance",
+    });
+    const { tokens_per_minute: _, ...rest } = body;
+    expect(await ok<LimitBody>(await putLimit(t.adminKey, "openai", rest))).toMatchObject({
+      tokens_per_minute: 200_000,
+    });
+    const refused = await putLimit(t.adminKey, "openai", { ...body, tokens_per_minute: 0 });
+    expect(refused.status).toBe(400);
+  });
+
   it("lists every provider on its adapter defaults when the instance set none", async () => {
     const t = await seedTenant(env.DB);
     expect(await listLimits(t.adminKey)).toEqual(allDefaults());
@@ -85,6 +102,7 @@ describe("provider limits: list, set, reset", () => {
       rate_per_second: 0.5,
       burst: 4,
       max_in_flight: 7,
+      tokens_per_minute: null,
       source: "instance",
     });
 

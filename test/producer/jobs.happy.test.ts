@@ -204,6 +204,8 @@ describe("GET /v1/jobs/{id}", () => {
       ],
       model: "demo-1",
       revised_prompt: null,
+      text: null,
+      usage: null,
       cost_usd: 0.01,
     });
   });

@@ -41,7 +41,7 @@ describe("POST /v1/jobs with a provider strategy", () => {
     const doc = (await (await call("/openapi.json")).json()) as {
       components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> };
     };
-    const values = doc.components.schemas.CreateJobRequest?.properties.provider?.enum;
+    const values = doc.components.schemas.CreateImageJobRequest?.properties.provider?.enum;
     expect(values).toEqual(expect.arrayContaining(["demo", "openai", ...providerStrategies]));
   });
 });

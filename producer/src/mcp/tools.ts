@@ -5,7 +5,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "@hono/zod-openapi";
 import { jobStatuses } from "../../../shared/jobs/enums";
-import { CreateJobBodySchema } from "../../../shared/jobs/schemas";
+import { CreateJobFlatSchema } from "../../../shared/jobs/schemas";
 
 /** One request to the API with the MCP caller's key: a path and, for a POST, its JSON body. */
 export type ApiCall = (path: string, body?: unknown) => Promise<Response>;
@@ -34,10 +34,10 @@ export function genqueueMcpServer(call: ApiCall): McpServer {
     {
       title: "Submit a generation job",
       description:
-        "Enqueues an AI image job (POST /v1/jobs) and answers at once with the job (status queued); read it with get_job until it ends.",
+        "Enqueues an AI image or text job (POST /v1/jobs; `input` is ImageInput for image.generate, TextInput {messages, model?, max_tokens?, temperature?} for text.generate) and answers at once with the job (status queued); read it with get_job until it ends.",
       // The same fields in a new object: the original carries the `id` that names it in
       // /openapi.json, which makes its JSON Schema a reference, and MCP wants an object inline.
-      inputSchema: z.strictObject(CreateJobBodySchema.shape),
+      inputSchema: CreateJobFlatSchema,
     },
     async (body) => toolResult(await call("/v1/jobs", body)),
   );

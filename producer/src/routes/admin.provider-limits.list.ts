@@ -10,8 +10,22 @@ const ProviderLimitListSchema = z
     data: z.array(ProviderLimitSchema).openapi({
       description: "One entry per known provider, in a fixed order: the limits in effect",
       example: [
-        { provider: "ideogram", rate_per_second: 1.5, burst: 3, max_in_flight: 10, source: "instance" },
-        { provider: "openai", rate_per_second: 1, burst: 3, max_in_flight: 5, source: "default" },
+        {
+          provider: "ideogram",
+          rate_per_second: 1.5,
+          burst: 3,
+          max_in_flight: 10,
+          tokens_per_minute: null,
+          source: "instance",
+        },
+        {
+          provider: "openai",
+          rate_per_second: 1,
+          burst: 3,
+          max_in_flight: 5,
+          tokens_per_minute: 200000,
+          source: "default",
+        },
       ],
     }),
   })

@@ -26,6 +26,11 @@ const PutBodySchema = z
       description: "Most requests running at once: an integer from 1 to 10000",
       example: 10,
     }),
+    tokens_per_minute: z.number().int().min(1).max(100_000_000).nullable().optional().openapi({
+      description:
+        "Text jobs: tokens per minute for this provider, 1 to 100,000,000; null or absent: the provider's default",
+      example: 200000,
+    }),
   })
   .strict()
   .openapi("PutProviderLimitRequest");
@@ -61,6 +66,7 @@ export function registerPutProviderLimit(app: App) {
       ratePerSecond: body.rate_per_second,
       burst: body.burst,
       maxInFlight: body.max_in_flight,
+      tokensPerMinute: body.tokens_per_minute ?? null,
     };
     const ctx = { db: c.get("db"), caller: c.get("caller"), requestId: c.get("requestId"), now: Date.now() };
     const limit = await setInstanceLimit(ctx, c.get("principal").instanceId, provider, values);

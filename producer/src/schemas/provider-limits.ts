@@ -21,6 +21,11 @@ export const ProviderLimitSchema = z
       description: "Most requests (or units, e.g. Ideogram images) running at once",
       example: 10,
     }),
+    tokens_per_minute: z.number().int().nullable().openapi({
+      description:
+        "Text jobs only: prompt + completion tokens per minute (a call takes its prompt and max_tokens up front and gets back what it did not use); null: not limited, or the provider runs no text",
+      example: 200000,
+    }),
     source: z.enum(limitSources).openapi({
       description: "`instance`: this instance's own limits; `default`: the provider's built-in defaults",
       example: "instance",
@@ -43,6 +48,7 @@ export function serializeProviderLimit(limit: EffectiveProviderLimit): ProviderL
     rate_per_second: limit.ratePerSecond,
     burst: limit.burst,
     max_in_flight: limit.maxInFlight,
+    tokens_per_minute: limit.tokensPerMinute ?? null,
     source: limit.source,
   };
 }

@@ -5,7 +5,10 @@ import { instances, providerLimits } from "../schema";
 
 export interface InstanceSettings {
   fallbackProviders: string[] | null;
-  limits: Map<string, { ratePerSecond: number; burst: number; maxInFlight: number }>;
+  limits: Map<
+    string,
+    { ratePerSecond: number; burst: number; maxInFlight: number; tokensPerMinute?: number | null }
+  >;
   /** The instance's Cloudflare AI Gateway (token still sealed); null: providers called directly. */
   aiGateway: StoredAiGateway | null;
   /** The instance's monthly budget (shared/budgets); null or absent: none, and no Budget object is called. */

@@ -13,6 +13,8 @@ export interface ProviderLimitValues {
   ratePerSecond: number;
   burst: number;
   maxInFlight: number;
+  /** Text calls' tokens per minute; null: the provider's default. */
+  tokensPerMinute?: number | null;
 }
 
 /** Statements to run in the same batch as a change (e.g. its audit record). */
