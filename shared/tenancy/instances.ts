@@ -13,6 +13,7 @@ import { isoTime } from "../time";
 import { type ChangeContext, auditInsert } from "./audit";
 import { forgetKeys } from "./key-cache";
 import { forgetImageUrlTtl } from "../images/job-urls";
+import { DEFAULT_ARCHIVE_AFTER_DAYS } from "../jobs/archive";
 import { type ListPage, reachableOrganization, requireOrganizationWideKey } from "./organizations";
 import { type PageRequest, pageCursor } from "./page-cursor";
 import { type InstanceRow, instanceFilter, organizationFilter, reachableInstance } from "./reach";
@@ -34,6 +35,8 @@ export interface InstanceView {
   image_url_ttl_seconds: number | null;
   /** Days a succeeded job's images are kept (the housekeeping cron removes them after); null: forever. */
   image_retention_days: number | null;
+  /** Days after which an ended job moves to the R2 archive (shared/jobs/archive.ts). */
+  archive_after_days: number;
   created_at: string;
 }
 
@@ -60,6 +63,7 @@ export function instanceView(row: InstanceRow): InstanceView {
     r2_prefix: instanceR2Prefix(row.id),
     image_url_ttl_seconds: row.imageUrlTtlSeconds,
     image_retention_days: row.imageRetentionDays,
+    archive_after_days: row.archiveAfterDays,
     created_at: isoTime(row.createdAt),
   };
 }
@@ -135,6 +139,7 @@ export async function createInstance(ctx: ChangeContext, input: NewInstance): Pr
     monthlyBudgetUsd: input.monthlyBudgetUsd ?? null,
     imageUrlTtlSeconds: null,
     imageRetentionDays: null,
+    archiveAfterDays: DEFAULT_ARCHIVE_AFTER_DAYS,
     aiGateway: null,
     archivedAt: null,
     createdAt: ctx.now,
@@ -161,6 +166,8 @@ export interface InstancePatch {
   imageUrlTtlSeconds?: number | null;
   /** null: keep images forever. */
   imageRetentionDays?: number | null;
+  /** Bounds are the route's (MIN/MAX_ARCHIVE_AFTER_DAYS). */
+  archiveAfterDays?: number;
 }
 
 /** `patch[field]` when given (null included), else the current value. */
@@ -182,6 +189,7 @@ export async function updateInstance(
     monthlyBudgetUsd: patched(patch.monthlyBudgetUsd, row.monthlyBudgetUsd),
     imageUrlTtlSeconds: patched(patch.imageUrlTtlSeconds, row.imageUrlTtlSeconds),
     imageRetentionDays: patched(patch.imageRetentionDays, row.imageRetentionDays),
+    archiveAfterDays: patch.archiveAfterDays ?? row.archiveAfterDays,
   };
   const after = instanceView(next);
   await db.batch([
@@ -192,6 +200,7 @@ export async function updateInstance(
         monthlyBudgetUsd: next.monthlyBudgetUsd,
         imageUrlTtlSeconds: next.imageUrlTtlSeconds,
         imageRetentionDays: next.imageRetentionDays,
+        archiveAfterDays: next.archiveAfterDays,
       })
       .where(eq(instances.id, instanceId)),
     auditInsert(ctx, {

@@ -18,6 +18,7 @@ interface Instance {
   r2_prefix: string;
   image_url_ttl_seconds: number | null;
   image_retention_days: number | null;
+  archive_after_days: number;
   created_at: string;
 }
 interface List<T> {
@@ -86,6 +87,7 @@ describe("POST /v1/admin/instances", () => {
       r2_prefix: `${ins.id}/`,
       image_url_ttl_seconds: null,
       image_retention_days: null,
+      archive_after_days: 30,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     // The prefix is the one the consumer really stores the instance's images under.

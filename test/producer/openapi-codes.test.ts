@@ -74,6 +74,17 @@ async function signedUrl(t: SeededTenant, agoMs: number) {
   return { url, bindings: { PROVIDER_KEYS_MASTER_KEY: master } as Partial<ProducerEnv> };
 }
 
+/** A job archived to an object that is not in R2: reading it back fails (503). */
+async function unreadableArchivedJobId(t: SeededTenant): Promise<string> {
+  const job = await seedJob(env.DB, t, { status: "succeeded" });
+  await env.DB.prepare(
+    "UPDATE jobs SET archived_at = 1, archive_key = 'nowhere.jsonl.gz', archive_offset = 0, archive_length = 20 WHERE id = ?",
+  )
+    .bind(job.id)
+    .run();
+  return job.id;
+}
+
 async function foreignJobId(): Promise<string> {
   return (await seedJob(env.DB, await seedTenant(env.DB), { status: "queued" })).id;
 }
@@ -229,6 +240,11 @@ const table: Row[] = [
     code: "validation_failed",
     send: (t) => call(`/v1/jobs/${"j".repeat(65)}`, getInit(t.userKey)),
   },
+  {
+    op: "get /v1/jobs/{id}",
+    code: "service_unavailable",
+    send: async (t) => call(`/v1/jobs/${await unreadableArchivedJobId(t)}`, getInit(t.userKey)),
+  },
   // GET /v1/jobs/{id}/events
   {
     op: "get /v1/jobs/{id}/events",
@@ -239,6 +255,11 @@ const table: Row[] = [
     op: "get /v1/jobs/{id}/events",
     code: "validation_failed",
     send: (t) => call(`/v1/jobs/${"j".repeat(65)}/events`, getInit(t.userKey)),
+  },
+  {
+    op: "get /v1/jobs/{id}/events",
+    code: "service_unavailable",
+    send: async (t) => call(`/v1/jobs/${await unreadableArchivedJobId(t)}/events`, getInit(t.userKey)),
   },
   // GET /v1/jobs/{id}/images/{n}
   {

@@ -3,6 +3,7 @@ import { updateInstance } from "../../../shared/tenancy/instances";
 import type { App } from "../app";
 import { adminErrors, jsonBodyErrors, problemResponses } from "../problem";
 import {
+  ArchiveAfterDaysSchema,
   ImageRetentionDaysSchema,
   ImageUrlTtlSchema,
   InstanceIdParamSchema,
@@ -17,11 +18,12 @@ const UpdateBodySchema = z
     monthly_budget_usd: MonthlyBudgetSchema.optional(),
     image_url_ttl_seconds: ImageUrlTtlSchema.optional(),
     image_retention_days: ImageRetentionDaysSchema.optional(),
+    archive_after_days: ArchiveAfterDaysSchema.optional(),
   })
   .strict()
   .refine(
     (body) => Object.keys(body).length > 0,
-    "Send at least one of name, monthly_budget_usd, image_url_ttl_seconds, image_retention_days",
+    "Send at least one of name, monthly_budget_usd, image_url_ttl_seconds, image_retention_days, archive_after_days",
   )
   .openapi("UpdateInstanceRequest");
 
@@ -29,7 +31,7 @@ export const updateInstanceRoute = createRoute({
   method: "patch",
   path: "/v1/admin/instances/{id}",
   tags: ["admin"],
-  summary: "Rename an instance or change its budget or image settings",
+  summary: "Rename an instance or change its budget, image or archive settings",
   description: "Admin keys. An archived instance is 409 archived; one the key does not reach is a 404.",
   request: {
     params: InstanceIdParamSchema,
@@ -55,6 +57,7 @@ export function registerUpdateInstance(app: App) {
       monthlyBudgetUsd: body.monthly_budget_usd,
       imageUrlTtlSeconds: body.image_url_ttl_seconds,
       imageRetentionDays: body.image_retention_days,
+      archiveAfterDays: body.archive_after_days,
     };
     return c.json(await updateInstance(ctx, id, patch), 200);
   });

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { getJobForInstance } from "../../../shared/db/queries/jobs";
 import { ApiError } from "../../../shared/errors";
+import { getJobWithArchive } from "../../../shared/jobs/archive-read";
 import { jobApiErrors, problemResponses } from "../problem";
 import { JobEventListSchema } from "../../../shared/jobs/schemas";
 import { JobIdParamSchema } from "../schemas/jobs";
@@ -18,7 +18,8 @@ export const jobEventsRoute = createRoute({
       description: "Every state change of the job",
       content: { "application/json": { schema: JobEventListSchema } },
     },
-    ...problemResponses(...jobApiErrors, "job_not_found", "validation_failed"),
+    // 503: the job is archived and R2 did not answer.
+    ...problemResponses(...jobApiErrors, "job_not_found", "validation_failed", "service_unavailable"),
   },
 });
 
@@ -26,7 +27,7 @@ export function registerJobEvents(app: App) {
   app.openapi(jobEventsRoute, async (c) => {
     const { id } = c.req.valid("param");
     const db = c.get("db");
-    const job = await getJobForInstance(db, c.get("principal"), id);
+    const job = await getJobWithArchive(db, c.env.IMAGES, c.get("principal"), id);
     if (!job) throw new ApiError("job_not_found", `No job ${id}`);
     return c.json({ object: "list" as const, job_id: id, data: job.events.map(serializeEvent) }, 200);
   });

@@ -12,6 +12,7 @@ import {
   MAX_IMAGE_RETENTION_DAYS,
   MIN_IMAGE_RETENTION_DAYS,
 } from "../../../shared/tenancy/instances";
+import { MAX_ARCHIVE_AFTER_DAYS, MIN_ARCHIVE_AFTER_DAYS } from "../../../shared/jobs/archive";
 import { listSchema } from "./list-page";
 
 export const InstanceIdParamSchema = z.object({
@@ -63,6 +64,16 @@ export const ImageRetentionDaysSchema = z
   .nullable()
   .openapi({ description: retentionDescription, example: 30 });
 
+const archiveDescription = `Days after which an ended job (with its history, webhook events and dead letters) moves to the R2 archive, ${MIN_ARCHIVE_AFTER_DAYS} to ${MAX_ARCHIVE_AFTER_DAYS}; GET /v1/jobs/{id} and /events still answer it (docs/archiving.md)`;
+
+/** The archive age field of the update body. */
+export const ArchiveAfterDaysSchema = z
+  .number()
+  .int()
+  .min(MIN_ARCHIVE_AFTER_DAYS)
+  .max(MAX_ARCHIVE_AFTER_DAYS)
+  .openapi({ description: archiveDescription, example: 30 });
+
 export const InstanceSchema = z
   .object({
     id: z.string().openapi({ description: "Instance id", example: "ins_0a1b2c3d4e5f6g7h8i9j" }),
@@ -96,6 +107,7 @@ export const InstanceSchema = z
       .int()
       .nullable()
       .openapi({ description: retentionDescription, example: 30 }),
+    archive_after_days: z.number().int().openapi({ description: archiveDescription, example: 30 }),
     created_at: z
       .string()
       .openapi({ description: "When it was created", example: "2026-11-21T12:00:00.000Z" }),
