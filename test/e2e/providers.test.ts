@@ -4,6 +4,7 @@ import { decode } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startIdeogramFake } from "../fakes/ideogram";
 import { startOpenAIFake } from "../fakes/openai";
+import { startOpenAICompatibleFake } from "../fakes/openai-compatible";
 import { startReplicateFake } from "../fakes/replicate";
 import { startStabilityFake } from "../fakes/stability";
 import type { RunningFake } from "../fakes/spec";
@@ -12,6 +13,7 @@ import { type ApiJob, type System, startSystem } from "./support/system";
 const KEY = "e2e-provider-key";
 const fakes: Record<string, RunningFake> = {};
 let system: System;
+let compatible: RunningFake;
 
 beforeAll(async () => {
   fakes.ideogram = await startIdeogramFake({ apiKey: KEY });
@@ -23,12 +25,15 @@ beforeAll(async () => {
     env[`${name.toUpperCase()}_API_KEY`] = KEY;
     env[`${name.toUpperCase()}_BASE_URL`] = fake.url;
   }
+  // A local LLM server: a base URL and no key.
+  compatible = await startOpenAICompatibleFake();
+  env.OPENAI_COMPATIBLE_BASE_URL = compatible.url;
   system = await startSystem({ env });
 });
 
 afterAll(async () => {
   await system?.stop();
-  await Promise.all(Object.values(fakes).map((fake) => fake.close()));
+  await Promise.all([...Object.values(fakes), compatible].map((fake) => fake?.close()));
 });
 
 describe.each(["ideogram", "openai", "replicate", "stability"])("the %s adapter", (provider) => {
@@ -64,5 +69,48 @@ describe.each(["ideogram", "openai", "replicate", "stability"])("the %s adapter"
     const headers = stats.lastRequest?.headers ?? {};
     const auth = provider === "ideogram" ? headers["api-key"] : headers.authorization;
     expect(auth).toBe(provider === "ideogram" ? KEY : `Bearer ${KEY}`);
+  });
+});
+
+describe("text.generate", () => {
+  const submit = async (body: Record<string, unknown>) => {
+    const res = await system.api("/v1/jobs", {
+      method: "POST",
+      body: JSON.stringify({ type: "text.generate", ...body }),
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const { id } = (await res.json()) as ApiJob;
+    return system.pollJob(id, (j) => !["queued", "running"].includes(j.status), 60_000);
+  };
+  const input = { messages: [{ role: "user", content: "Say hello [fake:words=5]" }], max_tokens: 32 };
+
+  it.each([
+    ["openai", () => fakes.openai!, `Bearer ${KEY}`],
+    ["openai-compatible", () => compatible, undefined],
+  ] as const)(
+    "runs a chat job on %s against its fake and keeps text and usage",
+    async (provider, fake, auth) => {
+      const job = await submit({ provider, input });
+      expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+      expect(job.result).toMatchObject({
+        images: [],
+        text: { content: "Echo w1 w2 w3 w4", finish_reason: "stop" },
+        usage: { input_tokens: 3, output_tokens: 5, total_tokens: 8 },
+      });
+      const req = fake().stats().lastRequest;
+      expect(req?.path).toBe("/v1/chat/completions");
+      expect(req?.headers.authorization).toBe(auth);
+    },
+  );
+
+  it("runs a long demo reply to R2 and answers it whole at /output", async () => {
+    const long = { messages: [{ role: "user", content: "[demo:words=4000]" }], max_tokens: 5000 };
+    const job = await submit({ input: long });
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.provider).toBe("demo");
+    expect(job.result?.text).toMatchObject({ content: null, finish_reason: "stop" });
+    const res = await system.api(`/v1/jobs/${job.id}/output`);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect((await res.text()).split(" ")).toHaveLength(4000);
   });
 });

@@ -49,6 +49,8 @@ export interface ApiJob {
       seed: number | null;
     }[];
     model: string | null;
+    text?: { content: string | null; url: string; finish_reason: string } | null;
+    usage?: { input_tokens: number; output_tokens: number; total_tokens: number } | null;
   } | null;
 }
 
