@@ -29,16 +29,13 @@ export async function restoreArchivedJob(bucket: ArchiveReader, tombstone: JobRo
     );
   }
   // The tombstone first: columns added after the line was written get the row's value, not undefined.
+  // The archive columns stay as the line has them (null): this is the whole job, not a tombstone.
   const job: JobRow = {
     ...tombstone,
     ...archived,
     imagesRemovedAt: tombstone.imagesRemovedAt,
     deletedAt: tombstone.deletedAt,
     updatedAt: tombstone.updatedAt,
-    archivedAt: tombstone.archivedAt,
-    archiveKey: key,
-    archiveOffset: offset,
-    archiveLength: length,
   };
   // Deleted after archiving: the same content is gone as from a live job's DELETE (jobs/delete.ts).
   if (tombstone.deletedAt === null) return job;

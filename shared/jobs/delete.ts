@@ -19,11 +19,12 @@ import { ApiError } from "../errors";
 import { auditInsertWhen } from "../tenancy/audit-when";
 import { isoTime } from "../time";
 import { terminalStatuses } from "./enums";
+import { type ArchiveRewriteBucket, redactArchivedJob } from "./archive-redact";
 import { deleteImageObjects, type ImageBucket } from "./retention";
 
 export interface DeleteJobDeps {
   db: Db;
-  bucket: ImageBucket;
+  bucket: ImageBucket & ArchiveRewriteBucket;
   now: () => number;
   requestId: string;
 }
@@ -68,6 +69,9 @@ export async function deleteJob(
       );
     }
   }
+
+  // An archived job's content is also in its archive line: out of R2 before the row, like the images.
+  if (job.archiveKey !== null) await redactArchivedJob(deps.bucket, job);
 
   const now = deps.now();
   const token = crypto.randomUUID();

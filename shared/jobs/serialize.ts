@@ -42,8 +42,9 @@ export function serializeJob(row: JobRow, signed?: SignedImageUrls): Job {
     provider: row.provider ?? row.requestedProvider,
     project_id: row.projectId,
     attempts: row.attempts,
-    // A tombstone keeps `{}` in the NOT NULL column: shown as null, never as a half input.
-    input: row.deletedAt === null ? row.input : null,
+    // A tombstone (deleted, or archived: jobs/archive.ts) keeps `{}` in the NOT NULL column: shown
+    // as null, never as a half input. GET reads an archived job back whole (archive-read.ts).
+    input: row.deletedAt === null && row.archivedAt === null ? row.input : null,
     metadata: row.metadata ?? null,
     fallback_providers: row.fallbackProviders ?? null,
     webhook_url: row.webhookUrl,

@@ -1,5 +1,5 @@
 // Archived jobs over the API: GET /v1/jobs/{id} and /events answer from the R2 archive with the
-// bodies they gave before archiving; a later DELETE still hides the content; an unreadable archive
+// bodies they gave before archiving; lists show the tombstone; a later DELETE still hides the content; an unreadable archive
 // is a 503, another instance's archived job a 404; archive_after_days is set per instance through
 // PATCH /v1/admin/instances/{id}. The archive step runs with `now` injected, 40 days ahead.
 import { env } from "cloudflare:workers";
@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { getJob } from "../../shared/db/queries/jobs";
 import { archiveDueJobs } from "../../shared/jobs/archive";
+import { readArchivedLine } from "../../shared/jobs/archive-format";
 import { authHeaders, type SeededTenant, seedJob, seedJobImage, seedTenant } from "../support/tenant";
 import { call, expectProblem, getInit, rows } from "./helpers";
 
@@ -93,6 +94,53 @@ describe("an archived job over the API", () => {
     expect(
       ((await getBody(t.userKey, `/v1/jobs/${job.id}/events`)) as { data: unknown[] }).data,
     ).toHaveLength(3);
+  });
+
+  it("takes a deleted job's content out of its archive line; the object's other jobs still read back", async () => {
+    const t = await seedTenant(env.DB);
+    const gone = await richJob(t);
+    const kept = await richJob(t);
+    const keptBefore = await getBody(t.userKey, `/v1/jobs/${kept.id}`);
+    const tomb = await archive(gone.id);
+    expect((await getJob(db, kept.id))?.archiveKey).toBe(tomb.archiveKey);
+    const ref = { key: tomb.archiveKey!, offset: tomb.archiveOffset!, length: tomb.archiveLength! };
+    const sizeBefore = (await env.IMAGES.head(ref.key))!.size;
+
+    const res = await call(`/v1/jobs/${gone.id}`, { method: "DELETE", headers: authHeaders(t.userKey) });
+    expect(res.status, await res.clone().text()).toBe(200);
+
+    const line = await readArchivedLine(env.IMAGES, ref, gone.id);
+    expect(line.job).toMatchObject({
+      input: {},
+      metadata: null,
+      webhookUrl: null,
+      revisedPrompt: null,
+      errorMessage: null,
+    });
+    expect(line.job.events).toHaveLength(3);
+    expect(JSON.stringify(line)).not.toContain("a seeded test job");
+    expect((await env.IMAGES.head(ref.key))!.size).toBe(sizeBefore);
+    expect(await getBody(t.userKey, `/v1/jobs/${kept.id}`)).toEqual(keptBefore);
+    // A second DELETE answers the tombstone again and leaves the object as it is.
+    const etag = (await env.IMAGES.head(ref.key))!.etag;
+    expect(
+      (await call(`/v1/jobs/${gone.id}`, { method: "DELETE", headers: authHeaders(t.userKey) })).status,
+    ).toBe(200);
+    expect((await env.IMAGES.head(ref.key))!.etag).toBe(etag);
+  });
+
+  it("lists an archived job as its tombstone: GET /v1/jobs shows no input, GET of the job does", async () => {
+    const t = await seedTenant(env.DB);
+    const job = await richJob(t);
+    await archive(job.id);
+
+    const list = (await getBody(t.userKey, "/v1/jobs")) as { data: Record<string, unknown>[] };
+    const item = list.data.find((j) => j.id === job.id);
+    expect(item).toMatchObject({ status: "succeeded", input: null, metadata: null, webhook_url: null });
+    expect(await getBody(t.userKey, `/v1/jobs/${job.id}`)).toMatchObject({
+      input: job.input,
+      metadata: { order: "A-1" },
+    });
   });
 
   it("answers 503 service_unavailable when the archive cannot be read", async () => {
