@@ -10,6 +10,7 @@ import {
   isDone,
   isTerminal,
   type JobChangeAnswer,
+  MAX_NEXT_WAIT_MS,
   type StatusCounts,
   type TrackedJob,
   type VersionData,
@@ -49,6 +50,9 @@ type VersionRow = {
 };
 
 export class WorkflowState extends DurableObject<WorkflowStateEnv> implements WorkflowStateObject {
+  /** Streams waiting in `next` for a new version: each one's wake-up. */
+  private readonly waiters = new Set<() => void>();
+
   constructor(ctx: DurableObjectState, env: WorkflowStateEnv) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
@@ -107,6 +111,22 @@ export class WorkflowState extends DurableObject<WorkflowStateEnv> implements Wo
       .map(toVersion);
   }
 
+  async next(after: number, timeoutMs: number): Promise<WorkflowVersion[]> {
+    if ((this.lastVersion()?.version ?? 0) <= after) {
+      const waitMs = Math.min(Math.max(timeoutMs, 0), MAX_NEXT_WAIT_MS);
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, waitMs);
+        this.waiters.add(wake);
+      });
+    }
+    return this.history(after, 100);
+  }
+
   /** Retries a completion webhook that could not be sent when the workflow completed. */
   override async alarm(): Promise<void> {
     const unsent = this.ctx.storage.kv.get<Unsent>("unsent");
@@ -160,6 +180,7 @@ export class WorkflowState extends DurableObject<WorkflowStateEnv> implements Wo
       row.done,
       row.created_at,
     );
+    for (const wake of this.waiters) wake();
     if (done && before?.done !== 1) {
       this.ctx.storage.kv.put("completedAt", now);
       const jobId = jobIds.at(-1);

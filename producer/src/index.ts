@@ -77,6 +77,7 @@ import { registerAddWorkflowJobs } from "./routes/workflows.jobs.add";
 import { registerRerunWorkflow } from "./routes/workflows.rerun";
 import { registerCreateWorkflowSnapshot } from "./routes/workflows.snapshots.create";
 import { registerGetWorkflowSnapshot } from "./routes/workflows.snapshots.get";
+import { registerWorkflowStream } from "./routes/workflows.stream";
 
 const app = createApp();
 app.use("*", requestContext);
@@ -128,6 +129,7 @@ registerAddWorkflowJobs(app);
 registerCreateWorkflowSnapshot(app);
 registerGetWorkflowSnapshot(app);
 registerRerunWorkflow(app);
+registerWorkflowStream(app);
 registerMcp(app);
 registerListDeadLetters(app);
 registerReplayDeadLetters(app);

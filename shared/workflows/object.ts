@@ -71,7 +71,12 @@ export interface WorkflowStateObject {
   view(): Promise<WorkflowView | null>;
   /** Versions after `after`, oldest first, at most `limit`. */
   history(after: number, limit: number): Promise<WorkflowVersion[]>;
+  /** As `history`, but waits (at most `timeoutMs`, capped) for a version after `after` if none is there yet. */
+  next(after: number, timeoutMs: number): Promise<WorkflowVersion[]>;
 }
+
+/** The longest `next` waits in the object: a stream asks again (and sends a keep-alive) after it. */
+export const MAX_NEXT_WAIT_MS = 25_000;
 
 export type WorkflowStateNamespace = DurableObjectNamespace<WorkflowStateObject & Rpc.DurableObjectBranded>;
 

@@ -308,3 +308,58 @@ describe("snapshots and re-run", () => {
     await expectProblem(rerun, 404, "workflow_snapshot_not_found");
   });
 });
+
+describe("GET /v1/workflows/{id}/stream", () => {
+  /** Reads the event stream to its end: each event's id, type and data. */
+  async function readEvents(res: Response) {
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const text = await res.text();
+    return text
+      .split("\n\n")
+      .filter((block) => block.startsWith("id: "))
+      .map((block) => {
+        const [id, event, data] = block.split("\n");
+        return {
+          id: Number(id!.slice(4)),
+          event: event!.slice(7),
+          data: JSON.parse(data!.slice(6)) as { type: string; done: boolean },
+        };
+      });
+  }
+
+  it("sends each version as it is made and ends after the one that completes the workflow", async () => {
+    const t = await seedTenant(env.DB);
+    const { workflow, jobs } = await createWorkflow(t.userKey, { name: "live", jobs: twoJobs() });
+    const res = await call(`/v1/workflows/${workflow.id}/stream`, getInit(t.userKey));
+    // The jobs end while the stream is open: the object wakes the waiting stream.
+    const reading = readEvents(res);
+    await scheduler.wait(50);
+    await endJob(jobs[0]!, "succeeded", workflow.id);
+    await endJob(jobs[1]!, "succeeded", workflow.id);
+    const events = await reading;
+    expect(events.map((e) => [e.id, e.event, e.data.type, e.data.done])).toEqual([
+      [1, "workflow.version", "created", false],
+      [2, "workflow.version", "job_ended", false],
+      [3, "workflow.version", "job_ended", true],
+    ]);
+  });
+
+  it("resumes after Last-Event-ID", async () => {
+    const t = await seedTenant(env.DB);
+    const { workflow, jobs } = await createWorkflow(t.userKey, { name: "resume", jobs: [jobBody()] });
+    await endJob(jobs[0]!, "failed", workflow.id, "provider_error");
+    const res = await call(`/v1/workflows/${workflow.id}/stream`, {
+      headers: { ...getInit(t.userKey).headers, "last-event-id": "1" },
+    });
+    expect((await readEvents(res)).map((e) => [e.id, e.data.done])).toEqual([[2, true]]);
+  });
+
+  it("answers 404 workflow_not_found for another instance's workflow", async () => {
+    const t = await seedTenant(env.DB);
+    const { workflow } = await createWorkflow(t.userKey, { name: "private" });
+    const stranger = await seedTenant(env.DB);
+    const res = await call(`/v1/workflows/${workflow.id}/stream`, getInit(stranger.userKey));
+    await expectProblem(res, 404, "workflow_not_found");
+  });
+});
