@@ -56,6 +56,7 @@ export default defineConfig(async () => {
           durableObjects: {
             TOKEN_BUCKET: { className: "TokenBucket", useSQLite: true },
             BUDGET: { className: "Budget", useSQLite: true },
+            JOB_WATCH: { className: "JobWatch", useSQLite: true },
             WORKFLOW_STATE: { className: "WorkflowState", useSQLite: true },
           },
           serviceBindings: { HOUSEKEEPING: { name: "genqueue-producer", entrypoint: "Housekeeping" } },

@@ -9,4 +9,5 @@ export { default } from "../producer/src/index";
 export { Housekeeping } from "../consumers/src/housekeeping-entrypoint";
 export { TokenBucket } from "../consumers/src/token-bucket";
 export { Budget } from "../consumers/src/budget-object";
+export { JobWatch } from "../consumers/src/job-watch";
 export { WorkflowState } from "../consumers/src/workflow-state";

@@ -52,7 +52,7 @@ export async function handleJobMessage(
   }
   const deps = {
     env,
-    db: createDb(env.DB),
+    db: createDb(env.DB, env),
     config: consumerConfig(env),
     now: () => Date.now(),
     sleep,

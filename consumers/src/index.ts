@@ -11,6 +11,7 @@ import { settleEach } from "./settle-each";
 
 export { Budget } from "./budget-object";
 export { Housekeeping } from "./housekeeping-entrypoint";
+export { JobWatch } from "./job-watch";
 export { TokenBucket } from "./token-bucket";
 export { WorkflowState } from "./workflow-state";
 
@@ -18,7 +19,7 @@ export default {
   async queue(batch, env) {
     const config = consumerConfig(env);
     if (batch.queue === config.JOBS_DLQ_NAME) {
-      const db = createDb(env.DB);
+      const db = createDb(env.DB, env);
       await settleEach(batch, (m) => handleDeadLetter(db, m, Date.now(), env.WEBHOOKS, env.BUDGET));
       return;
     }

@@ -15,7 +15,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("requestId", requestId);
   c.header(REQUEST_ID_HEADER, requestId);
   c.set("config", producerConfig(c.env));
-  c.set("db", createDb(c.env.DB));
+  c.set("db", createDb(c.env.DB, c.env));
   await next();
   c.res.headers.set(REQUEST_ID_HEADER, requestId);
 });

@@ -1,0 +1,41 @@
+// The one hook every job state change reaches: transition() (transitions.ts) calls it with the
+// row its UPDATE … RETURNING left and the bindings its Db was made with (db/client.ts). It tells
+// whoever follows the job. A job nobody follows costs nothing here: no object request, no statement.
+import type { JobRow } from "../db/queries/jobs";
+import { isWatched, jobWatchOf } from "./watch";
+
+/**
+ * The Workers bindings a change may be announced to. Each is optional: a Db made without them
+ * (scripts, tests) announces nothing. Either Worker's env fits as it is.
+ */
+export interface AnnounceBindings {
+  /** JobWatch objects (consumers/src/job-watch.ts): a stream or a `Prefer: wait` follows the job. */
+  JOB_WATCH?: unknown;
+}
+
+/**
+ * Announces the job's change to its watchers. Never throws: the change is already committed, and
+ * a watcher that misses it still ends at its deadline (and a stream's client reconnects).
+ */
+export async function announceJobChange(bindings: AnnounceBindings, row: JobRow, now: number): Promise<void> {
+  if (bindings.JOB_WATCH && isWatched(row, now)) {
+    try {
+      await jobWatchOf(bindings.JOB_WATCH, row.id).notify({
+        jobId: row.id,
+        status: row.status,
+        version: row.version,
+        events: row.events,
+      });
+    } catch (error) {
+      console.warn(
+        JSON.stringify({
+          level: "warn",
+          message: "job change not announced to its watchers",
+          job_id: row.id,
+          version: row.version,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    }
+  }
+}
