@@ -129,6 +129,48 @@ describe("an archived job over the API", () => {
     expect((await env.IMAGES.head(ref.key))!.etag).toBe(etag);
   });
 
+  it("answers GET /v1/jobs/{id}/webhooks from the archive with the list of before", async () => {
+    const t = await seedTenant(env.DB);
+    const job = await richJob(t);
+    const attempt = {
+      attempt: 1,
+      url: "https://hooks.example.com/genqueue",
+      statusCode: 204,
+      durationMs: 12,
+      error: null,
+      nextAttemptAt: null,
+      createdAt: job.createdAt,
+    };
+    for (const version of [1, 3]) {
+      await env.DB.prepare(
+        `INSERT INTO webhook_events (id, job_id, instance_id, project_id, type, job_version, url, body, status, attempts, attempt_log, created_at, delivered_at)
+         VALUES (?, ?, ?, ?, 'job.succeeded', ?, 'https://hooks.example.com/genqueue', '{}', 'delivered', 1, ?, ?, ?)`,
+      )
+        .bind(
+          `msg_${version}_${job.id}`,
+          job.id,
+          t.instanceId,
+          job.projectId,
+          version,
+          JSON.stringify([attempt]),
+          job.createdAt + version,
+          job.createdAt + version,
+        )
+        .run();
+    }
+    const before = (await getBody(t.userKey, `/v1/jobs/${job.id}/webhooks`)) as { data: unknown[] };
+    expect(before.data).toHaveLength(2);
+
+    await archive(job.id);
+    const [left] = await rows<{ n: number }>(
+      "SELECT count(*) AS n FROM webhook_events WHERE job_id = ?",
+      job.id,
+    );
+    expect(left?.n).toBe(0);
+
+    expect(await getBody(t.userKey, `/v1/jobs/${job.id}/webhooks`)).toEqual(before);
+  });
+
   it("lists an archived job as its tombstone: GET /v1/jobs shows no input, GET of the job does", async () => {
     const t = await seedTenant(env.DB);
     const job = await richJob(t);

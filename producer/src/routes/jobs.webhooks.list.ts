@@ -1,6 +1,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { jobApiErrors, problemResponses } from "../problem";
 import { JobIdParamSchema } from "../schemas/jobs";
+import { archivedJobWebhooks } from "../../../shared/jobs/archive-webhooks";
 import { listJobWebhooks } from "../../../shared/webhooks/deliveries";
 import { WebhookEventListSchema } from "../../../shared/webhooks/schemas";
 import type { App } from "../app";
@@ -19,7 +20,8 @@ export const listJobWebhooksRoute = createRoute({
       description: "The job's webhook events",
       content: { "application/json": { schema: WebhookEventListSchema } },
     },
-    ...problemResponses(...jobApiErrors, "job_not_found", "validation_failed"),
+    // 503: the job is archived and R2 did not answer.
+    ...problemResponses(...jobApiErrors, "job_not_found", "validation_failed", "service_unavailable"),
   },
 });
 export type ListJobWebhooksResponse = z.infer<typeof WebhookEventListSchema>;
@@ -27,6 +29,12 @@ export type ListJobWebhooksResponse = z.infer<typeof WebhookEventListSchema>;
 export function registerListJobWebhooks(app: App) {
   app.openapi(listJobWebhooksRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await listJobWebhooks(c.get("db"), c.get("principal"), id), 200);
+    const list = await listJobWebhooks(c.get("db"), c.get("principal"), id);
+    // An archived job's events left D1 with it: an empty list may mean they are in its archive line.
+    if (list.data.length > 0) return c.json(list, 200);
+    return c.json(
+      (await archivedJobWebhooks(c.get("db"), c.env.IMAGES, c.get("principal"), id)) ?? list,
+      200,
+    );
   });
 }
