@@ -128,6 +128,8 @@ export const WorkflowSubmissionSchema = z
   })
   .meta({ id: "WorkflowSubmission" });
 
+export type WorkflowSubmission = z.infer<typeof WorkflowSubmissionSchema>;
+
 export const WorkflowRerunSchema = WorkflowSubmissionSchema.extend({
   snapshot_id: z.string().meta({ example: "wfs_0a1b2c3d4e5f6g7h8i9j" }),
   replaces: z

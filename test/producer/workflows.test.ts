@@ -136,6 +136,38 @@ describe("POST /v1/workflows", () => {
   });
 });
 
+describe("POST /v1/workflows with Idempotency-Key", () => {
+  it("answers a retry with the first answer and creates nothing more", async () => {
+    const t = await seedTenant(env.DB);
+    const body = { name: "once", jobs: twoJobs() };
+    const first = await createWorkflow(t.userKey, body);
+    const init = postInit(t.userKey, body, { "idempotency-key": "wf-order-7" });
+    // The first request above had no key: this one creates, the next replays.
+    const keyed = await call("/v1/workflows", init);
+    expect(keyed.status).toBe(201);
+    const created = (await keyed.json()) as Submission;
+    const again = await call("/v1/workflows", postInit(t.userKey, body, { "idempotency-key": "wf-order-7" }));
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.headers.get("location")).toBe(`/v1/workflows/${created.workflow.id}`);
+    expect(await again.json()).toEqual(created);
+    const made = await rows("SELECT id FROM workflows WHERE instance_id = ?", t.instanceId);
+    expect(made.map((r) => r.id).sort()).toEqual([first.workflow.id, created.workflow.id].sort());
+    expect(await rows("SELECT id FROM jobs WHERE instance_id = ?", t.instanceId)).toHaveLength(4);
+  });
+
+  it("answers 422 idempotency_key_reused for the same key with another body", async () => {
+    const t = await seedTenant(env.DB);
+    const key = { "idempotency-key": "wf-order-8" };
+    expect((await call("/v1/workflows", postInit(t.userKey, { name: "a" }, key))).status).toBe(201);
+    await expectProblem(
+      await call("/v1/workflows", postInit(t.userKey, { name: "b" }, key)),
+      422,
+      "idempotency_key_reused",
+    );
+  });
+});
+
 describe("GET /v1/workflows/{id} and POST /v1/workflows/{id}/jobs", () => {
   it("starts empty, counts the jobs added later, and is done once every job has ended", async () => {
     const t = await seedTenant(env.DB);
