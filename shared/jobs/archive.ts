@@ -22,7 +22,7 @@ import { terminalStatuses } from "./enums";
 export const DEFAULT_ARCHIVE_AFTER_DAYS = 30;
 export const MIN_ARCHIVE_AFTER_DAYS = 1;
 export const MAX_ARCHIVE_AFTER_DAYS = 3650;
-/** Jobs a run looks at, at most: 10 groups, each 2 D1 reads, 1 R2 put and 1 D1 batch. */
+/** Jobs a run looks at, at most: 10 groups, each a D1 read, a D1 batch read, 1 R2 put, 1 D1 batch write. */
 export const ARCHIVE_JOBS_PER_RUN = 1000;
 /** Jobs per R2 object (and per read): one put per 100 jobs keeps R2's per-operation price negligible. */
 export const ARCHIVE_JOBS_PER_OBJECT = 100;

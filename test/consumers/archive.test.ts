@@ -1,6 +1,6 @@
 // The cron's archive step (runHousekeeping and archiveDueJobs, with `now` injected): an ended job
 // past its instance's archive_after_days moves to R2 with its webhook events and dead letters and
-// leaves a tombstone; not a day before; a second run finds nothing; a run is bounded; a job that
+// leaves a tombstone; not a day before; a second run finds nothing; a run is bounded (jobs, time); a job that
 // changes mid-run stays live and its line is voided; an R2 failure changes nothing in D1. Every
 // test archives what it made due, so one test's counts do not leak into the next.
 import { env } from "cloudflare:workers";
@@ -208,6 +208,27 @@ describe("the archive step of runHousekeeping", () => {
       .bind(t.instanceId)
       .first<{ n: number }>();
     expect(left?.n).toBe(0);
+  });
+
+  it("starts no further group once its time budget is spent", async () => {
+    const t = await tenantArchivingAfter(1);
+    const jobs = await Promise.all([1, 2, 3].map(() => endedJob(t, 2, "canceled")));
+    // The start and the first group's check read 0; every later reading is past the budget.
+    let readings = 0;
+    const clock = () => (readings++ < 2 ? 0 : 1_000_000);
+
+    const first = await archiveDueJobs({
+      db: testDb,
+      bucket: env.IMAGES,
+      now: NOW,
+      perObject: 2,
+      clock,
+      timeBudgetMs: 1000,
+    });
+    expect(first).toMatchObject({ jobs: 2, objects: 1 });
+    const rest = await archiveDueJobs({ db: testDb, bucket: env.IMAGES, now: NOW });
+    expect(rest).toMatchObject({ jobs: 1, objects: 1 });
+    for (const job of jobs) expect((await getJob(testDb, job.id))?.archivedAt).toBe(NOW);
   });
 
   it("leaves a job that changed mid-run live, and voids its line in the object", async () => {
