@@ -2,6 +2,7 @@
 // row its UPDATE … RETURNING left and the bindings its Db was made with (db/client.ts). It tells
 // whoever follows the job. A job nobody follows costs nothing here: no object request, no statement.
 import type { JobRow } from "../db/queries/jobs";
+import { notifyWorkflow } from "../workflows/notify";
 import { isWatched, jobWatchOf } from "./watch";
 
 /**
@@ -11,6 +12,8 @@ import { isWatched, jobWatchOf } from "./watch";
 export interface AnnounceBindings {
   /** JobWatch objects (consumers/src/job-watch.ts): a stream or a `Prefer: wait` follows the job. */
   JOB_WATCH?: unknown;
+  /** WorkflowState objects (consumers/src/workflow-state.ts): only a job in a workflow reaches them. */
+  WORKFLOW_STATE?: unknown;
 }
 
 /**
@@ -18,6 +21,8 @@ export interface AnnounceBindings {
  * a watcher that misses it still ends at its deadline (and a stream's client reconnects).
  */
 export async function announceJobChange(bindings: AnnounceBindings, row: JobRow, now: number): Promise<void> {
+  // A job outside a workflow (workflow_id null) makes no request here (notifyWorkflow never throws).
+  if (bindings.WORKFLOW_STATE && row.workflowId) await notifyWorkflow(bindings.WORKFLOW_STATE, row);
   if (bindings.JOB_WATCH && isWatched(row, now)) {
     try {
       await jobWatchOf(bindings.JOB_WATCH, row.id).notify({

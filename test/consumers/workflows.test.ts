@@ -3,7 +3,7 @@
 // reopening the workflow, and the completion webhook signed with the project's secret as job events
 // are (verified with the standardwebhooks library, as a customer's receiver would).
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { deliverWebhook } from "../../consumers/src/deliver-webhook";
@@ -19,6 +19,7 @@ import { notifyWorkflow } from "../../shared/workflows/notify";
 import { workflowStateOf } from "../../shared/workflows/object";
 import { completionJobVersion } from "../../shared/workflows/webhook";
 import { type SeededTenant, seedJob, seedTenant } from "../support/tenant";
+import { deliverBatch, jobRow, messageFor, spyEnv } from "./helpers";
 
 const db = createDb(env.DB);
 const HOOK_URL = "https://hooks.example.com/workflows";
@@ -192,8 +193,16 @@ describe("workflow.completed", () => {
         fetch: receive,
         now: () => Date.now(),
       },
-      // Delivered from the event's row, as a redelivery would be.
-      webhookDeliveryMessage(event!.id),
+      // With the copy the object's own message carries. The object's message also went to the real
+      // local queue, whose delivery (no master key here) fails on its own: nothing below reads the
+      // event's status, which that delivery may change at any moment.
+      webhookDeliveryMessage(event!.id, 1, 0, {
+        job_id: event!.jobId,
+        instance_id: event!.instanceId,
+        project_id: event!.projectId,
+        url: event!.url,
+        body: event!.body,
+      }),
     );
     expect(result).toMatchObject({ kind: "delivered" });
     const [call] = calls.filter((c) => c.headers["webhook-id"] === event!.id);
@@ -212,11 +221,51 @@ describe("workflow.completed", () => {
         counts: expect.objectContaining({ succeeded: 1, failed: 1, queued: 0 }),
       }),
     });
-    const stored = await db
-      .select({ status: webhookEvents.status })
-      .from(webhookEvents)
-      .where(and(eq(webhookEvents.id, event!.id)))
-      .get();
-    expect(stored?.status).toBe("delivered");
+  });
+});
+
+describe("through the consumer", () => {
+  it("completes the workflow when the consumer runs its last job (transition -> announce -> object)", async () => {
+    const { t } = await tenantWithHook();
+    const { id, jobs, state } = await workflowWith(t, 2);
+    const { env: target } = spyEnv();
+    const result = await deliverBatch(
+      env.JOBS_QUEUE_NAME,
+      jobs.map((j) => messageFor(j)),
+      target,
+    );
+    expect(result.explicitAcks).toHaveLength(2);
+    expect((await jobRow(jobs[0]!.id)).status).toBe("succeeded");
+    expect((await jobRow(jobs[1]!.id)).status).toBe("succeeded");
+    expect(await state.view()).toMatchObject({
+      done: true,
+      total: 2,
+      counts: expect.objectContaining({ succeeded: 2 }),
+    });
+    const history = await state.history(0, 10);
+    expect(history.map((v) => v.type)).toEqual(["created", "job_ended", "job_ended"]);
+    const events = await completionEvents(jobs.map((j) => j.id));
+    expect(events).toHaveLength(1);
+    expect(JSON.parse(events[0]!.body)).toMatchObject({ type: "workflow.completed", data: { id, total: 2 } });
+  });
+
+  it("never asks a workflow object about a job outside any workflow", async () => {
+    const t = await seedTenant(env.DB);
+    const job = await seedJob(env.DB, t);
+    let asked = 0;
+    const counting = new Proxy(env.WORKFLOW_STATE, {
+      get(target, prop, receiver) {
+        asked++;
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const { env: spied } = spyEnv();
+    const result = await deliverBatch(env.JOBS_QUEUE_NAME, [messageFor(job)], {
+      ...spied,
+      WORKFLOW_STATE: counting,
+    });
+    expect(result.explicitAcks).toHaveLength(1);
+    expect((await jobRow(job.id)).status).toBe("succeeded");
+    expect(asked).toBe(0);
   });
 });
