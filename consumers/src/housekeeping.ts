@@ -46,8 +46,10 @@ export async function runHousekeeping(env: ConsumerEnv, now: number): Promise<Ho
   const retention = await removeExpiredImages({ db, bucket: env.IMAGES, now });
   if (retention.jobs > 0) log("info", "retention removed images", { ...retention });
   // It never throws: a group R2 or D1 refused is counted in archive_failed and retried next run.
+  // One line with its counts and sizes when it did anything (the run's report has them every time).
   const archive = await archiveDueJobs({ db, bucket: env.IMAGES, now });
-  log(archive.failed > 0 ? "error" : "info", "archive ran", { ...archive });
+  if (archive.jobs + archive.skipped + archive.failed > 0)
+    log(archive.failed > 0 ? "error" : "info", "archive ran", { ...archive });
   return {
     stale_jobs_resent: staleJobsResent,
     idempotency_keys_purged: idempotencyKeysPurged,

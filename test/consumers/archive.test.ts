@@ -4,7 +4,7 @@
 // changes mid-run stays live and its line is voided; an R2 failure changes nothing in D1. Every
 // test archives what it made due, so one test's counts do not leak into the next.
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { runHousekeeping } from "../../consumers/src/housekeeping";
 import { getJob, type JobRow } from "../../shared/db/queries/jobs";
 import { newId } from "../../shared/ids";
@@ -76,12 +76,32 @@ describe("the archive step of runHousekeeping", () => {
     const t = await tenantArchivingAfter();
     const job = await endedJob(t, 29.5);
 
+    const logged = vi.spyOn(console, "log");
+    const archiveLines = () =>
+      logged.mock.calls.map(([line]) => JSON.parse(String(line))).filter((l) => l.msg === "archive ran");
     const early = await runHousekeeping(spyEnv().env, NOW);
     expect(early).toMatchObject({ archive_jobs: 0, archive_objects: 0, archive_failed: 0 });
     expect(await getJob(testDb, job.id)).toEqual(job);
+    expect(archiveLines()).toEqual([]);
 
     const later = NOW + DAY;
     const report = await runHousekeeping(spyEnv().env, later);
+    // One structured line with the run's counts and sizes.
+    const lines = archiveLines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: "info",
+      msg: "archive ran",
+      jobs: 1,
+      objects: 1,
+      bytes: report.archive_bytes,
+      rawBytes: report.archive_raw_bytes,
+      webhookEvents: 1,
+      deadLetters: 1,
+      skipped: 0,
+      failed: 0,
+    });
+    logged.mockRestore();
     expect(report).toMatchObject({
       archive_jobs: 1,
       archive_objects: 1,
