@@ -169,6 +169,29 @@ describe("as the dev user key", () => {
     expect(await imageWidth(page)).toBeGreaterThan(0);
   });
 
+  it("shows a text job's reply, its tokens and the prompt on the job page", async () => {
+    const res = await sys.api("/v1/jobs", {
+      method: "POST",
+      body: JSON.stringify({
+        type: "text.generate",
+        input: { messages: [{ role: "user", content: "A console text job [demo:words=7]" }], max_tokens: 50 },
+      }),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as ApiJob;
+    const done = await sys.pollJob(id, terminal, JOB_TIMEOUT_MS);
+    expect(done.status).toBe("succeeded");
+    const page = await browser.newPage();
+    await signIn(page, sys.apiKey);
+    await open(page, `jobs/${id}`, `Job ${id}`);
+    await waitForStatus(page, "succeeded");
+    const reply = page.locator("figure.output pre");
+    await reply.waitFor();
+    expect(await reply.textContent()).toBe(done.result?.text?.content);
+    await expect.poll(() => page.getByText("A console text job [demo:words=7]").count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByText(/\d+ in · 7 out/).count()).toBeGreaterThan(0);
+  });
+
   it("shows a user key no Admin link, and the admin page refuses it", async () => {
     const page = await browser.newPage();
     await signIn(page, sys.apiKey);

@@ -88,7 +88,7 @@ export async function apiEnums() {
       .then((r) => r.json())
       .then((doc) => {
         const schemas = doc.components?.schemas ?? {};
-        const body = schemas.CreateJobRequest?.properties ?? {};
+        const body = schemas.CreateImageJobRequest?.properties ?? {};
         const input = schemas.ImageInput?.properties ?? {};
         return {
           providers: body.provider?.enum ?? ["demo"],

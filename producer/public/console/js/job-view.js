@@ -105,12 +105,14 @@ export function jobPanel(id, onLeave) {
       ["Provider", job.provider ?? "not chosen yet"],
       ["Attempts", String(job.attempts)],
       ["Project", job.project_id],
-      ["Prompt", job.input?.prompt ?? "(deleted)"],
+      ["Prompt", promptOf(job)],
       ["Cost", fmtUsd(job.result?.cost_usd)],
       ["Model", job.result?.model ?? "—"],
       ["Created", fmtTime(job.created_at)],
       ["Finished", fmtTime(job.completed_at)],
     ];
+    const usage = job.result?.usage;
+    if (usage) rows.push(["Tokens", `${usage.input_tokens} in · ${usage.output_tokens} out`]);
     if (job.error) rows.push(["Error", `${job.error.code}: ${job.error.message}`]);
     if (job.cancel_requested && !isTerminal(job.status)) rows.push(["Cancel", "requested"]);
     replace(
@@ -149,6 +151,7 @@ export function jobPanel(id, onLeave) {
   }
 
   async function showImages(job) {
+    if (job.result?.text) return showText(job.result.text);
     const list = job.result?.images ?? [];
     const nodes = await Promise.all(
       list.map(async (img, i) => {
@@ -160,7 +163,7 @@ export function jobPanel(id, onLeave) {
             { class: "image" },
             h("img", {
               src: url,
-              alt: `Generated image ${i + 1} of ${list.length}: ${job.input?.prompt ?? "deleted job"}`,
+              alt: `Generated image ${i + 1} of ${list.length}: ${promptOf(job)}`,
               width: img.width,
               height: img.height,
             }),
@@ -172,6 +175,22 @@ export function jobPanel(id, onLeave) {
       }),
     );
     replace(images, nodes.length ? nodes : h("p", { class: "empty" }, "The job returned no images."));
+  }
+
+  /** A text job's output: inline when short, else read from its /output URL with the key. */
+  async function showText(text) {
+    let content = text.content;
+    try {
+      if (content === null) {
+        const url = await imageBlobUrl(text.url);
+        blobUrls.push(url);
+        content = await (await fetch(url)).text();
+      }
+      const caption = `${text.chars} characters · finish reason ${text.finish_reason}`;
+      replace(images, h("figure", { class: "output" }, h("pre", {}, content), h("figcaption", {}, caption)));
+    } catch (err) {
+      replace(images, notice("error", `Output: ${errorMessage(err)}`));
+    }
   }
 
   function schedule() {
@@ -203,4 +222,12 @@ export function jobPanel(id, onLeave) {
   });
   tick();
   return panel;
+}
+
+/** What the job asked for: an image prompt, or a text job's last user message. */
+function promptOf(job) {
+  if (!job.input) return "(deleted)";
+  if (job.input.prompt !== undefined) return job.input.prompt;
+  const users = (job.input.messages ?? []).filter((m) => m.role === "user");
+  return users.length ? users[users.length - 1].content : "";
 }
