@@ -5,15 +5,17 @@
 import type { Db } from "../db/client";
 import { getJobForInstance, type JobRow, type JobScope } from "../db/queries/jobs";
 import { ApiError } from "../errors";
-import { type ArchiveReader, readArchivedLine } from "./archive-format";
+import { type ArchivedJobLine, type ArchiveReader, readArchivedLine } from "./archive-format";
 
-/** The whole job behind an archived tombstone (throws 503 service_unavailable when R2 fails). */
-export async function restoreArchivedJob(bucket: ArchiveReader, tombstone: JobRow): Promise<JobRow> {
+/** An archived tombstone's line; null when the row is not archived; 503 when R2 cannot give it. */
+export async function archivedLineOf(
+  bucket: ArchiveReader,
+  tombstone: JobRow,
+): Promise<ArchivedJobLine | null> {
   const { archiveKey: key, archiveOffset: offset, archiveLength: length } = tombstone;
-  if (key === null || offset === null || length === null) return tombstone;
-  let archived: JobRow;
+  if (key === null || offset === null || length === null) return null;
   try {
-    archived = (await readArchivedLine(bucket, { key, offset, length }, tombstone.id)).job;
+    return await readArchivedLine(bucket, { key, offset, length }, tombstone.id);
   } catch (error) {
     console.error(
       JSON.stringify({
@@ -28,6 +30,13 @@ export async function restoreArchivedJob(bucket: ArchiveReader, tombstone: JobRo
       `Job ${tombstone.id} is archived and its archive could not be read; try again`,
     );
   }
+}
+
+/** The whole job behind an archived tombstone (throws 503 service_unavailable when R2 fails). */
+export async function restoreArchivedJob(bucket: ArchiveReader, tombstone: JobRow): Promise<JobRow> {
+  const line = await archivedLineOf(bucket, tombstone);
+  if (!line) return tombstone;
+  const archived = line.job;
   // The tombstone first: columns added after the line was written get the row's value, not undefined.
   // The archive columns stay as the line has them (null): this is the whole job, not a tombstone.
   const job: JobRow = {

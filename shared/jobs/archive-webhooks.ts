@@ -4,8 +4,8 @@ import type { Db } from "../db/client";
 import { getJobForInstance, type JobScope } from "../db/queries/jobs";
 import { serializeWebhookEvent } from "../webhooks/deliveries";
 import type { WebhookEventList } from "../webhooks/schemas";
-import { type ArchiveReader, readArchivedLine } from "./archive-format";
-import { ApiError } from "../errors";
+import type { ArchiveReader } from "./archive-format";
+import { archivedLineOf } from "./archive-read";
 
 /** The archived job's webhook list, or null when the job is not archived (or not the caller's). */
 export async function archivedJobWebhooks(
@@ -15,25 +15,8 @@ export async function archivedJobWebhooks(
   jobId: string,
 ): Promise<WebhookEventList | null> {
   const job = await getJobForInstance(db, scope, jobId);
-  const { archiveKey: key, archiveOffset: offset, archiveLength: length } = job ?? {};
-  if (!job || key == null || offset == null || length == null) return null;
-  let line: Awaited<ReturnType<typeof readArchivedLine>>;
-  try {
-    line = await readArchivedLine(bucket, { key, offset, length }, job.id);
-  } catch (error) {
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "archived job unreadable",
-        job_id: job.id,
-        error: String(error),
-      }),
-    );
-    throw new ApiError(
-      "service_unavailable",
-      `Job ${job.id} is archived and its archive could not be read; try again`,
-    );
-  }
+  const line = job ? await archivedLineOf(bucket, job) : null;
+  if (!job || !line) return null;
   // As listJobWebhooks: newest first, and only the job's own project's copy of a budget event.
   const events = line.webhook_events
     .filter((e) => e.projectId === job.projectId)
