@@ -36,6 +36,8 @@ export type JobWatchNamespace = DurableObjectNamespace<JobWatchObject & Rpc.Dura
 
 /** The longest a single `next` call waits: one `Prefer: wait` (60 s) at most. */
 export const MAX_WATCH_WAIT_MS = 60_000;
+/** A mark outlives its watcher a little: a change racing the watcher's end is still announced. */
+export const WATCH_SLACK_MS = 30_000;
 
 /**
  * The job's JobWatch object, from a binding of either Worker. Typed as the plain interface: the
