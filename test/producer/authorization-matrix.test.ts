@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { type Action, can, type Resource } from "../../shared/auth/policy";
 import type { Role } from "../../shared/jobs/enums";
 import { generateMasterKey } from "../../shared/providers/keys/crypto";
+import { workflowStateOf } from "../../shared/workflows/object";
 import { seedJob, seedJobImage, seedKey, seedUser } from "../support/tenant";
 import { call, callWith, expectProblem, jobBody } from "./helpers";
 import { seedTenancy, seedUserKey } from "./tenancy-fixtures";
@@ -26,6 +27,8 @@ interface Seeded {
   /** A key of the tenancy's user (so the user's own key reaches it too). */
   apiKeyId: string;
   providerKeyId: string;
+  /** A workflow whose one job has ended: its stream sends one version and ends. */
+  workflowId: string;
   jobId: string;
 }
 
@@ -61,6 +64,14 @@ const ROUTES: Record<string, Row> = {
   "DELETE /v1/jobs/{id}": row(["job"], I),
   "GET /v1/jobs/{id}/webhooks": row(["job"], I),
   "POST /v1/jobs/{id}/webhooks/redeliver": row(["job"], I),
+  "POST /v1/workflows": row(["job"], I, (s) => ({ name: "matrix", project_id: s.projectId })),
+  "GET /v1/workflows/{id}": row(["job"], I),
+  "GET /v1/workflows/{id}/history": row(["job"], I),
+  "GET /v1/workflows/{id}/stream": row(["job"], I),
+  "POST /v1/workflows/{id}/jobs": row(["job"], I, (s) => ({ jobs: [jobBody({ project_id: s.projectId })] })),
+  "POST /v1/workflows/{id}/snapshots": row(["job"], I),
+  "GET /v1/workflows/{id}/snapshots/{snapshot_id}": row(["job"], I),
+  "POST /v1/workflows/{id}/rerun": row(["job"], I),
   "GET /v1/admin/dead-letters": row(SETTINGS, I),
   "POST /v1/admin/dead-letters/replay": row(SETTINGS, I, () => ({ filter: {}, dry_run: true })),
   "GET /v1/admin/projects/{id}/webhook": row([...SETTINGS, "project"], I),
@@ -191,8 +202,34 @@ async function seed(): Promise<Seeded> {
     userId,
     apiKeyId: ownersKey.id,
     providerKeyId,
+    workflowId: await seedDoneWorkflow(t, job.id),
     jobId: job.id,
   };
+}
+
+/** A workflow holding the seeded (succeeded) job, opened in its object: it is done at version 1. */
+async function seedDoneWorkflow(t: { instanceId: string; projectId: string | null }, jobId: string) {
+  const id = `wf_matrix_${crypto.randomUUID().slice(0, 8)}`;
+  await env.DB.prepare(
+    "INSERT INTO workflows (id, instance_id, project_id, api_key_id, name, request_id, created_at) VALUES (?, ?, ?, 'key_matrix', 'matrix', 'req_matrix', ?)",
+  )
+    .bind(id, t.instanceId, t.projectId, Date.now())
+    .run();
+  await env.DB.prepare("UPDATE jobs SET workflow_id = ? WHERE id = ?").bind(id, jobId).run();
+  const meta = {
+    workflowId: id,
+    instanceId: t.instanceId,
+    projectId: t.projectId!,
+    name: "matrix",
+    metadata: null,
+    webhookUrl: null,
+  };
+  await workflowStateOf(env.WORKFLOW_STATE, id).open(
+    meta,
+    [{ jobId, status: "succeeded", version: 1 }],
+    null,
+  );
+  return id;
 }
 
 /** The path with its parameters filled with the seeded ids; an unknown parameter fails the test. */
@@ -205,8 +242,14 @@ function fillPath(path: string, s: Seeded): string {
     "api-keys": s.apiKeyId,
     "provider-keys": s.providerKeyId,
     jobs: s.jobId,
+    workflows: s.workflowId,
   };
-  const other: Record<string, string> = { instance_id: s.instanceId, provider: "ideogram", n: "0" };
+  const other: Record<string, string> = {
+    instance_id: s.instanceId,
+    provider: "ideogram",
+    n: "0",
+    snapshot_id: "wfs_matrix_none",
+  };
   return path.replace(/\/([\w-]+)\/\{(\w+)\}/g, (_, segment: string, param: string) => {
     const value = param === "id" ? idOf[segment] : other[param];
     if (value === undefined) throw new Error(`no seeded value for {${param}} in ${path}`);
