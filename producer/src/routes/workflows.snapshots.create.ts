@@ -3,7 +3,7 @@ import { WorkflowSnapshotSchema } from "../../../shared/workflows/schemas";
 import { serializeSnapshot } from "../../../shared/workflows/serialize";
 import { takeSnapshot } from "../../../shared/workflows/snapshot";
 import type { App } from "../app";
-import { jobApiErrors, problemResponses } from "../problem";
+import { bodyErrors, jobApiErrors, problemResponses } from "../problem";
 import { tenantWorkflow, WorkflowIdParamSchema } from "../schemas/workflows";
 
 export const createWorkflowSnapshotRoute = createRoute({
@@ -18,7 +18,8 @@ export const createWorkflowSnapshotRoute = createRoute({
       description: "The snapshot",
       content: { "application/json": { schema: WorkflowSnapshotSchema } },
     },
-    ...problemResponses(...jobApiErrors, "workflow_not_found", "validation_failed"),
+    // No body is read, but the body middleware of every POST still answers a bad one.
+    ...problemResponses(...bodyErrors, ...jobApiErrors, "workflow_not_found", "validation_failed"),
   },
 });
 
