@@ -7,6 +7,7 @@ import { handleJobMessage, preloadJobs } from "./handle-job-message";
 import { handleWebhookDeadLetter, handleWebhookMessage } from "./handle-webhook-message";
 import { runHousekeeping } from "./housekeeping";
 import { log } from "./log";
+import { observed } from "../../shared/observability/worker";
 import { settleEach } from "./settle-each";
 
 export { Budget } from "./budget-object";
@@ -15,7 +16,7 @@ export { JobWatch } from "./job-watch";
 export { TokenBucket } from "./token-bucket";
 export { WorkflowState } from "./workflow-state";
 
-export default {
+export default observed({
   async queue(batch, env) {
     const config = consumerConfig(env);
     if (batch.queue === config.JOBS_DLQ_NAME) {
@@ -44,4 +45,4 @@ export default {
   async scheduled(_controller, env) {
     log("info", "housekeeping ran", { ...(await runHousekeeping(env, Date.now())) });
   },
-} satisfies ExportedHandler<ConsumerEnv>;
+} satisfies ExportedHandler<ConsumerEnv>);

@@ -1,8 +1,3 @@
-// Structured logs: one JSON line each, always with the job and request ids so a request can be
-// followed from the producer's answer to the consumer's last step.
-export function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) {
-  const line = JSON.stringify({ level, msg, ...fields });
-  if (level === "error") console.error(line);
-  else if (level === "warn") console.warn(line);
-  else console.log(line);
-}
+// The consumer's log lines: shared/observability/log.ts, where every line also carries the ids of
+// the queue message it is written for (settle-each.ts opens that scope).
+export { log } from "../../shared/observability/log";

@@ -10,6 +10,7 @@ import type { ProviderError } from "../../shared/providers/errors";
 import { budgetDeps, settleJobBudget } from "./budget-settle";
 import type { Decision } from "./decision";
 import { log } from "./log";
+import { recordProviderError } from "../../shared/observability/metrics";
 import type { JobDeps } from "./job-deps";
 
 export interface FailedCall {
@@ -34,6 +35,7 @@ export async function onProviderError(deps: JobDeps, call: FailedCall): Promise<
     retryable: error.retryable,
     attempt,
   });
+  recordProviderError(job.instanceId, provider, error, attempt);
 
   // Outage, quota, in-flight limit, missing key: another provider may well succeed.
   const next = error.worthFallback ? nextProvider(chain, provider) : null;

@@ -2,6 +2,8 @@
 // one rejected message would reject the whole batch while its siblings are still mid-call, and
 // Queues would then retry every message not yet acked; here a failure retries only its message.
 import { log } from "./log";
+import { inScope } from "../../shared/observability/context";
+import { messageFields } from "../../shared/observability/message-scope";
 
 const FAILED_MESSAGE_RETRY_SECONDS = 5;
 
@@ -12,7 +14,7 @@ export async function settleEach(
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        await handle(message);
+        await inScope({ fields: () => messageFields(message.body) }, () => handle(message));
       } catch (error) {
         log("error", "message failed; it alone is retried", {
           queue: batch.queue,

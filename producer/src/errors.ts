@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { ConfigurationError } from "../../shared/config";
 import { ApiError, type ErrorCode, type FieldError } from "../../shared/errors";
+import { log } from "../../shared/observability/log";
 import { problemResponse } from "./problem";
 import type { AppEnv } from "./env";
 
@@ -27,19 +28,14 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     if (code) return problemResponse(code, requestId, err.message || undefined);
   }
   if (err instanceof ConfigurationError) {
-    console.error(
-      JSON.stringify({ msg: "invalid configuration", request_id: requestId, error: err.message }),
-    );
+    log("error", "invalid configuration", { request_id: requestId, error: err.message });
     return problemResponse("configuration_invalid", requestId, err.message);
   }
-  console.error(
-    JSON.stringify({
-      msg: "unhandled error",
-      request_id: requestId,
-      error: String(err),
-      stack: (err as Error)?.stack,
-    }),
-  );
+  log("error", "unhandled error", {
+    request_id: requestId,
+    error: String(err),
+    stack: (err as Error)?.stack,
+  });
   return problemResponse(
     "internal_error",
     requestId,

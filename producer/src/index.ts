@@ -32,6 +32,7 @@ import { authorize, requireApiKey, requireInstanceKey } from "./middleware/auth"
 import { limitBody, requireJson } from "./middleware/body";
 import { limitPerKey } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-id";
+import { requestLog } from "./middleware/request-log";
 import { registerListDeadLetters } from "./routes/admin.dead-letters.list";
 import { registerRunHousekeeping } from "./routes/admin.housekeeping.run";
 import { forwardScheduled } from "./housekeeping";
@@ -81,7 +82,7 @@ import { registerGetWorkflowSnapshot } from "./routes/workflows.snapshots.get";
 import { registerWorkflowStream } from "./routes/workflows.stream";
 
 const app = createApp();
-app.use("*", requestContext);
+app.use("*", requestContext, requestLog);
 app.use("/v1/*", limitBody, requireJson, requireApiKey, limitPerKey);
 // Authorization: each path's resource goes through the policy (shared/auth/policy.ts), the action
 // from the method. The job API and an instance's settings need a key narrowed to an instance.

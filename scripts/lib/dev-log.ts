@@ -47,8 +47,8 @@ const QUEUE = /^\[wrangler:info\] QUEUE (\S+) (\d+)\/(\d+) \((\d+)ms\)$/;
 const WORKER_JSON =
   /^(?:[▲✘] \[(?:WARNING|ERROR)\] )?(?:\[([\w-]+)\] )?(\{"level":"(?:info|warn|error)".*\})$/;
 
-/** Fields shown elsewhere in the line, or too long to read at a glance (request ids are in --verbose). */
-const HIDDEN_FIELDS = new Set(["level", "msg", "job_id", "request_id"]);
+/** Fields shown elsewhere in the line, or too long to read at a glance (the ids are in --verbose). */
+const HIDDEN_FIELDS = new Set(["level", "msg", "job_id", "request_id", "instance_id"]);
 
 function stamp(now: Date): string {
   return now.toTimeString().slice(0, 8);
@@ -70,6 +70,8 @@ function formatWorkerLog(json: string): string | null {
   // Said already by "job succeeded"; other decisions (retry, defer, dead letter) are kept.
   if (entry.msg === "job message handled" && entry.decision === "ack" && entry.reason === "succeeded")
     return null;
+  // A failed or slow request: wrangler's own request line above says it (method, path, status, ms).
+  if (entry.msg === "request") return null;
   const level = entry.level === "info" ? [] : [String(entry.level).toUpperCase()];
   const job = typeof entry.job_id === "string" ? [entry.job_id] : [];
   const fields = Object.entries(entry)

@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import type { JobRow } from "../db/queries/jobs";
 import { instances } from "../db/schema";
+import { log } from "../observability/log";
 import { masterKeySecret } from "../providers/keys/master-key";
 import { TtlCache } from "../ttl-cache";
 import { deriveImageUrlKey, effectiveTtlSeconds, type SignedImageUrl, signedImageUrl } from "./signed-url";
@@ -21,9 +22,7 @@ export function imageUrlKeyFrom(env: object): Promise<CryptoKey | null> {
     const secret = masterKeySecret(env);
     key = secret
       ? deriveImageUrlKey(secret).catch((error: Error) => {
-          console.error(
-            JSON.stringify({ level: "error", msg: "signed image URLs disabled", error: error.message }),
-          );
+          log("error", "signed image URLs disabled", { error: error.message });
           return null;
         })
       : Promise.resolve(null);

@@ -12,6 +12,7 @@
 // then undo on a failed send) leaves a queued job with no message if the Worker dies in between.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { log } from "../observability/log";
 import type { Caller } from "../db/queries/api-keys";
 import {
   type DeadLetterFilter,
@@ -186,15 +187,12 @@ export async function replayDeadLetters(
       if (result === "replayed") outcome.replayed.push(itemOf(candidate));
       else outcome.skipped.push({ id: jobId, reason: "not_dead_lettered" });
     } catch (error) {
-      console.error(
-        JSON.stringify({
-          msg: "dead letter replay failed",
-          job_id: jobId,
-          dead_letter_id: candidate.deadLetter.id,
-          request_id: deps.requestId,
-          error: String(error),
-        }),
-      );
+      log("error", "dead letter replay failed", {
+        job_id: jobId,
+        dead_letter_id: candidate.deadLetter.id,
+        request_id: deps.requestId,
+        error: String(error),
+      });
       outcome.failed.push({ job_id: jobId, error: error instanceof Error ? error.message : String(error) });
     }
   }

@@ -1,5 +1,6 @@
 // A job's webhook history (events with their attempts) and redelivery of its latest event.
 import type { Db } from "../db/client";
+import { log } from "../observability/log";
 import { getJobForInstance, type JobScope } from "../db/queries/jobs";
 import {
   clearGoneUrl,
@@ -84,9 +85,7 @@ export async function redeliverLatestWebhook(
   try {
     await deps.queue.send(webhookDeliveryMessage(event.id), { contentType: "json" });
   } catch (error) {
-    console.error(
-      JSON.stringify({ msg: "webhook redelivery enqueue failed", event_id: event.id, error: String(error) }),
-    );
+    log("error", "webhook redelivery enqueue failed", { event_id: event.id, error: String(error) });
     await restoreEvent(db, event);
     throw new ApiError("queue_unavailable", "The redelivery could not be enqueued; try again");
   }

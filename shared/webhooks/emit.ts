@@ -13,6 +13,7 @@ import {
   finishEventStatement,
 } from "../db/queries/webhooks";
 import { newId } from "../ids";
+import { log } from "../observability/log";
 import { serializeJob } from "../jobs/serialize";
 import { type DeliveryCopy, type WebhookDeliveryMessage, webhookDeliveryMessage } from "./message";
 import { buildWebhookBody, eventForStatus, wantsEvent, type WebhookEventType } from "./payload";
@@ -26,12 +27,6 @@ export interface EmitDeps {
 export type EmitResult =
   | { emitted: false; reason: string }
   | { emitted: true; eventId: string; type: WebhookEventType; status: "pending" | "gone" | "failed" };
-
-function logLine(level: "warn" | "error", msg: string, fields: Record<string, unknown>) {
-  const line = JSON.stringify({ level, msg, ...fields });
-  if (level === "error") console.error(line);
-  else console.warn(line);
-}
 
 async function emit(deps: EmitDeps, jobId: string): Promise<EmitResult> {
   const { db } = deps;
@@ -87,7 +82,7 @@ async function enqueue(
     await deps.queue.send(webhookDeliveryMessage(eventId, 1, 0, delivery), { contentType: "json" });
   } catch (error) {
     // Nothing will deliver it: say so in its status; POST /v1/jobs/{id}/webhooks/redeliver retries it.
-    logLine("error", "webhook enqueue failed", { job_id: jobId, event_id: eventId, error: String(error) });
+    log("error", "webhook enqueue failed", { job_id: jobId, event_id: eventId, error: String(error) });
     await finishEventStatement(deps.db, eventId, "failed");
     return { emitted: true, eventId, type, status: "failed" };
   }
@@ -142,7 +137,7 @@ export async function sendChangeWebhook(
   try {
     return await enqueue(deps, jobId, row.id, hook.type, delivery);
   } catch (error) {
-    logLine("error", "webhook emit failed", { job_id: jobId, error: String(error) });
+    log("error", "webhook emit failed", { job_id: jobId, error: String(error) });
     return { emitted: false, reason: "error" };
   }
 }
@@ -152,7 +147,7 @@ export async function emitWebhookForJob(deps: EmitDeps, jobId: string): Promise<
   try {
     return await emit(deps, jobId);
   } catch (error) {
-    logLine("error", "webhook emit failed", { job_id: jobId, error: String(error) });
+    log("error", "webhook emit failed", { job_id: jobId, error: String(error) });
     return { emitted: false, reason: "error" };
   }
 }

@@ -27,6 +27,8 @@ const AS_IS = new Set([
   "preview_urls",
   "version_metadata",
   "ai",
+  // One dataset for every instance: each data point names its instance (index1).
+  "analytics_engine_datasets",
 ]);
 const HANDLED = new Set([
   ...AS_IS,
