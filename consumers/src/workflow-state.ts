@@ -100,6 +100,21 @@ export class WorkflowState extends DurableObject<WorkflowStateEnv> implements Wo
     return { version: version.version, done: version.done, completed: version.done && !done };
   }
 
+  async reconcile(jobs: TrackedJob[]): Promise<WorkflowView | null> {
+    if (!this.meta()) return null;
+    const added = new Set(
+      this.ctx.storage.sql
+        .exec<{ job_id: string }>("SELECT job_id FROM jobs WHERE added = 1")
+        .toArray()
+        .map((r) => r.job_id),
+    );
+    // D1 names these jobs as the workflow's: one whose add never arrived is added now.
+    const missing = jobs.filter((job) => !added.has(job.jobId));
+    for (const job of jobs) if (added.has(job.jobId)) await this.jobChanged(job);
+    if (missing.length > 0) await this.add("jobs_added", missing, { reconciled: true });
+    return this.currentView();
+  }
+
   async view(): Promise<WorkflowView | null> {
     return this.meta() ? this.currentView() : null;
   }

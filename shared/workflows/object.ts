@@ -68,6 +68,12 @@ export interface WorkflowStateObject {
   addJobs(jobs: TrackedJob[], data: VersionData | null): Promise<WorkflowView>;
   /** One of its jobs changed state (shared/workflows/notify.ts): an ending is a `job_ended` version, a replay `job_reopened`. */
   jobChanged(job: TrackedJob): Promise<JobChangeAnswer>;
+  /**
+   * The jobs as D1 has them (a snapshot reads them anyway): each newer status is applied as a
+   * notification would have been, and a job never added is added, so a lost notification or a
+   * creation cut short is repaired. Null when the object was never opened.
+   */
+  reconcile(jobs: TrackedJob[]): Promise<WorkflowView | null>;
   view(): Promise<WorkflowView | null>;
   /** Versions after `after`, oldest first, at most `limit`. */
   history(after: number, limit: number): Promise<WorkflowVersion[]>;

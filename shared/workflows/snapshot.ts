@@ -55,14 +55,16 @@ export async function takeSnapshot(
   deps: { db: Db; bucket: R2Bucket; states: unknown; now: number },
   workflow: WorkflowRow,
 ): Promise<WorkflowSnapshot> {
-  // The version first: a job ending between the two reads shows in the list a version early, never late.
-  const view = await workflowStateOf(deps.states, workflow.id).view();
   const rows = await deps.db
     .select()
     .from(jobs)
     .where(eq(jobs.workflowId, workflow.id))
     .orderBy(asc(jobs.createdAt), asc(jobs.id))
     .all();
+  // The object catches up with what D1 says (a lost notification, an add cut short), so the
+  // snapshot's version is one whose counts match its list.
+  const tracked = rows.map((row) => ({ jobId: row.id, status: row.status, version: row.version }));
+  const view = await workflowStateOf(deps.states, workflow.id).reconcile(tracked);
   const list = rows.map(snapshotJob);
   const row: WorkflowSnapshotRow = {
     id: newId("wfs"),

@@ -325,6 +325,21 @@ describe("snapshots and re-run", () => {
     });
   });
 
+  it("repairs the counts a lost notification left behind when it takes a snapshot", async () => {
+    const t = await seedTenant(env.DB);
+    const { workflow, jobs } = await createWorkflow(t.userKey, { name: "lost", jobs: [jobBody()] });
+    // The job ended, but its workflow never heard of it.
+    await rows("UPDATE jobs SET status = 'succeeded', version = version + 1 WHERE id = ?", jobs[0]!.id);
+    const before = await getJson<Submission["workflow"]>(t.userKey, `/v1/workflows/${workflow.id}`);
+    expect(before).toMatchObject({ status: "active", version: 1 });
+
+    const res = await call(`/v1/workflows/${workflow.id}/snapshots`, postInit(t.userKey, {}));
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ version: 2, job_count: 1 });
+    const after = await getJson<Submission["workflow"]>(t.userKey, `/v1/workflows/${workflow.id}`);
+    expect(after).toMatchObject({ status: "done", version: 2, counts: { succeeded: 1, queued: 0 } });
+  });
+
   it("answers 404 workflow_snapshot_not_found for a snapshot of another workflow", async () => {
     const t = await seedTenant(env.DB);
     const a = await createWorkflow(t.userKey, { name: "a" });
