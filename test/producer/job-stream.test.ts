@@ -95,7 +95,7 @@ describe("GET /v1/jobs/{id}/stream", () => {
     expect((await reading).map((e) => e.event)).toEqual(["job.running", "job.succeeded"]);
   });
 
-  it("sends an ended job's events after the one asked for, then closes", async () => {
+  it("sends an ended job's events after the one asked for, then closes; 204 once none are left", async () => {
     const { t, job } = await queuedJob();
     await claim(silent, job.id);
     await succeed(silent, job.id);
@@ -105,6 +105,11 @@ describe("GET /v1/jobs/{id}/stream", () => {
     expect((await eventsUntilClosed(resumed, 3_000)).map((e) => e.id)).toEqual(["3"]);
     const all = await call(`/v1/jobs/${job.id}/stream?after=0`, { headers: authHeaders(t.userKey) });
     expect((await eventsUntilClosed(all, 3_000)).map((e) => e.id)).toEqual(["1", "2", "3"]);
+    // An EventSource reconnecting after the last event is told to stop.
+    const after = await call(`/v1/jobs/${job.id}/stream`, {
+      headers: { ...authHeaders(t.userKey), "last-event-id": "3" },
+    });
+    expect(after.status).toBe(204);
   });
 
   it("answers 404 for a job of another instance and marks nothing", async () => {
