@@ -192,6 +192,15 @@ describe("GET /v1/workflows/{id} and POST /v1/workflows/{id}/jobs", () => {
     expect(now.completed_at).toEqual(expect.any(String));
   });
 
+  it("hears of a job canceled through the API (the producer's transition announces it)", async () => {
+    const t = await seedTenant(env.DB);
+    const { workflow, jobs } = await createWorkflow(t.userKey, { name: "cancel", jobs: [jobBody()] });
+    const res = await call(`/v1/jobs/${jobs[0]!.id}/cancel`, postInit(t.userKey, {}));
+    expect(res.status, await res.clone().text()).toBe(202);
+    const now = await getJson<Submission["workflow"]>(t.userKey, `/v1/workflows/${workflow.id}`);
+    expect(now).toMatchObject({ status: "done", version: 2, counts: { canceled: 1, queued: 0 } });
+  });
+
   it("answers 404 workflow_not_found for another instance's workflow, and another project's", async () => {
     const t = await seedTenant(env.DB);
     const { workflow } = await createWorkflow(t.userKey, { name: "mine" });
