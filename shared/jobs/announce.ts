@@ -2,6 +2,7 @@
 // row its UPDATE … RETURNING left and the bindings its Db was made with (db/client.ts). It tells
 // whoever follows the job. A job nobody follows costs nothing here: no object request, no statement.
 import type { JobRow } from "../db/queries/jobs";
+import { log } from "../observability/log";
 import { notifyWorkflow } from "../workflows/notify";
 import { isWatched, jobWatchOf } from "./watch";
 
@@ -32,15 +33,11 @@ export async function announceJobChange(bindings: AnnounceBindings, row: JobRow,
         events: row.events,
       });
     } catch (error) {
-      console.warn(
-        JSON.stringify({
-          level: "warn",
-          message: "job change not announced to its watchers",
-          job_id: row.id,
-          version: row.version,
-          error: error instanceof Error ? error.message : String(error),
-        }),
-      );
+      log("warn", "job change not announced to its watchers", {
+        job_id: row.id,
+        version: row.version,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 }

@@ -47,6 +47,18 @@ describe("announcing job changes", () => {
     expect(getByName).not.toHaveBeenCalled();
   });
 
+  it("still runs the job when its object cannot be told (the change is committed first)", async () => {
+    const tenant = await seedTenant(env.DB);
+    const job = await seedJob(env.DB, tenant, { overrides: { watchedUntil: Date.now() + 60_000 } });
+    const notify = vi.fn(async () => {
+      throw new Error("object unreachable");
+    });
+    const broken = { getByName: () => ({ notify }) } as unknown as ConsumerEnv["JOB_WATCH"];
+    await deliverBatch(JOBS_QUEUE, [messageFor(job)], { ...spyEnv().env, JOB_WATCH: broken });
+    expect((await jobRow(job.id)).status).toBe("succeeded");
+    expect(notify).toHaveBeenCalled();
+  });
+
   it("makes no object request once the watch has lapsed", async () => {
     const { job, getByName } = await runJob(Date.now() - 1);
     expect((await jobRow(job.id)).status).toBe("succeeded");
