@@ -8,6 +8,7 @@ import { type EventSourceMessage, EventSourceParserStream } from "eventsource-pa
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { jobs } from "../../shared/db/schema";
+import { archiveDueJobs } from "../../shared/jobs/archive";
 import { claimJob, succeedJob } from "../../shared/jobs/lifecycle";
 import { authHeaders, seedJob, seedTenant } from "../support/tenant";
 import { call } from "./helpers";
@@ -110,6 +111,22 @@ describe("GET /v1/jobs/{id}/stream", () => {
       headers: { ...authHeaders(t.userKey), "last-event-id": "3" },
     });
     expect(after.status).toBe(204);
+  });
+
+  it("streams an archived job's history from the archive, and Prefer: wait answers it whole at once", async () => {
+    const { t, job } = await queuedJob();
+    await claim(silent, job.id);
+    await succeed(silent, job.id);
+    await archiveDueJobs({ db: silent, bucket: env.IMAGES, now: Date.now() + 40 * 86_400_000 });
+    expect((await silent.select().from(jobs).where(eq(jobs.id, job.id)).get())?.events).toEqual([]);
+
+    const res = await call(`/v1/jobs/${job.id}/stream`, { headers: authHeaders(t.userKey) });
+    const events = await eventsUntilClosed(res, 3_000);
+    expect(events.map((e) => e.event)).toEqual(["job.queued", "job.running", "job.succeeded"]);
+    const waited = await call(`/v1/jobs/${job.id}`, {
+      headers: { ...authHeaders(t.userKey), prefer: "wait=30" },
+    });
+    expect(((await waited.json()) as { result: { model: string } }).result.model).toBe("demo-1");
   });
 
   it("answers 404 for a job of another instance and marks nothing", async () => {
