@@ -47,8 +47,10 @@ export interface HealthDeps {
 export const BACKLOG_SCAN_ROWS = 1000;
 /** A check that has not answered by then is failed: /health never hangs on a dependency. */
 export const CHECK_TIMEOUT_MS = 2000;
-/** How long an isolate answers with the report it made last. */
+/** How long an isolate answers with the report it made last, when every check passed. */
 export const HEALTH_CACHE_MS = 10_000;
+/** A degraded report is kept only this long: a recovery (or a start-up) shows at the next poll. */
+export const DEGRADED_CACHE_MS = 1_000;
 /** The name of the one object per namespace that health probes reach. */
 export const HEALTH_OBJECT_NAME = "health";
 
@@ -121,15 +123,28 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
 
 /** The report an isolate keeps between polls. */
 export class HealthCache {
-  private last: { at: number; report: Promise<HealthReport> } | null = null;
+  private last: { at: number; report: Promise<HealthReport>; ok: boolean | null } | null = null;
 
-  constructor(private readonly ttlMs = HEALTH_CACHE_MS) {}
+  constructor(
+    private readonly ttlMs = HEALTH_CACHE_MS,
+    private readonly degradedTtlMs = DEGRADED_CACHE_MS,
+  ) {}
 
   /** The kept report while it is fresh (concurrent polls share one check), else a new one. */
   get(now: number, check: () => Promise<HealthReport>): Promise<HealthReport> {
-    if (this.last && now - this.last.at < this.ttlMs) return this.last.report;
-    const report = check();
-    this.last = { at: now, report };
-    return report;
+    const last = this.last;
+    // A check still running (ok: null) is shared like an ok one.
+    if (last && now - last.at < (last.ok === false ? this.degradedTtlMs : this.ttlMs)) return last.report;
+    const entry = { at: now, report: check(), ok: null as boolean | null };
+    entry.report.then(
+      (r) => {
+        entry.ok = r.status === "ok";
+      },
+      () => {
+        entry.ok = false;
+      },
+    );
+    this.last = entry;
+    return entry.report;
   }
 }

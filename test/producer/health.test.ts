@@ -93,4 +93,18 @@ describe("checkHealth", () => {
     await cache.get(10_000, check);
     expect(rounds).toBe(2);
   });
+
+  it("keeps a degraded report only a second, so a recovery shows at the next poll", async () => {
+    const cache = new HealthCache(10_000, 1_000);
+    let rounds = 0;
+    const degraded = async () => {
+      rounds++;
+      return checkHealth(deps({ queues: { jobs_queue: undefined } }));
+    };
+    expect((await cache.get(0, degraded)).status).toBe("degraded");
+    await cache.get(999, degraded);
+    expect(rounds).toBe(1);
+    await cache.get(1_000, degraded);
+    expect(rounds).toBe(2);
+  });
 });
