@@ -41,6 +41,7 @@ export function serializeJob(row: JobRow, signed?: SignedImageUrls): Job {
     status: row.status,
     provider: row.provider ?? row.requestedProvider,
     project_id: row.projectId,
+    workflow_id: row.workflowId ?? null,
     attempts: row.attempts,
     // A tombstone (deleted, or archived: jobs/archive.ts) keeps `{}` in the NOT NULL column: shown
     // as null, never as a half input. GET reads an archived job back whole (archive-read.ts).

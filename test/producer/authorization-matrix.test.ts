@@ -60,6 +60,7 @@ const ROUTES: Record<string, Row> = {
   "GET /v1/jobs/{id}/events": row(["job"], I),
   "GET /v1/jobs/{id}/stream": row(["job"], I),
   "GET /v1/jobs/{id}/images/{n}": row(["job"], I),
+  "GET /v1/jobs/{id}/output": row(["job"], I),
   "POST /v1/jobs/{id}/cancel": row(["job"], I),
   "DELETE /v1/jobs/{id}": row(["job"], I),
   "GET /v1/jobs/{id}/webhooks": row(["job"], I),

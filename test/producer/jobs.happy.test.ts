@@ -49,6 +49,7 @@ describe("POST /v1/jobs", () => {
       status: "queued",
       provider: null,
       project_id: t.projectId,
+      workflow_id: null,
       attempts: 0,
       input: { prompt: "a lighthouse at dusk, watercolor", aspect_ratio: "1x1", num_images: 1 },
       metadata: { order: "A-1001" },
