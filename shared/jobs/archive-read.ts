@@ -6,6 +6,7 @@ import type { Db } from "../db/client";
 import { getJobForInstance, type JobRow, type JobScope } from "../db/queries/jobs";
 import { ApiError } from "../errors";
 import { type ArchivedJobLine, type ArchiveReader, readArchivedLine } from "./archive-format";
+import { log } from "../observability/log";
 
 /** An archived tombstone's line; null when the row is not archived; 503 when R2 cannot give it. */
 export async function archivedLineOf(
@@ -17,14 +18,7 @@ export async function archivedLineOf(
   try {
     return await readArchivedLine(bucket, { key, offset, length }, tombstone.id);
   } catch (error) {
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "archived job unreadable",
-        job_id: tombstone.id,
-        error: String(error),
-      }),
-    );
+    log("error", "archived job unreadable", { job_id: tombstone.id, error: String(error) });
     throw new ApiError(
       "service_unavailable",
       `Job ${tombstone.id} is archived and its archive could not be read; try again`,

@@ -8,6 +8,7 @@
 import type { JobRow } from "../db/queries/jobs";
 import { ApiError } from "../errors";
 import { type ArchivedJobLine, gunzipText, gzipLine, padMember } from "./archive-format";
+import { log } from "../observability/log";
 
 export type ArchiveRewriteBucket = Pick<R2Bucket, "get" | "put">;
 
@@ -37,14 +38,7 @@ export async function redactArchivedJob(bucket: ArchiveRewriteBucket, tombstone:
     await rewrite(bucket, tombstone);
   } catch (error) {
     if (error instanceof ApiError) throw error;
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "archive line not redacted",
-        job_id: tombstone.id,
-        error: String(error),
-      }),
-    );
+    log("error", "archive line not redacted", { job_id: tombstone.id, error: String(error) });
     throw new ApiError(
       "service_unavailable",
       `Job ${tombstone.id}'s archive could not be rewritten; nothing was deleted, try again`,

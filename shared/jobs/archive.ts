@@ -18,6 +18,7 @@ import { deadLetters, instances, jobs, webhookEvents } from "../db/schema";
 import { randomToken } from "../ids";
 import { archiveObjectKey, concatMembers, gzipLine, lineBytes, padMember } from "./archive-format";
 import { terminalStatuses } from "./enums";
+import { log } from "../observability/log";
 
 export const DEFAULT_ARCHIVE_AFTER_DAYS = 30;
 export const MIN_ARCHIVE_AFTER_DAYS = 1;
@@ -256,6 +257,6 @@ export async function archiveDueJobs(deps: ArchiveDeps): Promise<ArchiveResult> 
 }
 
 function failed(result: ArchiveResult, error: unknown): ArchiveResult {
-  console.error(JSON.stringify({ level: "error", msg: "archive step failed", error: String(error) }));
+  log("error", "archive step failed", { error: String(error) });
   return { ...result, failed: result.failed + 1 };
 }

@@ -18,6 +18,7 @@ import { type JobMessage, jobMessage } from "./message";
 import type { CreateJobBody } from "./schemas";
 import { newJobRow } from "./transitions";
 import type { JobRow } from "../db/queries/jobs";
+import { log } from "../observability/log";
 
 export interface CreateJobDeps {
   db: Db;
@@ -163,9 +164,7 @@ export async function createJob(
       { contentType: "json" },
     );
   } catch (error) {
-    console.error(
-      JSON.stringify({ msg: "enqueue failed", job_id: row.id, request_id: requestId, error: String(error) }),
-    );
+    log("error", "enqueue failed", { job_id: row.id, request_id: requestId, error: String(error) });
     const remove = db.delete(jobs).where(eq(jobs.id, row.id));
     if (deps.alongWith) await db.batch([remove, deps.alongWith.undo()]);
     else await remove;

@@ -21,6 +21,7 @@ import { isoTime } from "../time";
 import { terminalStatuses } from "./enums";
 import { type ArchiveRewriteBucket, redactArchivedJob } from "./archive-redact";
 import { deleteImageObjects, type ImageBucket } from "./retention";
+import { log } from "../observability/log";
 
 export interface DeleteJobDeps {
   db: Db;
@@ -55,14 +56,11 @@ export async function deleteJob(
       // A text job's long output is the user's content too.
       if (job.output?.r2Key) await deps.bucket.delete([job.output.r2Key]);
     } catch (error) {
-      console.error(
-        JSON.stringify({
-          msg: "job images not deleted",
-          job_id: jobId,
-          request_id: deps.requestId,
-          error: String(error),
-        }),
-      );
+      log("error", "job images not deleted", {
+        job_id: jobId,
+        request_id: deps.requestId,
+        error: String(error),
+      });
       throw new ApiError(
         "service_unavailable",
         `Job ${jobId}'s images could not be removed; nothing was deleted, try again`,

@@ -8,7 +8,8 @@ export interface ObservedEnv {
   ANALYTICS?: MetricsWriter;
 }
 
-const scopeOf = (env: unknown) => ({ metrics: metricsWriter((env as ObservedEnv).ANALYTICS) });
+/** The scope of a Worker's own work: its metrics go to the env's ANALYTICS binding. */
+export const observedScope = (env: unknown) => ({ metrics: metricsWriter((env as ObservedEnv).ANALYTICS) });
 
 /** The handler with its queue() and scheduled() run in the env's scope; its type is kept. */
 export function observed<H extends ExportedHandler<never>>(handler: H): H {
@@ -16,11 +17,11 @@ export function observed<H extends ExportedHandler<never>>(handler: H): H {
   return {
     ...handler,
     ...(queue && {
-      queue: (batch, env, ctx) => inScope(scopeOf(env), () => queue.call(handler, batch, env, ctx)),
+      queue: (batch, env, ctx) => inScope(observedScope(env), () => queue.call(handler, batch, env, ctx)),
     }),
     ...(scheduled && {
       scheduled: (controller, env, ctx) =>
-        inScope(scopeOf(env), () => scheduled.call(handler, controller, env, ctx)),
+        inScope(observedScope(env), () => scheduled.call(handler, controller, env, ctx)),
     }),
   } satisfies ExportedHandler<never>;
 }

@@ -4,6 +4,7 @@
 // notification leaves the workflow's counts behind, it never fails the job.
 import type { JobStatus } from "../jobs/enums";
 import { type JobChangeAnswer, workflowStateOf } from "./object";
+import { log } from "../observability/log";
 
 export interface NotifiableJob {
   id: string;
@@ -24,15 +25,11 @@ export async function notifyWorkflow(
       version: job.version,
     });
   } catch (error) {
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "workflow notification failed",
-        job_id: job.id,
-        workflow_id: job.workflowId,
-        error: String(error),
-      }),
-    );
+    log("error", "workflow notification failed", {
+      job_id: job.id,
+      workflow_id: job.workflowId,
+      error: String(error),
+    });
     return null;
   }
 }
