@@ -114,13 +114,26 @@ function lenientDecode(s: string): string {
   });
 }
 
+/**
+ * The answer's bytes. An event stream of a job still running stays open for minutes (docs/live-updates.md):
+ * its first chunk (what the job already had) stands for it, and the stream is canceled.
+ */
+async function bodyBytes(response: Response): Promise<ArrayBuffer | Uint8Array> {
+  if (!response.headers.get("content-type")?.startsWith("text/event-stream") || !response.body)
+    return response.arrayBuffer();
+  const reader = response.body.getReader();
+  const first = await reader.read();
+  await reader.cancel();
+  return first.value ?? new Uint8Array();
+}
+
 /** Sends one request through the producer app, the way the runtime would, and reads the answer. */
 export async function send(world: FuzzWorld, request: Request, bodyText: string): Promise<Sent> {
   const ctx = createExecutionContext();
   const response = await app.request(request, undefined, world.bindings, ctx);
   await waitOnExecutionContext(ctx);
   // Bytes, not .text(): image answers are binary (and .text() on them makes workerd warn).
-  const text = new TextDecoder().decode(await response.arrayBuffer());
+  const text = new TextDecoder().decode(await bodyBytes(response));
   const headerEcho = [...request.headers].filter(([name]) => name !== "authorization").flat();
   const echoable = [
     request.url,
