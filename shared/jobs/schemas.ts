@@ -169,7 +169,9 @@ export const JobSchema = z
     workflow_id: z
       .string()
       .nullable()
-      .meta({ description: "The workflow the job belongs to (docs/workflows.md); null for a job on its own" }),
+      .meta({
+        description: "The workflow the job belongs to (docs/workflows.md); null for a job on its own",
+      }),
     attempts: z.number().int().meta({ description: "Provider attempts so far", example: 1 }),
     input: z.union([ImageInputSchema, TextInputSchema]).nullable().meta({
       description: "The job's input (ImageInput or TextInput, by `type`); null once the job is deleted",

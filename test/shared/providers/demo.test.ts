@@ -179,7 +179,11 @@ describe("demoProvider.generate", () => {
       name: "demo",
       requiresKey: false,
       defaultBaseUrl: "offline:",
-      capabilities: { jobTypes: ["image.generate", "text.generate"], aspectRatios: [...aspectRatios], maxImages: 4 },
+      capabilities: {
+        jobTypes: ["image.generate", "text.generate"],
+        aspectRatios: [...aspectRatios],
+        maxImages: 4,
+      },
       defaultLimits: { ratePerSecond: 50, burst: 50, maxInFlight: 50 },
     });
     expect(demoProvider.estimateCostUsd(input({ num_images: 4 }))).toBe(0);
