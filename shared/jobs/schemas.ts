@@ -166,12 +166,9 @@ export const JobSchema = z
     status: z.enum(jobStatuses).meta({ example: "queued" }),
     provider: z.string().nullable().meta({ description: "Provider that ran the job", example: "demo" }),
     project_id: z.string().meta({ example: "prj_0a1b2c3d4e5f6g7h8i9j" }),
-    workflow_id: z
-      .string()
-      .nullable()
-      .meta({
-        description: "The workflow the job belongs to (docs/workflows.md); null for a job on its own",
-      }),
+    workflow_id: z.string().nullable().meta({
+      description: "The workflow the job belongs to (docs/workflows.md); null for a job on its own",
+    }),
     attempts: z.number().int().meta({ description: "Provider attempts so far", example: 1 }),
     input: z.union([ImageInputSchema, TextInputSchema]).nullable().meta({
       description: "The job's input (ImageInput or TextInput, by `type`); null once the job is deleted",
