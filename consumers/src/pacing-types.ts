@@ -23,6 +23,11 @@ export interface AcquireRequest {
   weight?: number;
   /** A text call's token estimate, taken from the tokens-per-minute bucket when limits set one. */
   tokens?: number;
+  /**
+   * Effective priority (shared/pacing/priority.ts; 0 when absent). While a caller of higher
+   * priority waits here for a slot, a lower one is not granted one.
+   */
+  priority?: number;
   /** The instance's limits, from D1: passed with every call, as they may change at any time. */
   limits: PacingLimits;
   /**

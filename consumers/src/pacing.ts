@@ -9,6 +9,7 @@ import { ProviderError } from "../../shared/providers/errors";
 import { TtlCache } from "../../shared/ttl-cache";
 import { getProvider } from "../../shared/providers/registry";
 import { isTextInput, type JobInput } from "../../shared/jobs/job-input";
+import { effectivePriority } from "../../shared/pacing/priority";
 import { estimateTokens } from "../../shared/providers/text";
 import { log } from "./log";
 import { recordPacingWait } from "../../shared/observability/metrics";
@@ -55,6 +56,12 @@ function tokensPerMinute(own: number | null | undefined, fallback: number | unde
   return tpm ? { tokensPerMinute: tpm } : {};
 }
 
+/** The request's priority field: only when it is not the default, so most requests stay as they were. */
+function withPriority(priority: number, createdAt: number | undefined, now: number) {
+  const effective = effectivePriority(priority, createdAt ?? now, now);
+  return effective !== 0 ? { priority: effective } : {};
+}
+
 export interface GrantedGate {
   kind: "granted";
   leaseId: string;
@@ -89,6 +96,8 @@ export interface GateRequest {
   now(): number;
   /** The job the slot is for, so that a release can report the call (metrics). */
   job?: { createdAt: number; canFallBack: boolean };
+  /** Its workflow's priority from the queue message (0 outside workflows): see shared/pacing/priority.ts. */
+  priority?: number;
   /** How long a pacing object's answer may take beyond the wait it was asked to hold (tests). */
   rpcGraceMs?: number;
 }
@@ -160,7 +169,14 @@ export async function acquireSlot(req: GateRequest): Promise<Gate> {
   };
   const tokens = isTextInput(input) ? estimateTokens(input).total : undefined;
   const answer: AcquireResponse = await within(
-    stub.acquire({ leaseId, weight, tokens, limits: req.limits, maxWaitMs: req.maxInlineWaitMs }),
+    stub.acquire({
+      leaseId,
+      weight,
+      tokens,
+      limits: req.limits,
+      maxWaitMs: req.maxInlineWaitMs,
+      ...withPriority(req.priority ?? 0, req.job?.createdAt, now()),
+    }),
     req.maxInlineWaitMs + grace,
     noAnswer,
   );

@@ -67,6 +67,7 @@ export async function processJob(deps: JobDeps, message: JobMessage): Promise<De
       sleep: deps.sleep,
       now: deps.now,
       job: { createdAt: job.createdAt, canFallBack: nextProvider(chain, provider) !== null },
+      priority: message.priority,
     });
 
   const gate = await gateFor();

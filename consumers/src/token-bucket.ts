@@ -24,6 +24,7 @@ import {
   recordSuccess,
   releaseProbe,
 } from "../../shared/pacing/circuit";
+import { outranked } from "../../shared/pacing/priority";
 import { refundTokens, takeTokens } from "../../shared/pacing/token-budget";
 import { jitterMs, jitterSafeConfig, type LatenessSample, recordLateness } from "../../shared/pacing/jitter";
 import {
@@ -109,6 +110,11 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
    * eviction a release refunds nothing, and the bucket refills within the minute anyway.
    */
   private readonly tokenHolds = new Map<string, { taken: number; tokensPerMinute: number }>();
+  /**
+   * The callers waiting in `acquire` right now, by lease id, with their priority: a slot that
+   * frees goes to the highest of them (shared/pacing/priority.ts). In memory, as the waits are.
+   */
+  private readonly waiting = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: ConsumerEnv) {
     super(ctx, env);
@@ -136,6 +142,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     // Most calls are answered above; only a caller that will wait pays for a timer.
     const deadline = timer(budgetMs);
     let answer: AcquireResponse = first;
+    this.waiting.set(req.leaseId, req.priority ?? 0);
     try {
       for (;;) {
         const retry =
@@ -150,6 +157,9 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       }
     } finally {
       deadline.cancel();
+      this.waiting.delete(req.leaseId);
+      // A caller that outranked the others and leaves without a slot lets them try again.
+      this.released.fire();
     }
   }
 
@@ -168,6 +178,9 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     const tokens = tpm && req.tokens ? takeTokens(this.tokenBudget, tpm, req.tokens, now) : null;
     if (tokens && !tokens.allowed)
       return { granted: false, retryAfterMs: tokens.retryAfterMs, reason: "rate" };
+    // A slot goes to the highest priority waiting for one; the others wait on or are deferred.
+    if (this.waiting.size > 0 && outranked(this.waiting, req.leaseId, req.priority ?? 0))
+      return { granted: false, retryAfterMs: IN_FLIGHT_RETRY_CAP_MS, reason: "in_flight" };
     const config = this.answerConfig(pacing.limits, now);
     const booked = reserve(pacing.bucket, config, now, bookingHorizonMs(config, maxWaitMs));
     if (!booked.granted) return { granted: false, retryAfterMs: booked.retryAfterMs, reason: "rate" };

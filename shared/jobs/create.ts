@@ -40,6 +40,8 @@ export interface CreateJobDeps {
   budget?: BudgetGate;
   /** The workflow the job joins (shared/workflows/); its object is told by the caller. */
   workflowId?: string;
+  /** The workflow's priority, carried in the queue message for pacing (consumers/src/pacing.ts). */
+  priority?: number;
 }
 
 export async function resolveProject(db: Db, principal: Principal, requested?: string): Promise<string> {
@@ -160,6 +162,7 @@ export async function createJob(
         instance_id: row.instanceId,
         project_id: projectId,
         request_id: requestId,
+        priority: deps.priority,
       }),
       { contentType: "json" },
     );

@@ -166,7 +166,7 @@ async function submitJobs(
   items: CreateJobBody[],
 ): Promise<{ created: JobRow[]; rejected: Rejected[] }> {
   const results: (JobRow | Rejected)[] = new Array(items.length);
-  const jobDeps: CreateJobDeps = { ...deps, workflowId: workflow.id };
+  const jobDeps: CreateJobDeps = { ...deps, workflowId: workflow.id, priority: workflow.priority };
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
