@@ -140,6 +140,7 @@ describe("GET /v1/admin/metrics", () => {
       "demo",
       "ideogram",
       "openai",
+      "openai-compatible",
       "replicate",
       "stability",
       "workers-ai",

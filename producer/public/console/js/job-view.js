@@ -225,7 +225,7 @@ export function jobPanel(id, onLeave) {
 }
 
 /** What the job asked for: an image prompt, or a text job's last user message. */
-function promptOf(job) {
+export function promptOf(job) {
   if (!job.input) return "(deleted)";
   if (job.input.prompt !== undefined) return job.input.prompt;
   const users = (job.input.messages ?? []).filter((m) => m.role === "user");

@@ -1,7 +1,7 @@
 // Jobs: the instance's jobs, newest first, filterable; and one job's page with its history.
 import { api, apiEnums, listAll, query } from "../api.js";
 import { busy, field, fmtTime, h, notice, replace, select, table } from "../dom.js";
-import { jobPanel } from "../job-view.js";
+import { jobPanel, promptOf } from "../job-view.js";
 
 const PAGE_SIZE = 50;
 
@@ -57,7 +57,7 @@ export async function renderJobs({ me, main, title }) {
           j.provider ?? "—",
           projects.find((p) => p.id === j.project_id)?.name ?? j.project_id,
           fmtTime(j.created_at),
-          j.input.prompt.length > 60 ? `${j.input.prompt.slice(0, 60)}…` : j.input.prompt,
+          shorten(promptOf(j), 60),
         ]),
         "No jobs match.",
       ),
@@ -110,4 +110,8 @@ export async function renderJob({ me, main, rest, title, onLeave }) {
   );
   if (needInstance(me, main)) return;
   main.append(jobPanel(id, onLeave));
+}
+
+function shorten(text, max) {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
