@@ -56,10 +56,12 @@ function tokensPerMinute(own: number | null | undefined, fallback: number | unde
   return tpm ? { tokensPerMinute: tpm } : {};
 }
 
-/** The request's priority field: only when it is not the default, so most requests stay as they were. */
+/**
+ * The request's priority field, for a job that has one (a workflow's, not 0): every other job asks
+ * as before, at 0, so pacing without workflows is exactly what it was.
+ */
 function withPriority(priority: number, createdAt: number | undefined, now: number) {
-  const effective = effectivePriority(priority, createdAt ?? now, now);
-  return effective !== 0 ? { priority: effective } : {};
+  return priority !== 0 ? { priority: effectivePriority(priority, createdAt ?? now, now) } : {};
 }
 
 export interface GrantedGate {

@@ -158,8 +158,8 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     } finally {
       deadline.cancel();
       this.waiting.delete(req.leaseId);
-      // A caller that outranked the others and leaves without a slot lets them try again.
-      this.released.fire();
+      // A caller that may have outranked the others leaves: they try again at once.
+      if ((req.priority ?? 0) !== 0) this.released.fire();
     }
   }
 

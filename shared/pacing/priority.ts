@@ -1,6 +1,7 @@
 // Workflow priority in pacing, pure. A job's priority (its workflow's, -100..100; 0 outside
-// workflows) ages upward with the job: one level per minute since it was created, so a low-priority
-// job that keeps being passed over by newer high-priority ones still runs eventually.
+// workflows) ages upward with the job: one level per minute since it was created, so a
+// low-priority job passed over by newer ones still runs eventually. Jobs without a priority do
+// not age: they ask at 0, as before priorities existed.
 
 /** Levels gained per minute a job has existed. */
 export const AGEING_PER_MINUTE = 1;
