@@ -3,6 +3,7 @@
 // `Prefer: wait` requests waiting on it (shared/jobs/watch.ts). It keeps the job's history as last
 // announced, so a watcher that asks after the change still gets it; an alarm forgets it once idle.
 import { DurableObject } from "cloudflare:workers";
+import { wakeOrTimeout } from "./waiting";
 import {
   eventsAfter,
   type JobChange,
@@ -38,14 +39,9 @@ export class JobWatch extends DurableObject<ConsumerEnv> implements JobWatchObje
   async next(afterVersion: number, timeoutMs: number): Promise<WatchBatch> {
     if ((this.last?.version ?? 0) <= afterVersion) {
       const waitMs = Math.min(Math.max(timeoutMs, 0), MAX_WATCH_WAIT_MS);
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.waiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, waitMs);
+      await wakeOrTimeout(waitMs, (wake) => {
         this.waiters.set(wake, afterVersion);
+        return () => this.waiters.delete(wake);
       });
     }
     return {

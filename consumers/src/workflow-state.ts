@@ -4,6 +4,7 @@
 // concurrent endings cannot both (or neither) send `workflow.completed`. Jobs outside a workflow
 // never reach it. The D1 `workflows` row says who owns the workflow; this holds its live state.
 import { DurableObject } from "cloudflare:workers";
+import { wakeOrTimeout } from "./waiting";
 import { createDb } from "../../shared/db/client";
 import { jobStatuses, type JobStatus } from "../../shared/jobs/enums";
 import {
@@ -129,14 +130,9 @@ export class WorkflowState extends DurableObject<WorkflowStateEnv> implements Wo
   async next(after: number, timeoutMs: number): Promise<WorkflowVersion[]> {
     if ((this.lastVersion()?.version ?? 0) <= after) {
       const waitMs = Math.min(Math.max(timeoutMs, 0), MAX_NEXT_WAIT_MS);
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.waiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, waitMs);
+      await wakeOrTimeout(waitMs, (wake) => {
         this.waiters.add(wake);
+        return () => this.waiters.delete(wake);
       });
     }
     return this.history(after, 100);
