@@ -199,6 +199,9 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     const probeLeaseId = pass.probe ? req.leaseId : pacing.probeLeaseId;
     this.leases = lease.leases;
     this.store.saveLease(lease.lease, now);
+    // Holds of leases that expired unreleased (a crashed consumer) have nothing left to refund.
+    for (const id of this.tokenHolds.keys())
+      if (!this.leases.some((held) => held.id === id)) this.tokenHolds.delete(id);
     if (tpm && tokens?.allowed) {
       this.tokenBudget = tokens.state;
       this.store.saveTokenBudget(tokens.state);
