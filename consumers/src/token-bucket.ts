@@ -8,7 +8,6 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   type BucketConfig,
-  type BucketState,
   fullBucket,
   isFull,
   refill,
@@ -25,7 +24,6 @@ import {
   releaseProbe,
 } from "../../shared/pacing/circuit";
 import { outranked } from "../../shared/pacing/priority";
-import { refundTokens, takeTokens } from "../../shared/pacing/token-budget";
 import { jitterMs, jitterSafeConfig, type LatenessSample, recordLateness } from "../../shared/pacing/jitter";
 import {
   acquire as acquireLease,
@@ -48,6 +46,7 @@ import type {
   ReleaseOutcome,
   ResolvedLimits,
 } from "./pacing-types";
+import { TextTokens } from "./text-tokens";
 import { ReleaseSignal, timer } from "./waiting";
 
 /**
@@ -103,13 +102,8 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
   private lateness: LatenessSample[] = [];
   /** Wakes the callers waiting in `acquire` for an in-flight slot. */
   private readonly released = new ReleaseSignal();
-  /** Text calls' tokens per minute (token-budget.ts); null until the first text call. */
-  private tokenBudget: BucketState | null = null;
-  /**
-   * Tokens each live text lease took, to give back what its call did not use. In memory: after an
-   * eviction a release refunds nothing, and the bucket refills within the minute anyway.
-   */
-  private readonly tokenHolds = new Map<string, { taken: number; tokensPerMinute: number }>();
+  /** Text calls' tokens per minute, and what each live text lease took (text-tokens.ts). */
+  private textTokens!: TextTokens;
   /**
    * The callers waiting in `acquire` right now, by lease id, with their priority: a slot that
    * frees goes to the highest of them (shared/pacing/priority.ts). In memory, as the waits are.
@@ -122,7 +116,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     this.callMetrics = new MetricsStore(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       ({ pacing: this.pacing, leases: this.leases } = this.store.load());
-      this.tokenBudget = this.store.loadTokenBudget();
+      this.textTokens = new TextTokens(this.store);
       this.alarmAt = await ctx.storage.getAlarm();
     });
   }
@@ -175,7 +169,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
       return { granted: false, retryAfterMs, reason: "circuit_open" };
     }
     const tpm = req.limits.tokensPerMinute;
-    const tokens = tpm && req.tokens ? takeTokens(this.tokenBudget, tpm, req.tokens, now) : null;
+    const tokens = tpm && req.tokens ? this.textTokens.take(tpm, req.tokens, now) : null;
     if (tokens && !tokens.allowed)
       return { granted: false, retryAfterMs: tokens.retryAfterMs, reason: "rate" };
     // A slot goes to the highest priority waiting for one; the others wait on or are deferred.
@@ -200,13 +194,8 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     this.leases = lease.leases;
     this.store.saveLease(lease.lease, now);
     // Holds of leases that expired unreleased (a crashed consumer) have nothing left to refund.
-    for (const id of this.tokenHolds.keys())
-      if (!this.leases.some((held) => held.id === id)) this.tokenHolds.delete(id);
-    if (tpm && tokens?.allowed) {
-      this.tokenBudget = tokens.state;
-      this.store.saveTokenBudget(tokens.state);
-      this.tokenHolds.set(req.leaseId, { taken: tokens.taken, tokensPerMinute: tpm });
-    }
+    this.textTokens.prune((id) => this.leases.some((held) => held.id === id));
+    if (tpm && tokens?.allowed) this.textTokens.hold(req.leaseId, tokens, tpm);
     await this.commit({
       ...pacing,
       bucket: booked.state,
@@ -239,7 +228,7 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     const now = Date.now();
     const { leases, released } = releaseLease(this.leases, leaseId);
     if (!released || !this.pacing) return { released: false };
-    this.refundTokens(leaseId, outcome, tokensUsed, now);
+    this.textTokens.release(leaseId, outcome, tokensUsed, now);
     const pacing = this.pacing;
     const isProbe = pacing.probeLeaseId === leaseId;
     const cfg = circuitConfig(pacing.limits);
@@ -342,20 +331,6 @@ export class TokenBucket extends DurableObject<ConsumerEnv> {
     }
     this.store.clearPacing();
     await this.schedule(metricsExpireAt);
-  }
-
-  /**
-   * A text lease's unused tokens go back: the estimate less the usage its provider reported. A call
-   * that failed before reaching the provider used none; a success without usage keeps them all.
-   */
-  private refundTokens(leaseId: string, outcome: ReleaseOutcome, used: number | undefined, now: number) {
-    const hold = this.tokenHolds.get(leaseId);
-    if (!hold || !this.tokenBudget) return;
-    this.tokenHolds.delete(leaseId);
-    const spent = used ?? (outcome === "success" ? hold.taken : outcome === "not_called" ? 0 : hold.taken);
-    if (hold.taken - spent <= 0) return;
-    this.tokenBudget = refundTokens(this.tokenBudget, hold.tokensPerMinute, hold.taken - spent, now);
-    this.store.saveTokenBudget(this.tokenBudget);
   }
 
   /** Applies new limits after refilling under the old rate, so a change is not applied backwards. */
